@@ -173,6 +173,11 @@ int ember_force_isa(const char* name);
 /* Measured sustained read bandwidth in GB/s streaming over bytes of memory with threads threads. */
 double ember_read_bandwidth_gbs(int64_t bytes, int32_t threads);
 
+/* Measured arithmetic peak in G-ops/s (2 ops per multiply-add) on threads threads, using the active
+ * variant's widest instructions: kind 0 = f32 fused multiply-add, kind 1 = the int8 dot-product
+ * sequence the quantized kernels use (AVX2 vpmaddubsw/vpmaddwd, AVX-512 VNNI, NEON SDOT). */
+double ember_peak_gops(int32_t kind, int32_t threads);
+
 const char* ember_last_error(void);
 
 #ifdef __cplusplus

@@ -1,0 +1,8 @@
+package dev.ember.cli;
+
+import picocli.CommandLine.Command;
+
+/** {@code ember bench ...}: benchmarks that print figures (never asserted in tests). */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
+    subcommands = {BenchLatencyCommand.class})
+public final class BenchCommand {}
