@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.sun.management.ThreadMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -208,6 +210,25 @@ class KvCacheManagerTest {
     kv.free(a);
     assertTrue(kv.reset());
     assertEquals(0, kv.lookupPrefix(seq(range(1, 9), null)));
+  }
+
+  @Test
+  void theStepPathAllocatesNothingWithoutAListener() {
+    kv = manager(64);
+    KvSequence a = seq(range(1, 61), null);
+    ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
+    long before = 0;
+    for (int i = 0; i < 20_000; i++) {
+      if (i == 10_000) {
+        before = threads.getCurrentThreadAllocatedBytes();
+      }
+      int cached = kv.lookupPrefix(a);
+      assertTrue(kv.allocate(a, 60 - cached));
+      kv.commitComputed(a, 60 - cached);
+      kv.free(a);
+    }
+    long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+    assertTrue(allocated < 10_000, "10000 lookup/allocate/commit/free cycles allocated " + allocated + " bytes");
   }
 
   private KvCacheManager manager(int numBlocks) {
