@@ -20,8 +20,13 @@ import java.util.List;
  * kv.free(seq);                                   // finished, cancelled or preempted
  * }</pre>
  * Nothing on this path allocates per token; events are built only while a listener is set.
+ * Block {@link #PADDING_BLOCK} is never given to a sequence: runners point padding entries of
+ * block tables and slot mappings at it.
  */
 public final class KvCacheManager {
+
+  /** The reserved block id for padding; sequences use blocks 1..numBlocks-1. */
+  public static final int PADDING_BLOCK = BlockPool.NULL_BLOCK;
 
   private static final int H = BlockHasher.HASH_BYTES;
 
