@@ -44,13 +44,13 @@ public final class Fp16 {
     return (short) (sign | half);
   }
 
-  /** Converts binary16 bits to the exactly equal float (NaN payloads kept). */
+  /** Converts binary16 bits to the exactly equal float (NaN payloads kept, made quiet). */
   public static float toFloat(short h) {
     int sign = (h & 0x8000) << 16;
     int exp = (h >>> 10) & 0x1F;
     int mant = h & 0x3FF;
-    if (exp == 0x1F) {
-      return Float.intBitsToFloat(sign | 0x7F80_0000 | (mant << 13));
+    if (exp == 0x1F) { // infinity, or NaN made quiet as F16C and ggml's reference do
+      return Float.intBitsToFloat(sign | 0x7F80_0000 | (mant << 13) | (mant != 0 ? 0x40_0000 : 0));
     }
     if (exp != 0) {
       return Float.intBitsToFloat(sign | ((exp + 112) << 23) | (mant << 13));
