@@ -94,12 +94,4 @@ public final class WeightLayout {
   public Entry get(String name) {
     return entries.get(name);
   }
-
-  public long totalElements() {
-    long n = 0;
-    for (Entry e : entries.values()) {
-      n += e.elements();
-    }
-    return n;
-  }
 }
