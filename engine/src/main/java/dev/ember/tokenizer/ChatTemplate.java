@@ -42,8 +42,8 @@ public final class ChatTemplate {
     resolver.add(new PythonMethods());
     resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_ONLY);
     this.jinjava = new Jinjava(JinjavaConfig.newBuilder()
-        .withTrimBlocks(true)
-        .withLstripBlocks(true)
+        .withTrimBlocks(false) // TemplateSource applies Jinja2's trimming itself
+        .withLstripBlocks(false)
         .withNestedInterpretationEnabled(false)
         .withFailOnUnknownTokens(false)
         .withElResolver(resolver)
