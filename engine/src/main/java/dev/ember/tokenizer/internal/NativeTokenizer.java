@@ -1,5 +1,6 @@
 package dev.ember.tokenizer.internal;
 
+import ai.djl.huggingface.tokenizers.jni.LibUtils;
 import ai.djl.huggingface.tokenizers.jni.TokenizersLibrary;
 
 /**
@@ -15,6 +16,9 @@ public final class NativeTokenizer implements AutoCloseable {
     if (System.getProperty("ai.djl.offline") == null) {
       System.setProperty("ai.djl.offline", "true");
     }
+    // Loads the bundled native library. DJL's HuggingFaceTokenizer factories are not used: they
+    // also "call home" (usage tracking over the network).
+    LibUtils.checkStatus();
   }
 
   private long handle;
