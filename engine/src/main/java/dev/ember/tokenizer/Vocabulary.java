@@ -31,4 +31,9 @@ public record Vocabulary(
       throw new IllegalArgumentException(tokens.size() + " tokens but " + tokenTypes.size() + " token types");
     }
   }
+
+  /** Whether encoding prepends BOS: when there is one, except for Qwen's pre-tokenizer (Qwen adds none). */
+  public boolean addsBosToken() {
+    return bosTokenId >= 0 && !"qwen2".equals(preTokenizer);
+  }
 }
