@@ -13,6 +13,14 @@ static bool is_quantized(int32_t dtype) { return dtype == EMBER_Q8_0 || dtype ==
 
 const LinearKernels& kernels_for(Isa isa) {
   switch (isa) {
+#if defined(__x86_64__)
+    case Isa::Avx2: return avx2_kernels();
+    case Isa::Avx512: return avx512_kernels();
+#endif
+#if defined(__aarch64__)
+    case Isa::Neon: return neon_kernels();
+    case Isa::NeonDot: return neondot_kernels();
+#endif
     default: return scalar_kernels();
   }
 }
