@@ -1,0 +1,69 @@
+// Per-ISA kernel table behind linear(): each variant (linear_scalar.cpp, linear_avx2.cpp,
+// linear_avx512.cpp, linear_neon.cpp, linear_neondot.cpp) fills one LinearKernels.
+//
+//   const LinearKernels& k = kernels_for(active_isa());
+//   k.q8_0(w, act, r0, r1, t0, t1, y, ldy);   // y[t][r] for the tile, no bias
+//
+// Only plain structs and declarations live here: the ISA translation units are compiled
+// with extra -m flags, so they must not share inline code with the portable ones (the
+// linker could keep an AVX-512 copy of a shared inline function for everyone).
+#pragma once
+
+#include <cstdint>
+
+#include "core/isa.h"
+
+namespace ember {
+
+constexpr int kBlockValues = 32;         // values per quantized block
+constexpr int64_t kQ8Bytes = 34;        // f16 scale + 32 int8
+constexpr int64_t kQ4Bytes = 18;        // f16 scale + 16 bytes of nibbles
+
+// Activation rows quantized to 8-bit blocks (ggml Q8_0 formula, scale kept as f32):
+// row t has int8 q[t * cols + k], scale d[t * nb + b] and block sum sum[t * nb + b] (sum of
+// the 32 int8 values, used by Q4_0 kernels to apply the -8 offset once per block).
+struct ActQ8 {
+  const int8_t* q;
+  const float* d;
+  const int32_t* sum;
+  int64_t cols;
+};
+
+// Weight view handed to tile kernels: row r starts at data + r * row_bytes.
+struct WeightView {
+  const uint8_t* data;
+  int64_t row_bytes;
+  int64_t cols;
+};
+
+// Computes y[t * ldy + r] = dot(W[r], x[t]) for r in [r0, r1), t in [t0, t1) (no bias).
+using QuantTileFn = void (*)(const WeightView& w, const ActQ8& a, int64_t r0, int64_t r1, int64_t t0,
+                             int64_t t1, float* y, int64_t ldy);
+using FloatTileFn = void (*)(const WeightView& w, const float* x, int64_t r0, int64_t r1, int64_t t0,
+                             int64_t t1, float* y, int64_t ldy);
+// Quantizes n_blocks blocks of 32 floats into q/d/sum (exactly the portable formula).
+using QuantizeActFn = void (*)(const float* x, int64_t n_blocks, int8_t* q, float* d, int32_t* sum);
+
+struct LinearKernels {
+  QuantTileFn q8_0;
+  QuantTileFn q4_0;
+  FloatTileFn f32;
+  FloatTileFn f16;
+  FloatTileFn bf16;
+  QuantizeActFn quantize_act;
+};
+
+const LinearKernels& scalar_kernels();
+#if defined(__x86_64__)
+const LinearKernels& avx2_kernels();
+const LinearKernels& avx512_kernels();
+#endif
+#if defined(__aarch64__)
+const LinearKernels& neon_kernels();
+const LinearKernels& neondot_kernels();
+#endif
+
+// The table of the given (supported) variant.
+const LinearKernels& kernels_for(Isa isa);
+
+}  // namespace ember

@@ -1,0 +1,89 @@
+// linear(): quantizes activations once, then splits output rows (or T) over the pool and
+// runs the active ISA's tile kernels on weight chunks small enough to stay in L2.
+#include "linear/linear.h"
+
+#include "ember.h"
+#include "linear/kernels.h"
+
+namespace ember {
+
+static int64_t align64(int64_t n) { return (n + 63) & ~(int64_t)63; }
+
+static bool is_quantized(int32_t dtype) { return dtype == EMBER_Q8_0 || dtype == EMBER_Q4_0; }
+
+const LinearKernels& kernels_for(Isa isa) {
+  switch (isa) {
+#if defined(__x86_64__)
+    case Isa::Avx2: return avx2_kernels();
+    case Isa::Avx512: return avx512_kernels();
+#endif
+#if defined(__aarch64__)
+    case Isa::Neon: return neon_kernels();
+    case Isa::NeonDot: return neondot_kernels();
+#endif
+    default: return scalar_kernels();
+  }
+}
+
+int64_t linear_scratch_bytes(int32_t dtype, int64_t T, int64_t cols) {
+  if (!is_quantized(dtype)) return 0;
+  int64_t blocks = T * (cols / kBlockValues);
+  return align64(T * cols) + 2 * align64(blocks * 4);
+}
+
+// Activations quantized on the calling thread below this many values (a pool hop costs more).
+static constexpr int64_t kSerialQuantizeValues = 16384;
+// Weight bytes one tile call covers, so the chunk stays in L2 while every T tile passes over it.
+static constexpr int64_t kChunkBytes = 256 * 1024;
+
+void linear(ThreadPool& pool, const Tensor& w, const float* x, int64_t T, float* y, int64_t ldy,
+            const float* bias, void* scratch) {
+  const LinearKernels& k = kernels_for(active_isa());
+  const WeightView wv{(const uint8_t*)w.data, ember_dtype_bytes(w.dtype, w.cols), w.cols};
+  const int64_t rows = w.rows, cols = w.cols;
+  ActQ8 act{nullptr, nullptr, nullptr, cols};
+  if (is_quantized(w.dtype)) {
+    int64_t blocks = T * (cols / kBlockValues);
+    int8_t* q = (int8_t*)scratch;
+    float* d = (float*)((uint8_t*)scratch + align64(T * cols));
+    int32_t* sum = (int32_t*)((uint8_t*)d + align64(blocks * 4));
+    act = ActQ8{q, d, sum, cols};
+    if (T * cols <= kSerialQuantizeValues || pool.size() == 1) {
+      k.quantize_act(x, blocks, q, d, sum);
+    } else {
+      pool.run([&](int tid, int nth) {
+        int64_t b0, b1;
+        split_range(blocks, tid, nth, 8, &b0, &b1);
+        if (b0 < b1) k.quantize_act(x + b0 * kBlockValues, b1 - b0, q + b0 * kBlockValues, d + b0, sum + b0);
+      });
+    }
+  }
+  QuantTileFn qfn = w.dtype == EMBER_Q8_0 ? k.q8_0 : k.q4_0;
+  FloatTileFn ffn = w.dtype == EMBER_F32 ? k.f32 : w.dtype == EMBER_F16 ? k.f16 : k.bf16;
+  int64_t chunk = kChunkBytes / (wv.row_bytes > 0 ? wv.row_bytes : 1);
+  chunk = chunk < 4 ? 4 : chunk & ~(int64_t)3;
+  pool.run([&](int tid, int nth) {
+    int64_t r0 = 0, r1 = rows, t0 = 0, t1 = T;
+    if (rows >= 8 * nth || T < nth) {
+      split_range(rows, tid, nth, 4, &r0, &r1);
+    } else {
+      split_range(T, tid, nth, 1, &t0, &t1);
+    }
+    if (r0 >= r1 || t0 >= t1) return;
+    for (int64_t c0 = r0; c0 < r1; c0 += chunk) {
+      int64_t c1 = c0 + chunk < r1 ? c0 + chunk : r1;
+      if (is_quantized(w.dtype)) {
+        qfn(wv, act, c0, c1, t0, t1, y, ldy);
+      } else {
+        ffn(wv, x, c0, c1, t0, t1, y, ldy);
+      }
+    }
+    if (bias) {
+      for (int64_t t = t0; t < t1; t++) {
+        for (int64_t r = r0; r < r1; r++) y[t * ldy + r] += bias[r];
+      }
+    }
+  });
+}
+
+}  // namespace ember

@@ -1,0 +1,247 @@
+// Tile kernels shared by the x86 variants, compiled once per ISA translation unit.
+//
+//   #define EMBER_X86_NS avx2            // namespace of this copy
+//   struct DotU8S8 { static __m256i dot(__m256i acc, __m256i u8, __m256i s8); };  // += u8*s8 per 4 bytes
+//   struct FloatVec { ... };             // float vector traits (width 8 or 16)
+//   #include "linear/x86_tiles.h"
+//
+// Everything here has internal linkage, so no AVX-512 code can leak into the AVX2 copy.
+// Quantized tiles: one 256-bit vector is one 32-value block; a micro-kernel holds R weight
+// rows x TT activation rows of float accumulators and reuses each weight block TT times.
+#pragma once
+
+#include <immintrin.h>
+
+#include <cstring>
+
+#include "ember.h"
+#include "linear/kernels.h"
+
+namespace ember {
+namespace EMBER_X86_NS {
+namespace {
+
+constexpr int kMaxR = EMBER_X86_MAX_R;
+constexpr int kMaxT = EMBER_X86_MAX_T;
+
+inline float hsum8(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+inline float scale_of(const uint8_t* block) {
+  uint16_t h;
+  std::memcpy(&h, block, 2);
+  return _cvtsh_ss(h);
+}
+
+using QuantMicro = void (*)(const WeightView&, const ActQ8&, int64_t r, int64_t t, float* y, int64_t ldy);
+using FloatMicro = void (*)(const WeightView&, const float* x, int64_t r, int64_t t, float* y, int64_t ldy);
+
+// Q8_0 weights: |w| as unsigned times sign(a, w), the int8 x int8 dot product in u8 x s8 form.
+template <int R, int TT>
+struct Q8Micro {
+  static void run(const WeightView& w, const ActQ8& a, int64_t r, int64_t t, float* y, int64_t ldy) {
+    const int64_t nb = w.cols / kBlockValues;
+    __m256 acc[R][TT];
+    for (int i = 0; i < R; i++)
+      for (int j = 0; j < TT; j++) acc[i][j] = _mm256_setzero_ps();
+    const uint8_t* wp[R];
+    for (int i = 0; i < R; i++) wp[i] = w.data + (r + i) * w.row_bytes;
+    for (int64_t b = 0; b < nb; b++) {
+      __m256i wq[R], wabs[R];
+      float dw[R];
+      for (int i = 0; i < R; i++) {
+        const uint8_t* blk = wp[i] + b * kQ8Bytes;
+        wq[i] = _mm256_loadu_si256((const __m256i*)(blk + 2));
+        wabs[i] = _mm256_abs_epi8(wq[i]);
+        dw[i] = scale_of(blk);
+      }
+      for (int j = 0; j < TT; j++) {
+        const __m256i aq = _mm256_loadu_si256((const __m256i*)(a.q + (t + j) * a.cols + b * kBlockValues));
+        const float da = a.d[(t + j) * nb + b];
+        for (int i = 0; i < R; i++) {
+          __m256i isum = DotU8S8::dot(_mm256_setzero_si256(), wabs[i], _mm256_sign_epi8(aq, wq[i]));
+          acc[i][j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_set1_ps(dw[i] * da), acc[i][j]);
+        }
+      }
+    }
+    for (int i = 0; i < R; i++)
+      for (int j = 0; j < TT; j++) y[(t + j) * ldy + r + i] = hsum8(acc[i][j]);
+  }
+};
+
+// Q4_0 weights: nibbles are already unsigned; the -8 offset enters as -sum(a) in each of the
+// 8 int32 lanes (-8 * sum(a) in all), so the integer dot product stays exact.
+template <int R, int TT>
+struct Q4Micro {
+  static void run(const WeightView& w, const ActQ8& a, int64_t r, int64_t t, float* y, int64_t ldy) {
+    const int64_t nb = w.cols / kBlockValues;
+    const __m256i low4 = _mm256_set1_epi8(0x0F);
+    __m256 acc[R][TT];
+    for (int i = 0; i < R; i++)
+      for (int j = 0; j < TT; j++) acc[i][j] = _mm256_setzero_ps();
+    const uint8_t* wp[R];
+    for (int i = 0; i < R; i++) wp[i] = w.data + (r + i) * w.row_bytes;
+    for (int64_t b = 0; b < nb; b++) {
+      __m256i wq[R];
+      float dw[R];
+      for (int i = 0; i < R; i++) {
+        const uint8_t* blk = wp[i] + b * kQ4Bytes;
+        __m128i packed = _mm_loadu_si128((const __m128i*)(blk + 2));
+        wq[i] = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(packed, 4), packed), low4);
+        dw[i] = scale_of(blk);
+      }
+      for (int j = 0; j < TT; j++) {
+        const __m256i aq = _mm256_loadu_si256((const __m256i*)(a.q + (t + j) * a.cols + b * kBlockValues));
+        const float da = a.d[(t + j) * nb + b];
+        const __m256i offset = _mm256_set1_epi32(-a.sum[(t + j) * nb + b]);
+        for (int i = 0; i < R; i++) {
+          __m256i isum = DotU8S8::dot(offset, wq[i], aq);
+          acc[i][j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_set1_ps(dw[i] * da), acc[i][j]);
+        }
+      }
+    }
+    for (int i = 0; i < R; i++)
+      for (int j = 0; j < TT; j++) y[(t + j) * ldy + r + i] = hsum8(acc[i][j]);
+  }
+};
+
+// Float weights (f32, f16 or bf16 converted on load by FloatVec::load_w<dtype>).
+template <int DT>
+struct FloatOf {
+  template <int R, int TT>
+  struct Micro {
+    static void run(const WeightView& w, const float* x, int64_t r, int64_t t, float* y, int64_t ldy) {
+      using V = typename FloatVec::V;
+      constexpr int W = FloatVec::kWidth;
+      const int64_t cols = w.cols, full = cols - cols % W;
+      V acc[R][TT];
+      for (int i = 0; i < R; i++)
+        for (int j = 0; j < TT; j++) acc[i][j] = FloatVec::zero();
+      const uint8_t* wp[R];
+      for (int i = 0; i < R; i++) wp[i] = w.data + (r + i) * w.row_bytes;
+      for (int64_t k = 0; k < full; k += W) {
+        V wv[R];
+        for (int i = 0; i < R; i++) wv[i] = FloatVec::template load_w<DT>(wp[i], k);
+        for (int j = 0; j < TT; j++) {
+          V xv = FloatVec::load_x(x + (t + j) * cols + k);
+          for (int i = 0; i < R; i++) acc[i][j] = FloatVec::fma(wv[i], xv, acc[i][j]);
+        }
+      }
+      if (full < cols) {  // tail: zero-padded copies, then one more vector step
+        alignas(64) uint8_t wpad[R][W * 4] = {};
+        alignas(64) float xpad[W] = {};
+        const int64_t elem = DT == EMBER_F32 ? 4 : 2;
+        for (int i = 0; i < R; i++) std::memcpy(wpad[i], wp[i] + full * elem, (cols - full) * elem);
+        for (int j = 0; j < TT; j++) {
+          std::memcpy(xpad, x + (t + j) * cols + full, (cols - full) * 4);
+          V xv = FloatVec::load_x(xpad);
+          for (int i = 0; i < R; i++) {
+            acc[i][j] = FloatVec::fma(FloatVec::template load_w<DT>(wpad[i], 0), xv, acc[i][j]);
+          }
+        }
+      }
+      for (int i = 0; i < R; i++)
+        for (int j = 0; j < TT; j++) y[(t + j) * ldy + r + i] = FloatVec::hsum(acc[i][j]);
+    }
+  };
+};
+
+// Micro-kernels for every R <= kMaxR, TT <= kMaxT, picked at run time for the edges.
+template <typename Fn, template <int, int> class M>
+struct MicroTable {
+  Fn fn[kMaxR + 1][kMaxT + 1] = {};
+  MicroTable() { fill<1, 1>(); }
+  template <int R, int TT>
+  void fill() {
+    fn[R][TT] = &M<R, TT>::run;
+    if constexpr (TT < kMaxT) {
+      fill<R, TT + 1>();
+    } else if constexpr (R < kMaxR) {
+      fill<R + 1, 1>();
+    }
+  }
+};
+
+// Walks the tile: activation tiles of up to kMaxT rows outside, weight rows of up to kMaxR
+// inside, so a tile's activations stay in L1 while the weight chunk streams from L2.
+template <typename Fn, typename Src>
+inline void walk(const Fn (&fn)[kMaxR + 1][kMaxT + 1], const WeightView& w, const Src& src, int64_t r0, int64_t r1, int64_t t0, int64_t t1, float* y, int64_t ldy) {
+  for (int64_t t = t0; t < t1; t += kMaxT) {
+    int tt = t1 - t < kMaxT ? (int)(t1 - t) : kMaxT;
+    for (int64_t r = r0; r < r1; r += kMaxR) {
+      int rr = r1 - r < kMaxR ? (int)(r1 - r) : kMaxR;
+      fn[rr][tt](w, src, r, t, y, ldy);
+    }
+  }
+}
+
+void q8_0_tile(const WeightView& w, const ActQ8& a, int64_t r0, int64_t r1, int64_t t0, int64_t t1, float* y,
+               int64_t ldy) {
+  static const MicroTable<QuantMicro, Q8Micro> table;
+  walk(table.fn, w, a, r0, r1, t0, t1, y, ldy);
+}
+
+void q4_0_tile(const WeightView& w, const ActQ8& a, int64_t r0, int64_t r1, int64_t t0, int64_t t1, float* y,
+               int64_t ldy) {
+  static const MicroTable<QuantMicro, Q4Micro> table;
+  walk(table.fn, w, a, r0, r1, t0, t1, y, ldy);
+}
+
+template <int DT>
+void float_tile(const WeightView& w, const float* x, int64_t r0, int64_t r1, int64_t t0, int64_t t1, float* y,
+                int64_t ldy) {
+  static const MicroTable<FloatMicro, FloatOf<DT>::template Micro> table;
+  walk(table.fn, w, x, r0, r1, t0, t1, y, ldy);
+}
+
+// The portable quantize_act_block formula, 8 lanes at a time: max |x|, d = amax / 127,
+// id = 1 / d, then x * id rounded half away from zero (trunc, plus sign when |frac| >= 0.5).
+void quantize_act(const float* x, int64_t n_blocks, int8_t* q, float* d, int32_t* sum) {
+  const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+  const __m256 half = _mm256_set1_ps(0.5f), one = _mm256_set1_ps(1.0f);
+  const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+  for (int64_t b = 0; b < n_blocks; b++) {
+    const float* xb = x + b * kBlockValues;
+    __m256 v[4];
+    __m256 m = _mm256_setzero_ps();
+    for (int i = 0; i < 4; i++) {
+      v[i] = _mm256_loadu_ps(xb + 8 * i);
+      m = _mm256_max_ps(m, _mm256_and_ps(v[i], abs_mask));
+    }
+    __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+    m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+    m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+    const float amax = _mm_cvtss_f32(m4);
+    const float scale = amax / 127.0f;
+    const __m256 id = _mm256_set1_ps(scale != 0 ? 1.0f / scale : 0.0f);
+    __m256i iv[4];
+    __m256i s = _mm256_setzero_si256();
+    for (int i = 0; i < 4; i++) {
+      __m256 p = _mm256_mul_ps(v[i], id);
+      __m256 tr = _mm256_round_ps(p, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+      __m256 frac = _mm256_and_ps(_mm256_sub_ps(p, tr), abs_mask);
+      __m256 step = _mm256_or_ps(one, _mm256_andnot_ps(abs_mask, p));  // +-1 with p's sign
+      tr = _mm256_add_ps(tr, _mm256_and_ps(_mm256_cmp_ps(frac, half, _CMP_GE_OQ), step));
+      iv[i] = _mm256_cvttps_epi32(tr);
+      s = _mm256_add_epi32(s, iv[i]);
+    }
+    __m256i packed = _mm256_packs_epi16(_mm256_packs_epi32(iv[0], iv[1]), _mm256_packs_epi32(iv[2], iv[3]));
+    _mm256_storeu_si256((__m256i*)(q + b * kBlockValues), _mm256_permutevar8x32_epi32(packed, order));
+    __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
+    s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0x4E));
+    s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0xB1));
+    d[b] = scale;
+    sum[b] = _mm_cvtsi128_si32(s4);
+  }
+}
+
+const LinearKernels kKernels{q8_0_tile, q4_0_tile, float_tile<EMBER_F32>, float_tile<EMBER_F16>,
+                             float_tile<EMBER_BF16>, quantize_act};
+
+}  // namespace
+}  // namespace EMBER_X86_NS
+}  // namespace ember

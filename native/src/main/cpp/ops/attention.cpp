@@ -1,0 +1,182 @@
+// Paged KV writes and causal grouped-query attention over the paged cache.
+//
+// Work is split into tasks (sequence, chunk of kAttentionQueryChunk query tokens, query head)
+// handed out dynamically. A task walks the sequence's block table in tiles of kTile keys; each
+// tile is scored against every query of the chunk while it sits in L1, with an online
+// (running max) softmax, so no score row of the whole context is ever stored.
+#include <atomic>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "ember.h"
+#include "ops/ops.h"
+#include "ops/parallel.h"
+
+namespace ember {
+
+static constexpr int kTile = 32;
+
+int64_t attention_scratch_floats(int32_t head_dim) {
+  // acc[chunk][d], running max and sum per query, one tile of scores; padded to 64 bytes.
+  int64_t n = (int64_t)kAttentionQueryChunk * head_dim + 2 * kAttentionQueryChunk + kTile;
+  return (n + 15) / 16 * 16;
+}
+
+template <typename T>
+static T* kv_row(void* base, const KvLayer& L, int64_t block, int64_t head, int64_t offset) {
+  return (T*)base + ((block * L.kv_heads + head) * L.block_size + offset) * L.head_dim;
+}
+
+void kv_write(ThreadPool& pool, const AttentionKernels& kern, const KvLayer& L, const StepView& step,
+              const float* k, const float* v, int64_t ld) {
+  int64_t row = (int64_t)L.kv_heads * L.head_dim;
+  parallel_for(pool, step.num_tokens, step.num_tokens * row >= 8192, [&](int64_t b, int64_t e) {
+    for (int64_t t = b; t < e; t++) {
+      int32_t slot = step.slot_mapping[t];
+      if (slot < 0) continue;
+      int64_t block = slot / L.block_size, off = slot % L.block_size;
+      for (int32_t h = 0; h < L.kv_heads; h++) {
+        const float* ks = k + t * ld + (int64_t)h * L.head_dim;
+        const float* vs = v + t * ld + (int64_t)h * L.head_dim;
+        if (L.dtype == EMBER_F16) {
+          kern.to_f16(ks, kv_row<uint16_t>(L.k, L, block, h, off), L.head_dim);
+          kern.to_f16(vs, kv_row<uint16_t>(L.v, L, block, h, off), L.head_dim);
+        } else {
+          std::memcpy(kv_row<float>(L.k, L, block, h, off), ks, sizeof(float) * L.head_dim);
+          std::memcpy(kv_row<float>(L.v, L, block, h, off), vs, sizeof(float) * L.head_dim);
+        }
+      }
+    }
+  });
+}
+
+namespace {
+
+// One task: queries [t0, t0 + nq) of sequence seq, query head h.
+struct AttentionTask {
+  const AttentionKernels& kern;
+  const KvLayer& L;
+  const StepView& step;
+  int32_t heads;
+  const float* q;
+  float* out;
+  float* scratch;
+
+  void run(int32_t seq, int32_t t0, int32_t nq, int32_t h) const {
+    const int32_t d = L.head_dim;
+    const int32_t kvh = h / (heads / L.kv_heads);
+    const int64_t ld = (int64_t)heads * d;
+    const float scale = (float)(1.0 / std::sqrt((double)d));
+    float* acc = scratch;
+    float* mx = acc + (int64_t)kAttentionQueryChunk * d;
+    float* sum = mx + kAttentionQueryChunk;
+    float* s = sum + kAttentionQueryChunk;
+    int32_t max_pos = -1;
+    for (int32_t i = 0; i < nq; i++) {
+      mx[i] = -std::numeric_limits<float>::infinity();
+      sum[i] = 0.f;
+      std::memset(acc + (int64_t)i * d, 0, sizeof(float) * d);
+      if (step.positions[t0 + i] > max_pos) max_pos = step.positions[t0 + i];
+    }
+    const int32_t* table = step.block_tables + (int64_t)seq * step.max_blocks;
+    const bool f16 = L.dtype == EMBER_F16;
+    for (int32_t j0 = 0; j0 <= max_pos; j0 += L.block_size) {
+      int64_t block = table[j0 / L.block_size];
+      for (int32_t o = 0; o < L.block_size && j0 + o <= max_pos; o += kTile) {
+        int32_t n = L.block_size - o < kTile ? L.block_size - o : kTile;
+        if (max_pos - (j0 + o) + 1 < n) n = max_pos - (j0 + o) + 1;
+        const void* kp = f16 ? (const void*)kv_row<uint16_t>(L.k, L, block, kvh, o)
+                             : (const void*)kv_row<float>(L.k, L, block, kvh, o);
+        const void* vp = f16 ? (const void*)kv_row<uint16_t>(L.v, L, block, kvh, o)
+                             : (const void*)kv_row<float>(L.v, L, block, kvh, o);
+        for (int32_t i = 0; i < nq; i++) {
+          int32_t ni = step.positions[t0 + i] - (j0 + o) + 1;
+          if (ni <= 0) continue;
+          if (ni > n) ni = n;
+          const float* qi = q + (int64_t)(t0 + i) * ld + (int64_t)h * d;
+          float* ai = acc + (int64_t)i * d;
+          if (f16) {
+            kern.scores_f16(qi, (const uint16_t*)kp, ni, d, s);
+          } else {
+            kern.scores_f32(qi, (const float*)kp, ni, d, s);
+          }
+          float tile_max = -std::numeric_limits<float>::infinity();
+          for (int32_t j = 0; j < ni; j++) {
+            s[j] *= scale;
+            if (s[j] > tile_max) tile_max = s[j];
+          }
+          float m_new = tile_max > mx[i] ? tile_max : mx[i];
+          float tile_sum = 0.f;
+          for (int32_t j = 0; j < ni; j++) {
+            s[j] = std::exp(s[j] - m_new);
+            tile_sum += s[j];
+          }
+          if (m_new != mx[i]) {
+            float corr = std::exp(mx[i] - m_new);  // 0 on the first tile (max was -inf)
+            sum[i] *= corr;
+            for (int32_t x = 0; x < d; x++) ai[x] *= corr;
+            mx[i] = m_new;
+          }
+          sum[i] += tile_sum;
+          if (f16) {
+            kern.accumulate_f16(s, (const uint16_t*)vp, ni, d, ai);
+          } else {
+            kern.accumulate_f32(s, (const float*)vp, ni, d, ai);
+          }
+        }
+      }
+    }
+    for (int32_t i = 0; i < nq; i++) {
+      float* o = out + (int64_t)(t0 + i) * ld + (int64_t)h * d;
+      float inv = sum[i] > 0.f ? 1.f / sum[i] : 0.f;
+      for (int32_t x = 0; x < d; x++) o[x] = acc[(int64_t)i * d + x] * inv;
+    }
+  }
+};
+
+}  // namespace
+
+void attention(ThreadPool& pool, const AttentionKernels& kern, const KvLayer& L, const StepView& step,
+               int32_t heads, const float* q, float* out, float* scratch) {
+  const int64_t per_member = attention_scratch_floats(L.head_dim);
+  int64_t total = 0;
+  for (int32_t s = 0; s < step.num_seqs; s++) {
+    int32_t n = step.query_start[s + 1] - step.query_start[s];
+    total += (int64_t)(n + kAttentionQueryChunk - 1) / kAttentionQueryChunk * heads;
+  }
+  std::atomic<int64_t> next{0};
+  auto worker = [&](int tid, int nth) {
+    AttentionTask task{kern, L, step, heads, q, out, scratch + tid * per_member};
+    // Tasks are numbered sequence-major; each member's indices only grow, so it keeps a cursor.
+    int32_t seq = 0;
+    int64_t seq_base = 0, seq_tasks = 0;
+    auto tasks_of = [&](int32_t s) {
+      int32_t n = step.query_start[s + 1] - step.query_start[s];
+      return (int64_t)(n + kAttentionQueryChunk - 1) / kAttentionQueryChunk * heads;
+    };
+    if (step.num_seqs > 0) seq_tasks = tasks_of(0);
+    for (;;) {
+      int64_t idx = next.fetch_add(1, std::memory_order_relaxed);
+      if (idx >= total) break;
+      while (idx >= seq_base + seq_tasks) {
+        seq_base += seq_tasks;
+        seq++;
+        seq_tasks = tasks_of(seq);
+      }
+      int64_t local = idx - seq_base;
+      int32_t chunk = (int32_t)(local / heads), h = (int32_t)(local % heads);
+      int32_t t0 = step.query_start[seq] + chunk * kAttentionQueryChunk;
+      int32_t nq = step.query_start[seq + 1] - t0;
+      if (nq > kAttentionQueryChunk) nq = kAttentionQueryChunk;
+      task.run(seq, t0, nq, h);
+    }
+  };
+  if (total <= 1 || pool.size() == 1) {
+    worker(0, 1);
+  } else {
+    pool.run(worker);
+  }
+}
+
+}  // namespace ember

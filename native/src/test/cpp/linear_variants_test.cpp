@@ -1,0 +1,145 @@
+// Every kernel variant this CPU supports against a double-precision reference on odd shapes.
+//
+// Q8_0/Q4_0 weights: the reference applies the same activation quantization (ggml Q8_0 formula)
+// and sums exactly in double, so a variant may only differ by float rounding (1e-5 of the sum
+// of |terms|); a looser check against the unquantized float product bounds the quantization.
+#include <cmath>
+#include <cstdlib>
+#include <string_view>
+#include <vector>
+
+#include "core/isa.h"
+#include "ember.h"
+#include "linear/linear.h"
+#include "linear/quant.h"
+#include "test.h"
+
+using namespace ember;
+
+namespace {
+
+struct Rng {
+  uint64_t s;
+  float next() {  // uniform in [-1, 1)
+    s = s * 6364136223846793005ull + 1442695040888963407ull;
+    return (float)((s >> 40) & 0xFFFFFF) / 8388608.0f - 1.0f;
+  }
+};
+
+struct AlignedBuf {
+  void* p;
+  explicit AlignedBuf(int64_t bytes) : p(nullptr) {
+    if (posix_memalign(&p, 64, (size_t)(bytes > 0 ? bytes : 64)) != 0) std::abort();
+  }
+  ~AlignedBuf() { free(p); }
+};
+
+bool quantized(int32_t dtype) { return dtype == EMBER_Q8_0 || dtype == EMBER_Q4_0; }
+
+// The activations as the Q kernels see them: x quantized to 8-bit blocks and dequantized.
+std::vector<double> act_as_quantized(const std::vector<float>& x) {
+  std::vector<double> out(x.size());
+  for (size_t b = 0; b < x.size(); b += 32) {
+    int8_t q[32];
+    float d;
+    int32_t sum;
+    quantize_act_block(&x[b], q, &d, &sum);
+    for (int j = 0; j < 32; j++) out[b + j] = (double)d * q[j];
+  }
+  return out;
+}
+
+// Runs one case and compares it with the references; returns false on the first mismatch.
+bool check_case(ThreadPool& pool, int32_t dtype, int64_t rows, int64_t cols, int64_t T, bool with_bias, Rng& rng) {
+  std::vector<float> wf(rows * cols), x(T * cols), bias(rows);
+  for (auto& v : wf) v = rng.next();
+  for (auto& v : x) v = rng.next() * 3.0f;
+  for (auto& v : bias) v = rng.next();
+  std::vector<uint8_t> w(ember_dtype_bytes(dtype, rows * cols));
+  convert(pool, wf.data(), EMBER_F32, w.data(), dtype, rows * cols);
+  std::vector<float> wd(rows * cols);
+  convert(pool, w.data(), dtype, wd.data(), EMBER_F32, rows * cols);
+  std::vector<double> xq = quantized(dtype) ? act_as_quantized(x) : std::vector<double>(x.begin(), x.end());
+
+  const int64_t ldy = rows + 3;
+  std::vector<float> y(T * ldy, NAN);
+  AlignedBuf scratch(linear_scratch_bytes(dtype, T, cols));
+  linear(pool, Tensor{w.data(), dtype, rows, cols}, x.data(), T, y.data(), ldy, with_bias ? bias.data() : nullptr,
+         scratch.p);
+
+  for (int64_t t = 0; t < T; t++) {
+    for (int64_t r = 0; r < rows; r++) {
+      double ref = with_bias ? bias[r] : 0, mag = std::fabs(ref), pure = ref, pure_mag = mag;
+      for (int64_t k = 0; k < cols; k++) {
+        double term = (double)wd[r * cols + k] * xq[t * cols + k];
+        ref += term;
+        mag += std::fabs(term);
+        double exact = (double)wd[r * cols + k] * x[t * cols + k];
+        pure += exact;
+        pure_mag += std::fabs(exact);
+      }
+      double got = y[t * ldy + r];
+      bool ok = std::fabs(got - ref) <= 1e-5 * mag + 1e-30;
+      // Activation quantization moves each x by at most half a step, 1/254 of its block's max.
+      if (quantized(dtype)) ok = ok && std::fabs(got - pure) <= 0.02 * pure_mag;
+      if (!ok) {
+        std::fprintf(stderr, "  %s dtype %d rows %lld cols %lld T %lld bias %d threads %d: y[%lld][%lld] = %.9g, "
+                     "want %.9g (sum |terms| %.3g)\n", ember_isa(), dtype, (long long)rows, (long long)cols,
+                     (long long)T, with_bias, pool.size(), (long long)t, (long long)r, got, ref, mag);
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+void check_all_shapes(int32_t dtype) {
+  const int64_t row_sizes[] = {1, 3, 17, 33, 67};
+  std::vector<int64_t> col_sizes = {32, 96, 160, 1056};
+  if (!quantized(dtype)) col_sizes.insert(col_sizes.end(), {1, 7, 33, 100});
+  const int64_t t_sizes[] = {1, 2, 3, 5, 9, 17};
+  ThreadPool pools[3] = {ThreadPool(1), ThreadPool(2), ThreadPool(3)};
+  for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Neon, Isa::NeonDot}) {
+    if (!isa_supported(isa)) continue;
+    force_isa(isa);
+    Rng rng{(uint64_t)dtype * 7919 + 1};
+    int n = 0;
+    for (int64_t rows : row_sizes) {
+      for (int64_t cols : col_sizes) {
+        for (int64_t T : t_sizes) {
+          n++;
+          if (!check_case(pools[n % 3], dtype, rows, cols, T, n % 2 == 0, rng)) {
+            ember_test::failures++;
+            break;
+          }
+        }
+      }
+    }
+  }
+  force_isa(detected_isa());
+}
+
+}  // namespace
+
+TEST(linear_q8_0_matches_reference_in_every_variant) { check_all_shapes(EMBER_Q8_0); }
+TEST(linear_q4_0_matches_reference_in_every_variant) { check_all_shapes(EMBER_Q4_0); }
+TEST(linear_f32_matches_reference_in_every_variant) { check_all_shapes(EMBER_F32); }
+TEST(linear_f16_matches_reference_in_every_variant) { check_all_shapes(EMBER_F16); }
+TEST(linear_bf16_matches_reference_in_every_variant) { check_all_shapes(EMBER_BF16); }
+
+TEST(isa_names_round_trip_and_force_reports_unsupported) {
+  for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Neon, Isa::NeonDot}) {
+    Isa back;
+    CHECK(isa_from_name(isa_name(isa), &back) && back == isa);
+    CHECK((ember_force_isa(isa_name(isa)) == 0) == isa_supported(isa));
+  }
+  CHECK(ember_force_isa("sse9") < 0);
+  CHECK(isa_supported(detected_isa()));
+  force_isa(detected_isa());
+  CHECK(std::string_view(ember_isa()) == isa_name(detected_isa()));
+}
+
+TEST(read_bandwidth_is_positive) {
+  CHECK(ember_read_bandwidth_gbs(1 << 20, 2) > 0);
+  CHECK(ember_read_bandwidth_gbs(16, 1) < 0);
+}
