@@ -1,16 +1,14 @@
 package dev.ember.tokenizer;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ember.tokenizer.internal.NativeTokenizer;
 import dev.ember.tokenizer.internal.TokenizerConfig;
+import dev.ember.tokenizer.internal.TokenTable;
 import dev.ember.tokenizer.internal.TokenizerJson;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.BitSet;
-import java.util.HashMap;
-import java.util.Iterator;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -44,32 +42,10 @@ public final class Tokenizer implements AutoCloseable {
   private final ChatTemplate chatTemplate;
 
   private Tokenizer(String tokenizerJson, TokenizerConfig config) throws IOException {
-    JsonNode root = JSON.readTree(tokenizerJson);
-    this.ids = new HashMap<>();
-    this.special = new BitSet();
-    int maxId = -1;
-    JsonNode vocab = root.path("model").path("vocab");
-    if (vocab.isObject()) {
-      for (Iterator<Map.Entry<String, JsonNode>> it = vocab.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> e = it.next();
-        ids.put(e.getKey(), e.getValue().asInt());
-        maxId = Math.max(maxId, e.getValue().asInt());
-      }
-    } else if (vocab.isArray()) { // Unigram: [[piece, score], ...] in id order
-      for (int i = 0; i < vocab.size(); i++) {
-        ids.put(vocab.get(i).get(0).asText(), i);
-      }
-      maxId = vocab.size() - 1;
-    }
-    for (JsonNode t : root.path("added_tokens")) {
-      int id = t.path("id").asInt();
-      ids.put(t.path("content").asText(), id);
-      maxId = Math.max(maxId, id);
-      if (t.path("special").asBoolean()) {
-        special.set(id);
-      }
-    }
-    this.vocabSize = maxId + 1;
+    TokenTable table = TokenTable.parse(tokenizerJson);
+    this.ids = table.ids();
+    this.special = table.special();
+    this.vocabSize = table.size();
     this.bosId = idOrMinusOne(config.bosToken());
     this.eosId = idOrMinusOne(config.eosToken());
     this.impl = NativeTokenizer.fromJson(tokenizerJson);
