@@ -3,6 +3,7 @@ package dev.ember.runner;
 import dev.ember.kernels.EmberNative;
 import dev.ember.model.DType;
 import java.io.IOException;
+import org.bytedeco.javacpp.IntPointer;
 
 /**
  * The native paged KV cache of one model: {@code numBlocks} blocks of {@code blockSize} token slots
@@ -83,8 +84,13 @@ public final class KvCacheMemory implements AutoCloseable {
     if (src.length != dst.length) {
       throw new IllegalArgumentException("src and dst differ in length");
     }
-    if (src.length > 0 && EmberNative.ember_kv_copy_blocks(handle(), src, dst, src.length) != 0) {
-      throw new IllegalStateException(EmberNative.ember_last_error());
+    if (src.length == 0) {
+      return;
+    }
+    try (IntPointer s = new IntPointer(src); IntPointer d = new IntPointer(dst)) {
+      if (EmberNative.ember_kv_copy_blocks(handle(), s.address(), d.address(), src.length) != 0) {
+        throw new IllegalStateException(EmberNative.ember_last_error());
+      }
     }
   }
 

@@ -7,8 +7,8 @@ import dev.ember.model.ModelConfig;
 final class NativeConfig {
   private NativeConfig() {}
 
-  static EmberNative.ember_config of(ModelConfig c) {
-    EmberNative.ember_config n = new EmberNative.ember_config();
+  static EmberNative.EmberConfig of(ModelConfig c) {
+    EmberNative.EmberConfig n = new EmberNative.EmberConfig();
     n.hidden_size(c.hiddenSize())
         .num_layers(c.numLayers())
         .num_heads(c.numHeads())

@@ -26,7 +26,7 @@ public final class StepBuffers implements AutoCloseable {
   private final IntPointer slotMappingPtr;
   private final IntPointer logitsIndicesPtr;
   private final FloatPointer logitsPtr;
-  private final EmberNative.ember_step step;
+  private final EmberNative.EmberStep step;
   public final IntBuffer tokenIds;
   public final IntBuffer positions;
   public final IntBuffer queryStart;
@@ -65,15 +65,15 @@ public final class StepBuffers implements AutoCloseable {
     slotMapping = slotMappingPtr.asBuffer();
     logitsIndices = logitsIndicesPtr.asBuffer();
     logits = logitsPtr.asBuffer();
-    step = new EmberNative.ember_step();
-    step.token_ids(tokenIdsPtr)
-        .positions(positionsPtr)
-        .query_start(queryStartPtr)
-        .context_lens(contextLensPtr)
-        .block_tables(blockTablesPtr)
-        .slot_mapping(slotMappingPtr)
-        .logits_indices(logitsIndicesPtr)
-        .logits(logitsPtr);
+    step = new EmberNative.EmberStep();
+    step.token_ids(tokenIdsPtr.address())
+        .positions(positionsPtr.address())
+        .query_start(queryStartPtr.address())
+        .context_lens(contextLensPtr.address())
+        .block_tables(blockTablesPtr.address())
+        .slot_mapping(slotMappingPtr.address())
+        .logits_indices(logitsIndicesPtr.address())
+        .logits(logitsPtr.address());
   }
 
   public int maxTokens() {
@@ -93,7 +93,7 @@ public final class StepBuffers implements AutoCloseable {
   }
 
   /** Sets the counts of the next step; the arrays must already hold its data. */
-  EmberNative.ember_step prepare(int numTokens, int numSeqs, int numLogits) {
+  EmberNative.EmberStep prepare(int numTokens, int numSeqs, int numLogits) {
     if (numTokens < 1 || numTokens > maxTokens) {
       throw new IllegalArgumentException("step of " + numTokens + " tokens (capacity " + maxTokens + ")");
     }

@@ -211,5 +211,8 @@ public final class EmberNative {
 
   public static native double ember_read_bandwidth_gbs(@Cast("int64_t") long bytes, int threads);
 
+  /** Arithmetic peak in G-ops/s: kind 0 = f32 FMA, 1 = the quantized kernels' int8 dot sequence. */
+  public static native double ember_peak_gops(int kind, int threads);
+
   public static native String ember_last_error();
 }

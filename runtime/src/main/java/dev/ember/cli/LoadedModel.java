@@ -41,7 +41,7 @@ record LoadedModel(ModelFiles files, NativeModel model, Tokenizer tokenizer) imp
   }
 
   boolean isEos(int id) {
-    return model.config().eosTokenIds().contains(id) || tokenizer.eosTokenIds().contains(id);
+    return model.config().eosTokenIds().contains(id) || tokenizer.eosTokenId().orElse(-1) == id;
   }
 
   @Override
