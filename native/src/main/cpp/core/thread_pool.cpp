@@ -2,6 +2,14 @@
 
 namespace ember {
 
+static inline void cpu_relax() {
+#if defined(__x86_64__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
 ThreadPool::ThreadPool(int threads) : size_(threads < 1 ? 1 : threads) {
   for (int t = 1; t < size_; t++) threads_.emplace_back([this, t] { worker(t); });
 }
@@ -29,12 +37,14 @@ void ThreadPool::run(const std::function<void(int, int)>& fn) {
   }
   wake_.notify_all();
   fn(0, size_);
-  while (pending_.load(std::memory_order_acquire) != 0) {
-#if defined(__x86_64__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    asm volatile("yield");
-#endif
+  // Members usually finish within microseconds of each other: spin briefly, then yield the core so
+  // that a descheduled member (cores shared with other processes) gets to run.
+  for (int spin = 0; pending_.load(std::memory_order_acquire) != 0; spin++) {
+    if (spin < 4000) {
+      cpu_relax();
+    } else {
+      std::this_thread::yield();
+    }
   }
   task_ = nullptr;
 }
@@ -43,12 +53,13 @@ void ThreadPool::worker(int tid) {
   uint64_t seen = 0;
   for (;;) {
     uint64_t gen = generation_.load(std::memory_order_acquire);
-    for (int spin = 0; gen == seen && spin < 20000; spin++) {
-#if defined(__x86_64__)
-      __builtin_ia32_pause();
-#elif defined(__aarch64__)
-      asm volatile("yield");
-#endif
+    // Steps come back to back: spin, then yield for a while, then sleep until woken.
+    for (int spin = 0; gen == seen && spin < 4000 + 2000; spin++) {
+      if (spin < 4000) {
+        cpu_relax();
+      } else {
+        std::this_thread::yield();
+      }
       gen = generation_.load(std::memory_order_acquire);
     }
     if (gen == seen) {

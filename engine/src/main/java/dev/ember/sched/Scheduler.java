@@ -55,7 +55,7 @@ public final class Scheduler {
     int budget = options.maxNumBatchedTokens();
     boolean preempted = false;
     for (int pass = 0; pass < 2 && budget > 0; pass++) {
-      for (int i = 0; i < running.size() && budget > 0; i++) {
+      for (int i = 0; i < running.size() && budget > 0 && batch.size() < options.maxNumSeqs(); i++) {
         Sequence s = running.get(i);
         int remaining = s.kv().numTokens() - s.kv().numComputedTokens();
         if (remaining <= 0 || (pass == 0) != (remaining == 1) || scheduled(s)) {
@@ -146,7 +146,10 @@ public final class Scheduler {
     s.status = Sequence.Status.FINISHED;
   }
 
-  /** Adds a running sequence that shares blocks with a parent (n > 1 fork); it decodes from the next step. */
+  /**
+   * Adds a running sequence that shares blocks with a parent (n > 1 fork); it decodes from the next
+   * step. Running sequences may then exceed maxNumSeqs for a while; a step never schedules more.
+   */
   public void addRunning(Sequence child) {
     child.status = Sequence.Status.RUNNING;
     running.add(child);
