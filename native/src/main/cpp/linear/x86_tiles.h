@@ -23,6 +23,9 @@ namespace {
 
 constexpr int kMaxR = EMBER_X86_MAX_R;
 constexpr int kMaxT = EMBER_X86_MAX_T;
+// Weight rows software-prefetched ahead of the rows being read: the hardware prefetcher alone
+// leaves a T=1 stream far below DRAM bandwidth once the loop has work between loads.
+constexpr int kPrefetchRows = 4 * kMaxR;
 
 inline float hsum8(__m256 v) {
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -40,74 +43,95 @@ inline float scale_of(const uint8_t* block) {
 using QuantMicro = void (*)(const WeightView&, const ActQ8&, int64_t r, int64_t t, float* y, int64_t ldy);
 using FloatMicro = void (*)(const WeightView&, const float* x, int64_t r, int64_t t, float* y, int64_t ldy);
 
-// Q8_0 weights: |w| as unsigned times sign(a, w), the int8 x int8 dot product in u8 x s8 form.
-template <int R, int TT>
-struct Q8Micro {
-  static void run(const WeightView& w, const ActQ8& a, int64_t r, int64_t t, float* y, int64_t ldy) {
-    const int64_t nb = w.cols / kBlockValues;
-    __m256 acc[R][TT];
-    for (int i = 0; i < R; i++)
-      for (int j = 0; j < TT; j++) acc[i][j] = _mm256_setzero_ps();
-    const uint8_t* wp[R];
-    for (int i = 0; i < R; i++) wp[i] = w.data + (r + i) * w.row_bytes;
-    for (int64_t b = 0; b < nb; b++) {
-      __m256i wq[R], wabs[R];
-      float dw[R];
-      for (int i = 0; i < R; i++) {
-        const uint8_t* blk = wp[i] + b * kQ8Bytes;
-        wq[i] = _mm256_loadu_si256((const __m256i*)(blk + 2));
-        wabs[i] = _mm256_abs_epi8(wq[i]);
-        dw[i] = scale_of(blk);
+// Quantized micro-kernel: R weight rows x TT activation rows of float accumulators; each
+// weight block is loaded once and reused TT times. With few accumulators the FMA latency
+// chain would bound a T=1 stream, so small tiles keep two accumulator sets (even/odd blocks).
+//
+// Integer dot product per block, by policy:
+//  - EMBER_X86_UNSIGNED_ACT (VNNI): activations are stored as a + 128 (u8); weights are signed
+//    (Q8 as is, Q4 as q - 8); vpdpbusd starts from -128 * sum(w), computed once per weight block.
+//  - otherwise (AVX2 maddubs): Q8 as |w| x sign(a, w); Q4 nibbles (unsigned) x a, starting from
+//    -sum(a) in each of the 8 lanes (-8 * sum(a) in all).
+template <int DT, int R, int TT>
+struct QuantMicroOf {
+  static constexpr int kSets = R * TT <= 4 ? 2 : 1;
+
+  static inline void step(const uint8_t* const (&wp)[R], const ActQ8& a, int64_t nb, int64_t t, int64_t b,
+                          int64_t ahead, __m256 (&acc)[R][TT]) {
+    __m256i wu[R], ws[R], init[R];
+    __m256 dw[R];
+    for (int i = 0; i < R; i++) {
+      const uint8_t* blk = wp[i] + b * (DT == EMBER_Q8_0 ? kQ8Bytes : kQ4Bytes);
+      _mm_prefetch((const char*)(blk + ahead), _MM_HINT_T0);
+      dw[i] = _mm256_set1_ps(scale_of(blk));
+      __m256i q;
+      if constexpr (DT == EMBER_Q8_0) {
+        q = _mm256_loadu_si256((const __m256i*)(blk + 2));
+      } else {
+        __m128i packed = _mm_loadu_si128((const __m128i*)(blk + 2));
+        q = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(packed, 4), packed), _mm256_set1_epi8(0x0F));
       }
-      for (int j = 0; j < TT; j++) {
-        const __m256i aq = _mm256_loadu_si256((const __m256i*)(a.q + (t + j) * a.cols + b * kBlockValues));
-        const float da = a.d[(t + j) * nb + b];
-        for (int i = 0; i < R; i++) {
-          __m256i isum = DotU8S8::dot(_mm256_setzero_si256(), wabs[i], _mm256_sign_epi8(aq, wq[i]));
-          acc[i][j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_set1_ps(dw[i] * da), acc[i][j]);
+#if EMBER_X86_UNSIGNED_ACT
+      ws[i] = DT == EMBER_Q8_0 ? q : _mm256_sub_epi8(q, _mm256_set1_epi8(8));
+      init[i] = _mm256_sub_epi32(_mm256_setzero_si256(),
+                                 DotU8S8::dot(_mm256_setzero_si256(), _mm256_set1_epi8((char)0x80), ws[i]));
+      wu[i] = ws[i];
+#else
+      ws[i] = q;
+      wu[i] = DT == EMBER_Q8_0 ? _mm256_abs_epi8(q) : q;
+      init[i] = _mm256_setzero_si256();
+#endif
+    }
+    for (int j = 0; j < TT; j++) {
+      const __m256i aq = _mm256_loadu_si256((const __m256i*)(a.q + (t + j) * a.cols + b * kBlockValues));
+      const __m256 da = _mm256_broadcast_ss(a.d + (t + j) * nb + b);
+      for (int i = 0; i < R; i++) {
+        __m256i isum;
+#if EMBER_X86_UNSIGNED_ACT
+        isum = DotU8S8::dot(init[i], aq, ws[i]);
+#else
+        if constexpr (DT == EMBER_Q8_0) {
+          isum = DotU8S8::dot(init[i], wu[i], _mm256_sign_epi8(aq, ws[i]));
+        } else {
+          isum = DotU8S8::dot(_mm256_set1_epi32(-a.sum[(t + j) * nb + b]), wu[i], aq);
         }
+#endif
+        acc[i][j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_mul_ps(dw[i], da), acc[i][j]);
       }
     }
-    for (int i = 0; i < R; i++)
-      for (int j = 0; j < TT; j++) y[(t + j) * ldy + r + i] = hsum8(acc[i][j]);
+  }
+
+  static void run(const WeightView& w, const ActQ8& a, int64_t r, int64_t t, float* y, int64_t ldy) {
+    const int64_t nb = w.cols / kBlockValues;
+    __m256 acc[kSets][R][TT];
+    for (int u = 0; u < kSets; u++)
+      for (int i = 0; i < R; i++)
+        for (int j = 0; j < TT; j++) acc[u][i][j] = _mm256_setzero_ps();
+    const uint8_t* wp[R];
+    for (int i = 0; i < R; i++) wp[i] = w.data + (r + i) * w.row_bytes;
+    const int64_t ahead = kPrefetchRows * w.row_bytes;
+    int64_t b = 0;
+    if constexpr (kSets == 2) {
+      for (; b + 2 <= nb; b += 2) {
+        step(wp, a, nb, t, b, ahead, acc[0]);
+        step(wp, a, nb, t, b + 1, ahead, acc[1]);
+      }
+    }
+    for (; b < nb; b++) step(wp, a, nb, t, b, ahead, acc[0]);
+    for (int i = 0; i < R; i++) {
+      for (int j = 0; j < TT; j++) {
+        __m256 v = acc[0][i][j];
+        if constexpr (kSets == 2) v = _mm256_add_ps(v, acc[kSets - 1][i][j]);
+        y[(t + j) * ldy + r + i] = hsum8(v);
+      }
+    }
   }
 };
 
-// Q4_0 weights: nibbles are already unsigned; the -8 offset enters as -sum(a) in each of the
-// 8 int32 lanes (-8 * sum(a) in all), so the integer dot product stays exact.
 template <int R, int TT>
-struct Q4Micro {
-  static void run(const WeightView& w, const ActQ8& a, int64_t r, int64_t t, float* y, int64_t ldy) {
-    const int64_t nb = w.cols / kBlockValues;
-    const __m256i low4 = _mm256_set1_epi8(0x0F);
-    __m256 acc[R][TT];
-    for (int i = 0; i < R; i++)
-      for (int j = 0; j < TT; j++) acc[i][j] = _mm256_setzero_ps();
-    const uint8_t* wp[R];
-    for (int i = 0; i < R; i++) wp[i] = w.data + (r + i) * w.row_bytes;
-    for (int64_t b = 0; b < nb; b++) {
-      __m256i wq[R];
-      float dw[R];
-      for (int i = 0; i < R; i++) {
-        const uint8_t* blk = wp[i] + b * kQ4Bytes;
-        __m128i packed = _mm_loadu_si128((const __m128i*)(blk + 2));
-        wq[i] = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(packed, 4), packed), low4);
-        dw[i] = scale_of(blk);
-      }
-      for (int j = 0; j < TT; j++) {
-        const __m256i aq = _mm256_loadu_si256((const __m256i*)(a.q + (t + j) * a.cols + b * kBlockValues));
-        const float da = a.d[(t + j) * nb + b];
-        const __m256i offset = _mm256_set1_epi32(-a.sum[(t + j) * nb + b]);
-        for (int i = 0; i < R; i++) {
-          __m256i isum = DotU8S8::dot(offset, wq[i], aq);
-          acc[i][j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_set1_ps(dw[i] * da), acc[i][j]);
-        }
-      }
-    }
-    for (int i = 0; i < R; i++)
-      for (int j = 0; j < TT; j++) y[(t + j) * ldy + r + i] = hsum8(acc[i][j]);
-  }
-};
+struct Q8Micro : QuantMicroOf<EMBER_Q8_0, R, TT> {};
+template <int R, int TT>
+struct Q4Micro : QuantMicroOf<EMBER_Q4_0, R, TT> {};
 
 // Float weights (f32, f16 or bf16 converted on load by FloatVec::load_w<dtype>).
 template <int DT>
@@ -230,7 +254,11 @@ void quantize_act(const float* x, int64_t n_blocks, int8_t* q, float* d, int32_t
       s = _mm256_add_epi32(s, iv[i]);
     }
     __m256i packed = _mm256_packs_epi16(_mm256_packs_epi32(iv[0], iv[1]), _mm256_packs_epi32(iv[2], iv[3]));
-    _mm256_storeu_si256((__m256i*)(q + b * kBlockValues), _mm256_permutevar8x32_epi32(packed, order));
+    packed = _mm256_permutevar8x32_epi32(packed, order);
+#if EMBER_X86_UNSIGNED_ACT
+    packed = _mm256_xor_si256(packed, _mm256_set1_epi8((char)0x80));  // a + 128 as u8
+#endif
+    _mm256_storeu_si256((__m256i*)(q + b * kBlockValues), packed);
     __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
     s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0x4E));
     s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0xB1));

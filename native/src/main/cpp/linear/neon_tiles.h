@@ -1,0 +1,191 @@
+// Tile kernels shared by the aarch64 variants, compiled once per ISA translation unit.
+//
+//   #define EMBER_NEON_NS neon
+//   struct Dot32 { static int32x4_t dot(int8x16_t w0, int8x16_t w1, int8x16_t a0, int8x16_t a1); };
+//   #include "linear/neon_tiles.h"
+//
+// Internal linkage throughout, so the dotprod copy never leaks into the ARMv8.0 one. One
+// block is two 16-byte vectors; Q4_0 nibbles are unpacked to signed int8 (q - 8) first, so
+// both quantized types share the int8 x int8 block dot product.
+#pragma once
+
+#include <arm_neon.h>
+
+#include <cstring>
+
+#include "ember.h"
+#include "linear/kernels.h"
+#include "linear/quant.h"
+
+namespace ember {
+namespace EMBER_NEON_NS {
+namespace {
+
+constexpr int kMaxR = 2;
+constexpr int kMaxT = 4;
+
+inline float scale_of(const uint8_t* block) {
+  uint16_t h;
+  std::memcpy(&h, block, 2);
+  return vgetq_lane_f32(vcvt_f32_f16(vreinterpret_f16_u16(vdup_n_u16(h))), 0);
+}
+
+// Loads weight block b of a row as 32 signed int8 values and its scale.
+template <int DT>
+inline void load_block(const uint8_t* row, int64_t b, int8x16_t* w0, int8x16_t* w1, float* d) {
+  if constexpr (DT == EMBER_Q8_0) {
+    const uint8_t* blk = row + b * kQ8Bytes;
+    *w0 = vld1q_s8((const int8_t*)blk + 2);
+    *w1 = vld1q_s8((const int8_t*)blk + 18);
+    *d = scale_of(blk);
+  } else {
+    const uint8_t* blk = row + b * kQ4Bytes;
+    uint8x16_t packed = vld1q_u8(blk + 2);
+    const int8x16_t eight = vdupq_n_s8(8);
+    *w0 = vsubq_s8(vreinterpretq_s8_u8(vandq_u8(packed, vdupq_n_u8(0x0F))), eight);
+    *w1 = vsubq_s8(vreinterpretq_s8_u8(vshrq_n_u8(packed, 4)), eight);
+    *d = scale_of(blk);
+  }
+}
+
+using QuantMicro = void (*)(const WeightView&, const ActQ8&, int64_t r, int64_t t, float* y, int64_t ldy);
+using FloatMicro = void (*)(const WeightView&, const float* x, int64_t r, int64_t t, float* y, int64_t ldy);
+
+template <int DT>
+struct QuantOf {
+  template <int R, int TT>
+  struct Micro {
+    static void run(const WeightView& w, const ActQ8& a, int64_t r, int64_t t, float* y, int64_t ldy) {
+      const int64_t nb = w.cols / kBlockValues;
+      float32x4_t acc[R][TT];
+      for (int i = 0; i < R; i++)
+        for (int j = 0; j < TT; j++) acc[i][j] = vdupq_n_f32(0);
+      const uint8_t* wp[R];
+      for (int i = 0; i < R; i++) wp[i] = w.data + (r + i) * w.row_bytes;
+      const int64_t ahead = 4 * kMaxR * w.row_bytes;
+      for (int64_t b = 0; b < nb; b++) {
+        int8x16_t w0[R], w1[R];
+        float dw[R];
+        for (int i = 0; i < R; i++) {
+          load_block<DT>(wp[i], b, &w0[i], &w1[i], &dw[i]);
+          __builtin_prefetch(wp[i] + b * (DT == EMBER_Q8_0 ? kQ8Bytes : kQ4Bytes) + ahead);
+        }
+        for (int j = 0; j < TT; j++) {
+          const int8_t* ap = a.q + (t + j) * a.cols + b * kBlockValues;
+          const int8x16_t a0 = vld1q_s8(ap), a1 = vld1q_s8(ap + 16);
+          const float da = a.d[(t + j) * nb + b];
+          for (int i = 0; i < R; i++) {
+            int32x4_t isum = Dot32::dot(w0[i], w1[i], a0, a1);
+            acc[i][j] = vfmaq_n_f32(acc[i][j], vcvtq_f32_s32(isum), dw[i] * da);
+          }
+        }
+      }
+      for (int i = 0; i < R; i++)
+        for (int j = 0; j < TT; j++) y[(t + j) * ldy + r + i] = vaddvq_f32(acc[i][j]);
+    }
+  };
+};
+
+template <int DT>
+inline float32x4_t load_w(const uint8_t* row, int64_t k) {
+  if constexpr (DT == EMBER_F32) {
+    return vld1q_f32((const float*)row + k);
+  } else if constexpr (DT == EMBER_F16) {
+    return vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16((const uint16_t*)row + k)));
+  } else {
+    return vreinterpretq_f32_u32(vshll_n_u16(vld1_u16((const uint16_t*)row + k), 16));
+  }
+}
+
+template <int DT>
+struct FloatOf {
+  template <int R, int TT>
+  struct Micro {
+    static void run(const WeightView& w, const float* x, int64_t r, int64_t t, float* y, int64_t ldy) {
+      const int64_t cols = w.cols, full = cols - cols % 4;
+      float32x4_t acc[R][TT];
+      for (int i = 0; i < R; i++)
+        for (int j = 0; j < TT; j++) acc[i][j] = vdupq_n_f32(0);
+      const uint8_t* wp[R];
+      for (int i = 0; i < R; i++) wp[i] = w.data + (r + i) * w.row_bytes;
+      for (int64_t k = 0; k < full; k += 4) {
+        float32x4_t wv[R];
+        for (int i = 0; i < R; i++) wv[i] = load_w<DT>(wp[i], k);
+        for (int j = 0; j < TT; j++) {
+          float32x4_t xv = vld1q_f32(x + (t + j) * cols + k);
+          for (int i = 0; i < R; i++) acc[i][j] = vfmaq_f32(acc[i][j], wv[i], xv);
+        }
+      }
+      if (full < cols) {  // tail: zero-padded copies, then one more vector step
+        alignas(16) uint8_t wpad[R][16] = {};
+        alignas(16) float xpad[4] = {};
+        const int64_t elem = DT == EMBER_F32 ? 4 : 2;
+        for (int i = 0; i < R; i++) std::memcpy(wpad[i], wp[i] + full * elem, (cols - full) * elem);
+        for (int j = 0; j < TT; j++) {
+          std::memcpy(xpad, x + (t + j) * cols + full, (cols - full) * 4);
+          float32x4_t xv = vld1q_f32(xpad);
+          for (int i = 0; i < R; i++) acc[i][j] = vfmaq_f32(acc[i][j], load_w<DT>(wpad[i], 0), xv);
+        }
+      }
+      for (int i = 0; i < R; i++)
+        for (int j = 0; j < TT; j++) y[(t + j) * ldy + r + i] = vaddvq_f32(acc[i][j]);
+    }
+  };
+};
+
+template <typename Fn, template <int, int> class M>
+struct MicroTable {
+  Fn fn[kMaxR + 1][kMaxT + 1] = {};
+  MicroTable() { fill<1, 1>(); }
+  template <int R, int TT>
+  void fill() {
+    fn[R][TT] = &M<R, TT>::run;
+    if constexpr (TT < kMaxT) {
+      fill<R, TT + 1>();
+    } else if constexpr (R < kMaxR) {
+      fill<R + 1, 1>();
+    }
+  }
+};
+
+// Activation tiles of up to kMaxT rows outside, weight rows of up to kMaxR inside.
+template <typename Fn, typename Src>
+inline void walk(const Fn (&fn)[kMaxR + 1][kMaxT + 1], const WeightView& w, const Src& src, int64_t r0, int64_t r1,
+                 int64_t t0, int64_t t1, float* y, int64_t ldy) {
+  for (int64_t t = t0; t < t1; t += kMaxT) {
+    int tt = t1 - t < kMaxT ? (int)(t1 - t) : kMaxT;
+    for (int64_t r = r0; r < r1; r += kMaxR) {
+      int rr = r1 - r < kMaxR ? (int)(r1 - r) : kMaxR;
+      fn[rr][tt](w, src, r, t, y, ldy);
+    }
+  }
+}
+
+template <int DT>
+void quant_tile(const WeightView& w, const ActQ8& a, int64_t r0, int64_t r1, int64_t t0, int64_t t1, float* y,
+                int64_t ldy) {
+  static const MicroTable<QuantMicro, QuantOf<DT>::template Micro> table;
+  walk(table.fn, w, a, r0, r1, t0, t1, y, ldy);
+}
+
+template <int DT>
+void float_tile(const WeightView& w, const float* x, int64_t r0, int64_t r1, int64_t t0, int64_t t1, float* y,
+                int64_t ldy) {
+  static const MicroTable<FloatMicro, FloatOf<DT>::template Micro> table;
+  walk(table.fn, w, x, r0, r1, t0, t1, y, ldy);
+}
+
+// The portable formula block by block (exactness first; it is O(T * cols) against the
+// O(rows * T * cols) product).
+void quantize_act(const float* x, int64_t n_blocks, int8_t* q, float* d, int32_t* sum) {
+  for (int64_t b = 0; b < n_blocks; b++) {
+    quantize_act_block(x + b * kBlockValues, q + b * kBlockValues, d + b, sum + b);
+  }
+}
+
+const LinearKernels kKernels{quant_tile<EMBER_Q8_0>, quant_tile<EMBER_Q4_0>, float_tile<EMBER_F32>,
+                             float_tile<EMBER_F16>, float_tile<EMBER_BF16>, quantize_act};
+
+}  // namespace
+}  // namespace EMBER_NEON_NS
+}  // namespace ember
