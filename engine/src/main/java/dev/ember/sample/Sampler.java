@@ -100,18 +100,18 @@ public final class Sampler {
     }
   }
 
-  /** The highest logit's id; the lowest id among equal maxima. */
+  /** The highest logit's id; the lowest id among equal maxima (a vectorizable max, then a search for it). */
   private int argmax(float[] row, int offset) {
-    int best = 0;
-    float bestValue = row[offset];
-    for (int id = 1; id < vocabSize; id++) {
-      float v = row[offset + id];
-      if (v > bestValue) {
-        bestValue = v;
-        best = id;
+    float max = Float.NEGATIVE_INFINITY;
+    for (int i = offset, end = offset + vocabSize; i < end; i++) {
+      max = Math.max(max, row[i]);
+    }
+    for (int id = 0; id < vocabSize; id++) {
+      if (row[offset + id] == max) {
+        return id;
       }
     }
-    return best;
+    return 0; // a NaN logit makes the maximum NaN: the row is unusable, answer the first token
   }
 
   private void writeResult(int logprobs, int token, float[] row, int offset, SampleResult out) {
