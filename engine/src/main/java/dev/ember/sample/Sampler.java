@@ -57,6 +57,10 @@ public final class Sampler {
       throw new IndexOutOfBoundsException("row [" + offset + ", " + (offset + vocabSize)
           + ") outside logits of length " + logits.length);
     }
+    if (state.vocabSize() != vocabSize) {
+      throw new IllegalArgumentException("state built for vocabulary " + state.vocabSize()
+          + ", sampler for " + vocabSize);
+    }
     applyBiasAndPenalties(state, logits, offset);
     int token;
     if (state.greedy()) {
