@@ -11,7 +11,8 @@ import dev.ember.sample.internal.TokenCounts;
  * min_tokens (end-of-sequence and stop token ids masked while fewer than min_tokens are generated),
  * then the repetition penalty (prompt and output tokens: positive logits divided, negative ones
  * multiplied), then frequency and presence penalties (output tokens); then greedy argmax, or
- * temperature, top-k, top-p, min-p and a draw. Bias, masks and penalties edit only the tokens they
+ * temperature, top-k, top-p, min-p and a draw (vLLM v0's filter order; v1 applies min-p first, which
+ * differs only when top-p is also set). Bias, masks and penalties edit only the tokens they
  * concern, in place, and are undone before {@code sample} returns: the caller's row is unchanged.
  *
  * <p>Greedy ties go to the lowest token id. Log-probabilities, when requested, are those of the raw
@@ -20,7 +21,7 @@ import dev.ember.sample.internal.TokenCounts;
  * output is the same whatever else is in the batch and in whatever order sequences are sampled.
  *
  * <p>Holds scratch arrays of vocabulary size and is not thread-safe: one sampler per engine thread.
- * A call allocates nothing.
+ * A call allocates nothing (the undo journal grows, rarely, to the largest penalty set seen).
  *
  * <pre>{@code
  * Sampler sampler = new Sampler(vocabSize);
