@@ -11,7 +11,8 @@ import dev.ember.sample.internal.TokenCounts;
  * min_tokens (end-of-sequence and stop token ids masked while fewer than min_tokens are generated),
  * then the repetition penalty (prompt and output tokens: positive logits divided, negative ones
  * multiplied), then frequency and presence penalties (output tokens); then greedy argmax, or
- * temperature, top-k, top-p, min-p and a draw. Bias, masks and penalties edit only the tokens they
+ * temperature, top-k, top-p, min-p and a draw (vLLM v0's filter order; v1 applies min-p first, which
+ * differs only when top-p is also set). Bias, masks and penalties edit only the tokens they
  * concern, in place, and are undone before {@code sample} returns: the caller's row is unchanged.
  *
  * <p>Greedy ties go to the lowest token id. Log-probabilities, when requested, are those of the raw
@@ -20,7 +21,7 @@ import dev.ember.sample.internal.TokenCounts;
  * output is the same whatever else is in the batch and in whatever order sequences are sampled.
  *
  * <p>Holds scratch arrays of vocabulary size and is not thread-safe: one sampler per engine thread.
- * A call allocates nothing.
+ * A call allocates nothing (the undo journal grows, rarely, to the largest penalty set seen).
  *
  * <pre>{@code
  * Sampler sampler = new Sampler(vocabSize);
@@ -56,6 +57,10 @@ public final class Sampler {
     if (offset < 0 || offset + vocabSize > logits.length) {
       throw new IndexOutOfBoundsException("row [" + offset + ", " + (offset + vocabSize)
           + ") outside logits of length " + logits.length);
+    }
+    if (state.vocabSize() != vocabSize) {
+      throw new IllegalArgumentException("state built for vocabulary " + state.vocabSize()
+          + ", sampler for " + vocabSize);
     }
     applyBiasAndPenalties(state, logits, offset);
     int token;
@@ -100,18 +105,18 @@ public final class Sampler {
     }
   }
 
-  /** The highest logit's id; the lowest id among equal maxima. */
+  /** The highest logit's id; the lowest id among equal maxima (a vectorizable max, then a search for it). */
   private int argmax(float[] row, int offset) {
-    int best = 0;
-    float bestValue = row[offset];
-    for (int id = 1; id < vocabSize; id++) {
-      float v = row[offset + id];
-      if (v > bestValue) {
-        bestValue = v;
-        best = id;
+    float max = Float.NEGATIVE_INFINITY;
+    for (int i = offset, end = offset + vocabSize; i < end; i++) {
+      max = Math.max(max, row[i]);
+    }
+    for (int id = 0; id < vocabSize; id++) {
+      if (row[offset + id] == max) {
+        return id;
       }
     }
-    return best;
+    return 0; // a NaN logit makes the maximum NaN: the row is unusable, answer the first token
   }
 
   private void writeResult(int logprobs, int token, float[] row, int offset, SampleResult out) {

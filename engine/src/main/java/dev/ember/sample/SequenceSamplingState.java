@@ -19,6 +19,7 @@ public final class SequenceSamplingState {
   private static final int[] NO_IDS = new int[0];
 
   private final SamplingParams params;
+  private final int vocabSize;
   private final long seed;
   private final int[] biasIds;
   private final float[] biasValues;
@@ -47,6 +48,7 @@ public final class SequenceSamplingState {
   public SequenceSamplingState(SamplingParams params, int[] promptTokenIds, int[] eosTokenIds,
       int vocabSize, int sequenceIndex) {
     this.params = params;
+    this.vocabSize = vocabSize;
     Long requested = params.sequenceSeed(sequenceIndex);
     this.seed = requested != null ? requested : ThreadLocalRandom.current().nextLong();
 
@@ -102,6 +104,11 @@ public final class SequenceSamplingState {
 
   public SamplingParams params() {
     return params;
+  }
+
+  /** The vocabulary size the token ids of this state were checked against. */
+  public int vocabSize() {
+    return vocabSize;
   }
 
   /** The seed this sequence draws with (the requested one plus its index, or a random one). */

@@ -1,9 +1,12 @@
 package dev.ember.sample.internal;
 
+import java.util.Arrays;
+
 /**
  * Draws one token from softmax(logits / T) after top-k, top-p and min-p, in that order, without
  * sorting the vocabulary. Top-k keeps a bounded heap ({@link TopKSelector}); top-p runs on the
- * renormalized top-k distribution (or the whole one) through {@link NucleusSelector}; min-p keeps
+ * renormalized top-k distribution through {@link NucleusSelector}, or on the whole one through a
+ * mass histogram that narrows the cut to one bucket first; min-p keeps
  * tokens whose probability is at least minP times the top token's, which is the same before or
  * after the other two filters. The draw is inverse-CDF with a uniform supplied by the caller, so it
  * is a pure function of the logits, the parameters and that uniform.
@@ -15,9 +18,13 @@ package dev.ember.sample.internal;
  * }</pre>
  */
 public final class FilteredDistribution {
+  /** Histogram buckets: a weight in [0, 1] keyed by its float exponent and 3 mantissa bits. */
+  private static final int BUCKET_SHIFT = 20;
+  private static final int BUCKETS = (Float.floatToRawIntBits(1f) >>> BUCKET_SHIFT) + 1;
   private final int vocabSize;
   private final float[] weights;   // exp((logit - max) / T) by token id: probability relative to the top token
   private final int[] candidates;  // ids surviving the filters
+  private final double[] bucketMass = new double[BUCKETS];
 
   public FilteredDistribution(int vocabSize) {
     this.vocabSize = vocabSize;
@@ -43,7 +50,7 @@ public final class FilteredDistribution {
       double total = 0;
       for (int i = 0; i < n; i++) {
         int id = candidates[i];
-        float w = (float) Math.exp((row[offset + id] - max) * invTemperature);
+        float w = FastExp.expNonPositive((row[offset + id] - max) * invTemperature);
         weights[id] = w;
         total += w;
       }
@@ -54,16 +61,7 @@ public final class FilteredDistribution {
       max = Math.max(max, row[i]);
     }
     if (topP < 1) {
-      double total = fillWeights(row, offset, max, invTemperature, 0f);
-      // Tokens below (1 - p) / V of the mass together hold less than 1 - p: none can be in the nucleus.
-      float floor = (float) ((1 - topP) * total / vocabSize);
-      int n = 0;
-      for (int id = 0; id < vocabSize; id++) {
-        if (weights[id] >= floor) {
-          candidates[n++] = id;
-        }
-      }
-      return drawFromCandidates(filter(n, total, topP, minP), uniform);
+      return drawFromCandidates(filter(nucleusOfAll(row, offset, max, invTemperature, topP), minP), uniform);
     }
     double total = fillWeights(row, offset, max, invTemperature, minP);
     return drawDense(total, uniform);
@@ -73,7 +71,7 @@ public final class FilteredDistribution {
   private double fillWeights(float[] row, int offset, float max, float invTemperature, float minP) {
     double total = 0;
     for (int id = 0; id < vocabSize; id++) {
-      float w = (float) Math.exp((row[offset + id] - max) * invTemperature);
+      float w = FastExp.expNonPositive((row[offset + id] - max) * invTemperature);
       if (w < minP) {
         w = 0f;
       }
@@ -83,10 +81,52 @@ public final class FilteredDistribution {
     return total;
   }
 
+  /**
+   * Top-p over the whole vocabulary in two passes. The first computes the weights and a histogram of
+   * their mass by float exponent and top mantissa bits (monotone in the weight), which locates the
+   * bucket where the cumulative mass from the top reaches p. The second collects the tokens of the
+   * higher buckets, all kept, and of that bucket, resolved exactly by {@link NucleusSelector}.
+   * Returns the number of kept ids, in {@code candidates[0, n)}.
+   */
+  private int nucleusOfAll(float[] row, int offset, float max, float invTemperature, double topP) {
+    Arrays.fill(bucketMass, 0);
+    double total = 0;
+    for (int id = 0; id < vocabSize; id++) {
+      float w = FastExp.expNonPositive((row[offset + id] - max) * invTemperature);
+      weights[id] = w;
+      bucketMass[Float.floatToRawIntBits(w) >>> BUCKET_SHIFT] += w;
+      total += w;
+    }
+    double target = topP * total;
+    double above = 0;
+    int boundary = bucketMass.length - 1;
+    while (boundary > 0 && above + bucketMass[boundary] < target) {
+      above += bucketMass[boundary];
+      boundary--;
+    }
+    int kept = 0;
+    int boundaryStart = vocabSize;
+    for (int id = 0; id < vocabSize; id++) {
+      int bucket = Float.floatToRawIntBits(weights[id]) >>> BUCKET_SHIFT;
+      if (bucket > boundary) {
+        candidates[kept++] = id;
+      } else if (bucket == boundary) {
+        candidates[--boundaryStart] = id;
+      }
+    }
+    int keptInBoundary = NucleusSelector.keep(weights, candidates, boundaryStart, vocabSize, target - above);
+    System.arraycopy(candidates, boundaryStart, candidates, kept, keptInBoundary);
+    return kept + keptInBoundary;
+  }
+
   private int filter(int n, double total, double topP, float minP) {
     if (topP < 1) {
-      n = NucleusSelector.keep(weights, candidates, n, topP * total);
+      n = NucleusSelector.keep(weights, candidates, 0, n, topP * total);
     }
+    return filter(n, minP);
+  }
+
+  private int filter(int n, float minP) {
     if (minP > 0) {
       int kept = 0;
       for (int i = 0; i < n; i++) {

@@ -9,7 +9,7 @@ import java.util.Arrays;
  * ids that carries the mass of the part already known to be kept, expected O(n).
  *
  * <pre>{@code
- * int kept = NucleusSelector.keep(weights, ids, n, 0.9 * totalWeight); // ids[0..kept) survive
+ * int kept = NucleusSelector.keep(weights, ids, 0, n, 0.9 * totalWeight); // ids[0..kept) survive
  * }</pre>
  */
 public final class NucleusSelector {
@@ -18,16 +18,16 @@ public final class NucleusSelector {
   private NucleusSelector() {}
 
   /**
-   * Reorders {@code ids[0, n)} so the kept tokens come first and returns how many are kept.
+   * Reorders {@code ids[from, to)} so the kept tokens come first and returns how many are kept.
    *
    * @param weights unnormalized probabilities indexed by token id
-   * @param target {@code p} times the total weight of the whole distribution (which may include
-   *     tokens not among {@code ids} when they are known to fall outside the nucleus)
+   * @param target the mass to reach among these ids: {@code p} times the total weight, less the
+   *     weight of tokens outside the range known to rank above all of them
    */
-  public static int keep(float[] weights, int[] ids, int n, double target) {
-    int lo = 0;
-    int hi = n;
-    double massAbove = 0; // mass of ids[0, lo), all kept
+  public static int keep(float[] weights, int[] ids, int from, int to, double target) {
+    int lo = from;
+    int hi = to;
+    double massAbove = 0; // mass of ids[from, lo), all kept
     while (hi - lo > SMALL) {
       float pivot = medianOfThree(weights[ids[lo]], weights[ids[(lo + hi) >>> 1]], weights[ids[hi - 1]]);
       // Three-way partition: [lo, gt) > pivot, [gt, lt) == pivot, [lt, hi) < pivot.
@@ -57,7 +57,7 @@ public final class NucleusSelector {
       double massEqual = (double) pivot * (lt - gt);
       if (massAbove + massEqual >= target) {
         Arrays.sort(ids, gt, lt); // equal weights rank by id
-        return scan(pivot, gt, lt, massAbove, target);
+        return scan(pivot, gt, lt, massAbove, target) - from;
       }
       massAbove += massEqual;
       lo = lt;
@@ -65,11 +65,11 @@ public final class NucleusSelector {
     sortByRank(weights, ids, lo, hi);
     for (int i = lo; i < hi; i++) {
       if (massAbove >= target) {
-        return i;
+        return i - from;
       }
       massAbove += weights[ids[i]];
     }
-    return hi;
+    return hi - from;
   }
 
   private static int scan(float weight, int from, int to, double massAbove, double target) {

@@ -21,7 +21,7 @@ public final class RawLogprobs {
     }
     double sum = 0;
     for (int i = offset, end = offset + length; i < end; i++) {
-      sum += Math.exp(row[i] - max);
+      sum += FastExp.expNonPositive(row[i] - max);
     }
     return max + Math.log(sum);
   }

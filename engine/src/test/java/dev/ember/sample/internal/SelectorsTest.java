@@ -44,7 +44,7 @@ class SelectorsTest {
       total += w;
     }
     int[] ids = IntStream.range(0, vocab).toArray();
-    int kept = NucleusSelector.keep(weights, ids, vocab, p * total);
+    int kept = NucleusSelector.keep(weights, ids, 0, vocab, p * total);
     int[] expected = ranking(weights);
     double before = 0;
     int expectedKept = 0;
