@@ -79,13 +79,15 @@ public final class BenchLatencyCommand implements Callable<Integer> {
         double prefillTps = promptLen / (prefillNs / 1e9);
         double flops = prefillFlops(c, promptLen);
         double gflops = flops / prefillNs;
+        boolean quantized = model.matrixDtype() != null && model.matrixDtype().quantized();
+        double peak = EmberNative.ember_peak_gops(quantized ? 1 : 0, model.threads());
 
         System.out.printf("model            %s (%s, %d layers, hidden %d, matrices %s)%n", m.files().source(),
             c.architecture(), c.numLayers(), c.hiddenSize(), model.matrixDtype());
         System.out.printf("machine          %s kernels, %d threads, read bandwidth %.1f GB/s%n", EmberNative.ember_isa(),
             model.threads(), bandwidth);
-        System.out.printf("prefill          %d tokens in %.1f ms: %.1f tok/s, %.1f GFLOP/s%n", promptLen, prefillNs / 1e6,
-            prefillTps, gflops);
+        System.out.printf("prefill          %d tokens in %.1f ms: %.1f tok/s, %.1f G-ops/s = %.0f%% of the measured %s peak %.1f G-ops/s%n",
+            promptLen, prefillNs / 1e6, prefillTps, gflops, 100 * gflops / peak, quantized ? "int8-dot" : "f32-FMA", peak);
         System.out.printf("decode (batch 1) %.2f ms/token: %.2f tok/s%n", single / 1e6, decodeTps);
         System.out.printf("decode bound     %.1f MB read per token / %.1f GB/s = %.2f tok/s; achieved %.0f%% of bound%n",
             model.weightBytesPerToken() / 1e6, bandwidth, boundTps, 100 * decodeTps / boundTps);
