@@ -1,0 +1,123 @@
+package dev.ember.function;
+
+import dev.ember.model.DType;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * A function's declaration ({@code functions/*.yaml}): a model plus engine settings, request limits,
+ * and the scaling, prewarm and Kafka sections that later features act on. Parsed and validated by
+ * {@code FunctionManifests}; every section has defaults.
+ *
+ * <pre>{@code
+ * name: r1-qwen-1.5b
+ * model: {path: /models/DeepSeek-R1-Distill-Qwen-1.5B, dtype: q8_0}
+ * device: cpu
+ * engine: {maxModelLen: 8192, kvCacheMemory: 2GiB, threads: 8}
+ * }</pre>
+ */
+public record FunctionManifest(
+    String name,
+    ModelSpec model,
+    String device,
+    EngineSettings engine,
+    Limits limits,
+    Scaling scaling,
+    Prewarm prewarm,
+    Kafka kafka) {
+
+  /** Default device: the CPU. */
+  public static final String DEFAULT_DEVICE = "cpu";
+
+  /**
+   * Where the weights are and how to load them.
+   *
+   * @param path HF model directory or .gguf file; the literal {@code embedded:demo} names the demo model
+   * @param dtype matrix type after loading, or null to keep the file's
+   */
+  public record ModelSpec(String path, DType dtype) {
+    public static final String EMBEDDED_DEMO = "embedded:demo";
+  }
+
+  /** Engine settings (vLLM's names). */
+  public record EngineSettings(int maxModelLen, int maxNumSeqs, int maxNumBatchedTokens, int blockSize,
+      long kvCacheMemory, int threads, boolean enablePrefixCaching) {
+    public static final int DEFAULT_MAX_MODEL_LEN = 4096;
+    public static final String MAX_MODEL_LEN_DOC = "Context length in tokens (prompt + output); at most the model's.";
+    public static final int DEFAULT_MAX_NUM_SEQS = 64;
+    public static final String MAX_NUM_SEQS_DOC = "Most sequences in one engine step.";
+    public static final int DEFAULT_MAX_NUM_BATCHED_TOKENS = 2048;
+    public static final String MAX_NUM_BATCHED_TOKENS_DOC = "Token budget of one engine step.";
+    public static final int DEFAULT_BLOCK_SIZE = 16;
+    public static final String BLOCK_SIZE_DOC = "KV cache block size in tokens (16 on CPU/CUDA, 128 on Ascend).";
+    public static final long DEFAULT_KV_CACHE_MEMORY = 512L << 20;
+    public static final String KV_CACHE_MEMORY_DOC = "Bytes for the paged KV cache (e.g. 512MiB, 2GiB).";
+    public static final int DEFAULT_THREADS = 0;
+    public static final String THREADS_DOC = "Kernel threads; 0 = all cores.";
+    public static final boolean DEFAULT_ENABLE_PREFIX_CACHING = true;
+    public static final String ENABLE_PREFIX_CACHING_DOC = "Reuse KV blocks of shared prompt prefixes.";
+
+    public static EngineSettings defaults() {
+      return new EngineSettings(DEFAULT_MAX_MODEL_LEN, DEFAULT_MAX_NUM_SEQS, DEFAULT_MAX_NUM_BATCHED_TOKENS,
+          DEFAULT_BLOCK_SIZE, DEFAULT_KV_CACHE_MEMORY, DEFAULT_THREADS, DEFAULT_ENABLE_PREFIX_CACHING);
+    }
+  }
+
+  /** Request limits. */
+  public record Limits(int maxQueue, int maxTokens) {
+    public static final int DEFAULT_MAX_QUEUE = 256;
+    public static final String MAX_QUEUE_DOC = "Requests waiting or running before new ones get 429.";
+    public static final int DEFAULT_MAX_TOKENS = 4096;
+    public static final String MAX_TOKENS_DOC = "Largest max_tokens a request may ask for.";
+
+    public static Limits defaults() {
+      return new Limits(DEFAULT_MAX_QUEUE, DEFAULT_MAX_TOKENS);
+    }
+  }
+
+  /** Scale-to-zero policy (acted on by the lifecycle; parsed and validated now). */
+  public record Scaling(int minWarm, Duration idleTimeout, int maxHeldRequests, Duration maxHoldTime) {
+    public static final int DEFAULT_MIN_WARM = 1;
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(5);
+    public static final int DEFAULT_MAX_HELD_REQUESTS = 100;
+    public static final Duration DEFAULT_MAX_HOLD_TIME = Duration.ofSeconds(60);
+
+    public static Scaling defaults() {
+      return new Scaling(DEFAULT_MIN_WARM, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_HELD_REQUESTS, DEFAULT_MAX_HOLD_TIME);
+    }
+  }
+
+  /** Prewarm hooks (acted on by the lifecycle; parsed and validated now). */
+  public record Prewarm(boolean onStart, List<String> schedule, String zone, List<String> prompts,
+      List<String> pinnedPrefixes, Duration keepWarmFor) {
+    public static Prewarm defaults() {
+      return new Prewarm(true, List.of(), "UTC", List.of(), List.of(), Duration.ZERO);
+    }
+  }
+
+  /**
+   * Kafka door settings (acted on by the Kafka issue; parsed and validated now).
+   *
+   * @param requestTopic default {@code ember.<function>.requests}
+   * @param group default {@code ember.<function>}
+   */
+  public record Kafka(boolean enabled, String requestTopic, String group, int concurrency) {
+    public static Kafka defaults(String function) {
+      return new Kafka(false, "ember." + function + ".requests", "ember." + function, 16);
+    }
+  }
+
+  /** A manifest for a model path with every other setting at its default. */
+  public static FunctionManifest of(String name, String modelPath, DType dtype) {
+    return new FunctionManifest(name, new ModelSpec(modelPath, dtype), DEFAULT_DEVICE, EngineSettings.defaults(),
+        Limits.defaults(), Scaling.defaults(), Prewarm.defaults(), Kafka.defaults(name));
+  }
+
+  public FunctionManifest withEngine(EngineSettings e) {
+    return new FunctionManifest(name, model, device, e, limits, scaling, prewarm, kafka);
+  }
+
+  public FunctionManifest withLimits(Limits l) {
+    return new FunctionManifest(name, model, device, engine, l, scaling, prewarm, kafka);
+  }
+}

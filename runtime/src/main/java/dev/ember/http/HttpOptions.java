@@ -1,0 +1,46 @@
+package dev.ember.http;
+
+import java.util.List;
+
+/**
+ * HTTP server settings.
+ *
+ * @param apiKeys accepted keys for {@code Authorization: Bearer <key>}; empty = no authentication
+ * @param bodyLimitBytes largest request body; larger bodies get 413
+ * @param protectOperations whether /health and /metrics also require a key
+ */
+public record HttpOptions(String host, int port, List<String> apiKeys, long bodyLimitBytes, boolean protectOperations) {
+  public static final String DEFAULT_HOST = "0.0.0.0";
+  public static final String HOST_DOC = "Address to listen on.";
+  public static final int DEFAULT_PORT = 8000;
+  public static final String PORT_DOC = "Port to listen on (vLLM's default 8000; 0 picks a free port).";
+  public static final long DEFAULT_BODY_LIMIT_BYTES = 4L << 20;
+  public static final String BODY_LIMIT_DOC = "Largest request body in bytes.";
+  public static final String API_KEY_DOC = "API key(s) required on /v1 and /functions (also env EMBER_API_KEY, comma-separated).";
+
+  public HttpOptions {
+    apiKeys = List.copyOf(apiKeys);
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("port must be in [0, 65535], got " + port);
+    }
+    if (bodyLimitBytes < 1024) {
+      throw new IllegalArgumentException("bodyLimitBytes must be >= 1024, got " + bodyLimitBytes);
+    }
+  }
+
+  public static HttpOptions defaults() {
+    return new HttpOptions(DEFAULT_HOST, DEFAULT_PORT, List.of(), DEFAULT_BODY_LIMIT_BYTES, false);
+  }
+
+  public HttpOptions withPort(int p) {
+    return new HttpOptions(host, p, apiKeys, bodyLimitBytes, protectOperations);
+  }
+
+  public HttpOptions withHost(String h) {
+    return new HttpOptions(h, port, apiKeys, bodyLimitBytes, protectOperations);
+  }
+
+  public HttpOptions withApiKeys(List<String> keys) {
+    return new HttpOptions(host, port, keys, bodyLimitBytes, protectOperations);
+  }
+}
