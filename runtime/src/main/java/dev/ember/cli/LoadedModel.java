@@ -1,5 +1,6 @@
 package dev.ember.cli;
 
+import dev.ember.function.DemoModel;
 import dev.ember.model.ModelFiles;
 import dev.ember.runner.LoadOptions;
 import dev.ember.runner.NativeModel;

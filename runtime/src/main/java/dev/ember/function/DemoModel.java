@@ -1,4 +1,4 @@
-package dev.ember.cli;
+package dev.ember.function;
 
 import dev.ember.model.ModelFormat;
 import dev.ember.model.create.CreateOptions;
@@ -11,22 +11,26 @@ import java.nio.file.StandardCopyOption;
 
 /**
  * The embedded demo model: a small random-weight Qwen2-shaped model with a trained tokenizer, created
- * on first use under {@code $EMBER_HOME} (default {@code ~/.cache/ember}) so the CLI and the server
+ * on first use under {@code -Dember.home}, {@code $EMBER_HOME} or {@code ~/.cache/ember} so the CLI and the server
  * run on a fresh machine with nothing to download.
  */
-final class DemoModel {
+public final class DemoModel {
   /** The demo's shape. */
-  static final ModelShape SHAPE = ModelShape.TINY;
+  public static final ModelShape SHAPE = ModelShape.TINY;
 
   private DemoModel() {}
 
-  static Path home() {
+  public static Path home() {
+    String prop = System.getProperty("ember.home");
+    if (prop != null && !prop.isBlank()) {
+      return Path.of(prop);
+    }
     String env = System.getenv("EMBER_HOME");
     return env != null && !env.isBlank() ? Path.of(env) : Path.of(System.getProperty("user.home"), ".cache", "ember");
   }
 
   /** Returns the demo model's directory, creating it (atomically, via a temporary directory) if absent. */
-  static synchronized Path ensure() throws IOException {
+  public static synchronized Path ensure() throws IOException {
     Path dir = home().resolve("models").resolve("demo-" + SHAPE.id());
     if (Files.isRegularFile(dir.resolve("config.json"))) {
       return dir;

@@ -1,0 +1,272 @@
+package dev.ember.function;
+
+import dev.ember.engine.EngineRequest;
+import dev.ember.engine.OutputSink;
+import dev.ember.engine.PromptTooLongException;
+import dev.ember.engine.RequestHandle;
+import dev.ember.metrics.ServingMetrics;
+import dev.ember.sample.InvalidSamplingParamsException;
+import dev.ember.sample.SamplingParams;
+import dev.ember.tokenizer.ChatTemplate;
+import dev.ember.tokenizer.ChatTemplateException;
+import dev.ember.tokenizer.Tokenizer;
+import dev.ember.worker.DeviceWorker;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One function on this replica: its manifest, its lifecycle state and, while WARM, a {@link DeviceWorker}
+ * holding the model. As a {@link FunctionEndpoint} it admits requests (bounded queue), tokenizes and
+ * renders chat templates on Vert.x's worker pool, submits to the engine and delivers outputs on the
+ * caller's context.
+ *
+ * <pre>{@code
+ * FunctionInstance f = new FunctionInstance(vertx, manifest, metrics);
+ * f.warm().onComplete(...);   // COLD -> WARMING -> WARM (or FAILED with a reason)
+ * f.drain(Duration.ofSeconds(30)); // DRAINING -> COLD
+ * }</pre>
+ */
+public final class FunctionInstance implements FunctionEndpoint {
+  private static final Logger LOG = Logger.getLogger(FunctionInstance.class.getName());
+
+  private final Vertx vertx;
+  private final FunctionManifest manifest;
+  private final ServingMetrics metrics;
+  private final long created = Instant.now().getEpochSecond();
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private volatile FunctionState state = FunctionState.COLD;
+  private volatile String reason;
+  private volatile DeviceWorker worker;
+  private volatile String deploymentId;
+
+  public FunctionInstance(Vertx vertx, FunctionManifest manifest, ServingMetrics metrics) {
+    this.vertx = vertx;
+    this.manifest = manifest;
+    this.metrics = metrics;
+  }
+
+  public FunctionManifest manifest() {
+    return manifest;
+  }
+
+  public FunctionState state() {
+    return state;
+  }
+
+  /** Why the function is FAILED, or null. */
+  public String reason() {
+    return reason;
+  }
+
+  /** Requests admitted and not yet finished. */
+  public int inFlight() {
+    return inFlight.get();
+  }
+
+  @Override
+  public String name() {
+    return manifest.name();
+  }
+
+  @Override
+  public FunctionInfo info() {
+    DeviceWorker w = worker;
+    return new FunctionInfo(manifest.name(), manifest.model().path(), manifest.device(), state, reason,
+        w != null && state == FunctionState.WARM ? w.maxModelLen() : manifest.engine().maxModelLen(), created,
+        w != null ? w.stats() : null);
+  }
+
+  /** Loads the model on a new device worker: COLD/FAILED -> WARMING -> WARM, or FAILED with the reason. */
+  public synchronized Future<Void> warm() {
+    if (state == FunctionState.WARM || state == FunctionState.WARMING) {
+      return Future.succeededFuture();
+    }
+    state = FunctionState.WARMING;
+    reason = null;
+    long t0 = System.nanoTime();
+    DeviceWorker w = new DeviceWorker(manifest);
+    return DeviceWorker.deploy(vertx, w).<Void>map(id -> {
+      worker = w;
+      deploymentId = id;
+      state = FunctionState.WARM;
+      java.util.Map<String, Long> phases = new java.util.LinkedHashMap<>(w.loadPhases());
+      phases.put("total", System.nanoTime() - t0);
+      metrics.coldStart(manifest.name(), phases);
+      LOG.info(() -> "function=" + manifest.name() + " state=WARM load_ms=" + (System.nanoTime() - t0) / 1_000_000);
+      return null;
+    }).recover(e -> {
+      state = FunctionState.FAILED;
+      reason = e.getMessage() != null ? e.getMessage() : e.toString();
+      LOG.log(Level.WARNING, "function=" + manifest.name() + " state=FAILED reason=" + reason);
+      return Future.failedFuture(FunctionException.unavailable(manifest.name(), reason, null));
+    });
+  }
+
+  /**
+   * Stops admitting requests (DRAINING), lets in-flight ones finish until the deadline, aborts the
+   * rest with an error, and frees everything (COLD).
+   */
+  public synchronized Future<Void> drain(java.time.Duration deadline) {
+    DeviceWorker w = worker;
+    if (w == null || state != FunctionState.WARM) {
+      if (state == FunctionState.FAILED) {
+        state = FunctionState.COLD;
+      }
+      return Future.succeededFuture();
+    }
+    state = FunctionState.DRAINING;
+    return w.awaitIdle(System.nanoTime() + deadline.toNanos())
+        .compose(idle -> vertx.undeploy(deploymentId))
+        .onComplete(r -> {
+          worker = null;
+          deploymentId = null;
+          state = FunctionState.COLD;
+        });
+  }
+
+  @Override
+  public Future<Submission> submit(InferenceRequest request, OutputSink sink) {
+    DeviceWorker w = worker;
+    if (state != FunctionState.WARM || w == null) {
+      return Future.failedFuture(unavailable());
+    }
+    int limit = manifest.limits().maxQueue();
+    if (inFlight.incrementAndGet() > limit) {
+      inFlight.decrementAndGet();
+      return Future.failedFuture(FunctionException.queueFull(manifest.name(), 1));
+    }
+    Integer maxTokens = request.params().maxTokens();
+    if (maxTokens != null && maxTokens > manifest.limits().maxTokens()) {
+      inFlight.decrementAndGet();
+      return Future.failedFuture(FunctionException.invalid("max_tokens", "max_tokens " + maxTokens
+          + " exceeds this function's limit of " + manifest.limits().maxTokens()));
+    }
+    Context caller = vertx.getOrCreateContext();
+    OrderedDelivery delivery = new OrderedDelivery(caller, tracking(request, sink));
+    Future<Submission> f = vertx.executeBlocking(() -> {
+      int[] ids = encode(w.tokenizer(), request.prompt());
+      SamplingParams params = request.params();
+      if (params.maxTokens() == null) {
+        params = params.toBuilder().maxTokens(Math.min(manifest.limits().maxTokens(),
+            Math.max(1, w.maxModelLen() - ids.length))).build();
+      }
+      RequestHandle h = w.engine().submit(new EngineRequest(request.requestId(), ids, params, request.cacheSalt(),
+          request.priority(), delivery));
+      w.kick();
+      return new Submission(ids.length, h);
+    }, false);
+    return f.<Submission>transform(r -> {
+      if (r.succeeded()) {
+        delivery.openAfterCurrentTask();
+        return Future.succeededFuture(r.result());
+      }
+      inFlight.decrementAndGet();
+      return Future.failedFuture(toFunctionException(r.cause()));
+    });
+  }
+
+  /** Wraps the caller's sink: counts the request out when it finishes, and feeds metrics (worker thread). */
+  private OutputSink tracking(InferenceRequest request, OutputSink sink) {
+    long[] last = new long[Math.max(1, request.params().n())];
+    return out -> {
+      if (out.tokenId() >= 0 && out.index() < last.length) {
+        long now = System.nanoTime();
+        if (last[out.index()] != 0) {
+          metrics.interTokenLatency(manifest.name(), now - last[out.index()]);
+        }
+        last[out.index()] = now;
+      }
+      if (out.requestFinished()) {
+        inFlight.decrementAndGet();
+        metrics.requestFinished(manifest.name(), out.usage(), out.timings(), out.finishReason());
+      }
+      sink.accept(out);
+    };
+  }
+
+  private int[] encode(Tokenizer tokenizer, Prompt prompt) {
+    return switch (prompt) {
+      case Prompt.Tokens t -> t.ids().clone();
+      case Prompt.Text t -> tokenizer.encode(t.text(), true);
+      case Prompt.Chat c -> {
+        ChatTemplate template = tokenizer.chatTemplate().orElseThrow(() -> FunctionException.invalid("messages",
+            "function '" + manifest.name() + "' has no chat template; use /v1/completions"));
+        String text = template.render(c.messages(), c.addGenerationPrompt(), c.templateVariables());
+        yield tokenizer.encode(text, false);
+      }
+    };
+  }
+
+  @Override
+  public Future<int[]> tokenize(Prompt prompt) {
+    DeviceWorker w = worker;
+    if (state != FunctionState.WARM || w == null) {
+      return Future.failedFuture(unavailable());
+    }
+    return vertx.executeBlocking(() -> encode(w.tokenizer(), prompt), false)
+        .recover(e -> Future.failedFuture(toFunctionException(e)));
+  }
+
+  @Override
+  public Future<String> detokenize(int[] ids) {
+    DeviceWorker w = worker;
+    if (state != FunctionState.WARM || w == null) {
+      return Future.failedFuture(unavailable());
+    }
+    int vocab = w.tokenizer().vocabSize();
+    for (int id : ids) {
+      if (id < 0 || id >= vocab) {
+        return Future.failedFuture(FunctionException.invalid("tokens", "token id " + id + " is outside [0, " + vocab + ")"));
+      }
+    }
+    return vertx.executeBlocking(() -> w.tokenizer().decode(ids, false), false);
+  }
+
+  /** Decodes one token's text (for logprobs), off the event loop. */
+  public Future<String[]> tokenTexts(int[] ids) {
+    DeviceWorker w = worker;
+    if (w == null) {
+      return Future.failedFuture(unavailable());
+    }
+    return vertx.executeBlocking(() -> {
+      String[] out = new String[ids.length];
+      for (int i = 0; i < ids.length; i++) {
+        out[i] = w.tokenizer().decode(new int[] {ids[i]}, false);
+      }
+      return out;
+    }, false);
+  }
+
+  private FunctionException unavailable() {
+    return switch (state) {
+      case FAILED -> FunctionException.unavailable(manifest.name(), "failed to load: " + reason, 5);
+      case DRAINING -> FunctionException.unavailable(manifest.name(), "draining", 1);
+      default -> FunctionException.unavailable(manifest.name(), "function is " + state, 1);
+    };
+  }
+
+  private static FunctionException toFunctionException(Throwable e) {
+    if (e instanceof FunctionException fe) {
+      return fe;
+    }
+    if (e instanceof InvalidSamplingParamsException ie) {
+      return FunctionException.invalid(ie.param(), ie.getMessage());
+    }
+    if (e instanceof PromptTooLongException pe) {
+      return new FunctionException(400, "invalid_request_error", "context_length_exceeded", "messages", null,
+          pe.getMessage());
+    }
+    if (e instanceof ChatTemplateException ce) {
+      return FunctionException.invalid("messages", "chat template: " + ce.getMessage());
+    }
+    if (e instanceof IllegalArgumentException ie) {
+      return FunctionException.invalid(null, ie.getMessage());
+    }
+    return new FunctionException(500, "internal_error", null, null, null, String.valueOf(e.getMessage()));
+  }
+}

@@ -1,0 +1,138 @@
+package dev.ember.worker;
+
+import dev.ember.engine.Engine;
+import dev.ember.engine.EngineStats;
+import dev.ember.function.FunctionManifest;
+import dev.ember.tokenizer.Tokenizer;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.ThreadingModel;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The one thread that owns a function's device context (DESIGN.md, "One request, end to end"): a
+ * Vert.x worker verticle on its own single-thread pool. It loads the model in {@link #start()}, runs the
+ * engine one step per task while there is work ({@link #kick()} wakes it), and frees every byte in
+ * {@link #stop()}. Nothing else ever touches the model, the KV cache or the engine's step.
+ *
+ * <pre>{@code
+ * DeviceWorker w = new DeviceWorker(manifest);
+ * DeviceWorker.deploy(vertx, w).onSuccess(id -> w.engine().submit(...));
+ * }</pre>
+ */
+public final class DeviceWorker extends VerticleBase {
+  private final FunctionManifest manifest;
+  private final AtomicBoolean idle = new AtomicBoolean(true);
+  private volatile LoadedFunction loaded;
+  private volatile Map<String, Long> loadPhases = Map.of();
+
+  public DeviceWorker(FunctionManifest manifest) {
+    this.manifest = manifest;
+  }
+
+  /** Deploys the worker on a pool of exactly one thread named after the function. */
+  public static Future<String> deploy(Vertx vertx, DeviceWorker worker) {
+    return vertx.deployVerticle(worker, new DeploymentOptions()
+        .setThreadingModel(ThreadingModel.WORKER)
+        .setWorkerPoolName("ember-device-" + worker.manifest.name())
+        .setWorkerPoolSize(1)
+        .setMaxWorkerExecuteTime(15)
+        .setMaxWorkerExecuteTimeUnit(TimeUnit.MINUTES));
+  }
+
+  @Override
+  public Future<?> start() throws Exception {
+    FunctionLoader loader = new FunctionLoader();
+    loaded = loader.load(manifest);
+    loadPhases = Map.copyOf(loader.phases());
+    return Future.succeededFuture();
+  }
+
+  /** The engine (thread-safe submit/cancel/stats). Only valid between start and stop. */
+  public Engine engine() {
+    LoadedFunction l = loaded;
+    if (l == null) {
+      throw new IllegalStateException("function " + manifest.name() + " is not loaded");
+    }
+    return l.engine();
+  }
+
+  public Tokenizer tokenizer() {
+    return loaded.tokenizer();
+  }
+
+  public int maxModelLen() {
+    return loaded.maxModelLen();
+  }
+
+  /** Load phase durations (ns) of the last start. */
+  public Map<String, Long> loadPhases() {
+    return loadPhases;
+  }
+
+  /** Engine counters, or null when not loaded. */
+  public EngineStats stats() {
+    LoadedFunction l = loaded;
+    return l == null ? null : l.engine().stats();
+  }
+
+  /** Makes sure a step is scheduled; call after submitting or cancelling. Any thread. */
+  public void kick() {
+    if (loaded != null && idle.compareAndSet(true, false)) {
+      context.runOnContext(v -> step());
+    }
+  }
+
+  private void step() {
+    LoadedFunction l = loaded;
+    if (l == null) {
+      return;
+    }
+    if (l.engine().step()) {
+      context.runOnContext(v -> step());
+      return;
+    }
+    idle.set(true);
+    // A submission may have raced with the decision to go idle.
+    if (l.engine().hasWork() && idle.compareAndSet(true, false)) {
+      context.runOnContext(v -> step());
+    }
+  }
+
+  /**
+   * Completes when the engine has no queued, waiting or running request, or when the deadline passes;
+   * checked on the worker between steps.
+   */
+  public Future<Boolean> awaitIdle(long deadlineNanos) {
+    Promise<Boolean> p = Promise.promise();
+    context.runOnContext(v -> pollIdle(p, deadlineNanos));
+    return p.future();
+  }
+
+  private void pollIdle(Promise<Boolean> p, long deadlineNanos) {
+    LoadedFunction l = loaded;
+    if (l == null || !l.engine().hasWork()) {
+      p.complete(true);
+    } else if (System.nanoTime() > deadlineNanos) {
+      p.complete(false);
+    } else {
+      vertx.setTimer(20, id -> context.runOnContext(v -> pollIdle(p, deadlineNanos)));
+    }
+  }
+
+  /** Aborts what is left (with an error), then frees the model, KV cache and tokenizer on this thread. */
+  @Override
+  public Future<?> stop() {
+    LoadedFunction l = loaded;
+    loaded = null;
+    if (l != null) {
+      l.close();
+    }
+    return Future.succeededFuture();
+  }
+}
