@@ -120,8 +120,14 @@ public final class FunctionInstance implements FunctionEndpoint {
       return Future.succeededFuture();
     }
     state = FunctionState.DRAINING;
+    // awaitIdle completes on the worker's own context, which undeploying closes: undeploy from ours.
+    Context caller = vertx.getOrCreateContext();
     return w.awaitIdle(System.nanoTime() + deadline.toNanos())
-        .compose(idle -> vertx.undeploy(deploymentId))
+        .compose(idle -> {
+          io.vertx.core.Promise<Void> undeployed = io.vertx.core.Promise.promise();
+          caller.runOnContext(v -> vertx.undeploy(deploymentId).onComplete(undeployed));
+          return undeployed.future();
+        })
         .onComplete(r -> {
           worker = null;
           deploymentId = null;
