@@ -13,9 +13,12 @@ import dev.ember.tokenizer.Tokenizer;
 import dev.ember.worker.DeviceWorker;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -43,11 +46,34 @@ public final class FunctionInstance implements FunctionEndpoint {
   private volatile String reason;
   private volatile DeviceWorker worker;
   private volatile String deploymentId;
+  private final HeldRequests held;
+  private final LongSupplier clock;
+  private Future<Void> warming;
+  private Future<Void> draining;
+  private int failures;
+  private long failedAtNanos;
+  private volatile long lastActivityNanos;
+  private volatile long keepWarmUntilNanos;
+  private long idleTimer = -1;
 
   public FunctionInstance(Vertx vertx, FunctionManifest manifest, ServingMetrics metrics) {
+    this(vertx, manifest, metrics, System::nanoTime);
+  }
+
+  /** With an injected monotonic clock (nanoseconds), for idle-timeout tests. */
+  public FunctionInstance(Vertx vertx, FunctionManifest manifest, ServingMetrics metrics, LongSupplier nanoClock) {
     this.vertx = vertx;
     this.manifest = manifest;
     this.metrics = metrics;
+    this.clock = nanoClock;
+    this.held = new HeldRequests(vertx, manifest.name(), manifest.scaling().maxHeldRequests(),
+        manifest.scaling().maxHoldTime());
+    this.lastActivityNanos = nanoClock.getAsLong();
+  }
+
+  /** Requests held while the function warms up. */
+  public int heldRequests() {
+    return held.size();
   }
 
   public FunctionManifest manifest() {
@@ -83,35 +109,91 @@ public final class FunctionInstance implements FunctionEndpoint {
 
   /** Loads the model on a new device worker: COLD/FAILED -> WARMING -> WARM, or FAILED with the reason. */
   public synchronized Future<Void> warm() {
-    if (state == FunctionState.WARM || state == FunctionState.WARMING) {
+    if (state == FunctionState.WARM) {
       return Future.succeededFuture();
+    }
+    if (state == FunctionState.WARMING) {
+      return warming;
+    }
+    if (state == FunctionState.DRAINING) {
+      return draining.transform(r -> warm());
     }
     state = FunctionState.WARMING;
     reason = null;
     long t0 = System.nanoTime();
     DeviceWorker w = new DeviceWorker(manifest);
-    return DeviceWorker.deploy(vertx, w).<Void>map(id -> {
-      worker = w;
-      deploymentId = id;
-      state = FunctionState.WARM;
+    warming = DeviceWorker.deploy(vertx, w).<Void>map(id -> {
+      synchronized (this) {
+        worker = w;
+        deploymentId = id;
+        state = FunctionState.WARM;
+        failures = 0;
+        lastActivityNanos = clock.getAsLong();
+        startIdleTimer();
+      }
       java.util.Map<String, Long> phases = new java.util.LinkedHashMap<>(w.loadPhases());
       phases.put("total", System.nanoTime() - t0);
       metrics.coldStart(manifest.name(), phases);
       LOG.info(() -> "function=" + manifest.name() + " state=WARM load_ms=" + (System.nanoTime() - t0) / 1_000_000);
+      held.release();
       return null;
     }).recover(e -> {
-      state = FunctionState.FAILED;
-      reason = e.getMessage() != null ? e.getMessage() : e.toString();
+      FunctionException failure;
+      synchronized (this) {
+        state = FunctionState.FAILED;
+        reason = e.getMessage() != null ? e.getMessage() : e.toString();
+        failures++;
+        failedAtNanos = clock.getAsLong();
+        failure = FunctionException.unavailable(manifest.name(), "failed to load: " + reason,
+            (int) Math.max(1, backoffNanos() / 1_000_000_000L));
+      }
       LOG.log(Level.WARNING, "function=" + manifest.name() + " state=FAILED reason=" + reason);
-      return Future.failedFuture(FunctionException.unavailable(manifest.name(), reason, null));
+      held.failAll(failure);
+      return Future.failedFuture(failure);
     });
+    return warming;
+  }
+
+  /** Warms (if needed) and keeps the function WARM for the manifest's {@code prewarm.keepWarmFor}. */
+  public Future<Void> prewarm() {
+    keepWarmUntilNanos = clock.getAsLong() + manifest.prewarm().keepWarmFor().toNanos();
+    return warm();
+  }
+
+  /** Retry delay after the latest failed warm-up: 1 s, doubling per consecutive failure, at most 60 s. */
+  private long backoffNanos() {
+    return Math.min(60_000_000_000L, 1_000_000_000L << Math.min(6, Math.max(0, failures - 1)));
+  }
+
+  /** While WARM and allowed to scale to zero, checks for idleness a few times per idle timeout. */
+  private void startIdleTimer() {
+    if (manifest.scaling().minWarm() > 0) {
+      return;
+    }
+    long every = Math.max(10, Math.min(1000, manifest.scaling().idleTimeout().toMillis() / 4));
+    idleTimer = vertx.setPeriodic(every, id -> checkIdle());
+  }
+
+  /** Drains to COLD when nothing has happened for the idle timeout (and no prewarm keeps it warm). */
+  void checkIdle() {
+    long now = clock.getAsLong();
+    boolean idle;
+    synchronized (this) {
+      idle = state == FunctionState.WARM && inFlight.get() == 0 && held.size() == 0
+          && now - lastActivityNanos >= manifest.scaling().idleTimeout().toNanos() && now >= keepWarmUntilNanos;
+    }
+    if (idle) {
+      LOG.info(() -> "function=" + manifest.name() + " idle_ms=" + (now - lastActivityNanos) / 1_000_000
+          + " scaling to zero");
+      drain(Duration.ofSeconds(30));
+    }
   }
 
   /**
    * Stops admitting requests (DRAINING), lets in-flight ones finish until the deadline, aborts the
    * rest with an error, and frees everything (COLD).
    */
-  public synchronized Future<Void> drain(java.time.Duration deadline) {
+  public synchronized Future<Void> drain(Duration deadline) {
     DeviceWorker w = worker;
     if (w == null || state != FunctionState.WARM) {
       if (state == FunctionState.FAILED) {
@@ -120,23 +202,65 @@ public final class FunctionInstance implements FunctionEndpoint {
       return Future.succeededFuture();
     }
     state = FunctionState.DRAINING;
+    if (idleTimer >= 0) {
+      vertx.cancelTimer(idleTimer);
+      idleTimer = -1;
+    }
     // awaitIdle completes on the worker's own context, which undeploying closes: undeploy from ours.
     Context caller = vertx.getOrCreateContext();
-    return w.awaitIdle(System.nanoTime() + deadline.toNanos())
+    draining = w.awaitIdle(System.nanoTime() + deadline.toNanos())
         .compose(idle -> {
           io.vertx.core.Promise<Void> undeployed = io.vertx.core.Promise.promise();
           caller.runOnContext(v -> vertx.undeploy(deploymentId).onComplete(undeployed));
           return undeployed.future();
         })
+        .<Void>mapEmpty()
         .onComplete(r -> {
-          worker = null;
-          deploymentId = null;
-          state = FunctionState.COLD;
+          synchronized (this) {
+            worker = null;
+            deploymentId = null;
+            state = FunctionState.COLD;
+          }
+          LOG.info(() -> "function=" + manifest.name() + " state=COLD");
+          if (held.size() > 0) {
+            warm();
+          }
         });
+    return draining;
   }
 
+  /**
+   * Admits a request. While WARM it is tokenized and queued at once; while COLD, WARMING or DRAINING it
+   * is held (starting a warm-up if none runs) and queued once WARM; while FAILED it gets 503 until the
+   * retry backoff has passed, after which it triggers a new warm-up.
+   */
   @Override
   public Future<Submission> submit(InferenceRequest request, OutputSink sink) {
+    lastActivityNanos = clock.getAsLong();
+    FunctionState s = state;
+    if (s == FunctionState.WARM) {
+      return submitNow(request, sink);
+    }
+    if (s == FunctionState.FAILED) {
+      long wait = failedAtNanos + backoffNanos() - clock.getAsLong();
+      if (wait > 0) {
+        return Future.failedFuture(FunctionException.unavailable(manifest.name(), "failed to load: " + reason,
+            (int) Math.max(1, (wait + 999_999_999L) / 1_000_000_000L)));
+      }
+    }
+    Context caller = vertx.getOrCreateContext();
+    Future<Submission> f = held.hold(() -> {
+      Promise<Submission> p = Promise.promise();
+      caller.runOnContext(v -> submitNow(request, sink).onComplete(p));
+      return p.future();
+    });
+    if (!f.failed()) {
+      warm();
+    }
+    return f;
+  }
+
+  private Future<Submission> submitNow(InferenceRequest request, OutputSink sink) {
     DeviceWorker w = worker;
     if (state != FunctionState.WARM || w == null) {
       return Future.failedFuture(unavailable());
@@ -188,6 +312,7 @@ public final class FunctionInstance implements FunctionEndpoint {
         last[out.index()] = now;
       }
       if (out.requestFinished()) {
+        lastActivityNanos = clock.getAsLong();
         inFlight.decrementAndGet();
         metrics.requestFinished(manifest.name(), out.usage(), out.timings(), out.finishReason());
       }

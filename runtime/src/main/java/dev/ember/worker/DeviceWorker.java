@@ -10,7 +10,13 @@ import io.vertx.core.Promise;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
+import dev.ember.function.PrewarmHook;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -26,6 +32,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * }</pre>
  */
 public final class DeviceWorker extends VerticleBase {
+  private static final Logger LOG = Logger.getLogger(DeviceWorker.class.getName());
+  /** Prewarm hooks on the class path (the built-in warm-up prompts hook among them), loaded once. */
+  private static final List<PrewarmHook> HOOKS = ServiceLoader.load(PrewarmHook.class).stream()
+      .map(ServiceLoader.Provider::get).toList();
+
   private final FunctionManifest manifest;
   private final AtomicBoolean idle = new AtomicBoolean(true);
   private volatile LoadedFunction loaded;
@@ -47,9 +58,25 @@ public final class DeviceWorker extends VerticleBase {
 
   @Override
   public Future<?> start() throws Exception {
+    for (PrewarmHook hook : HOOKS) {
+      hook.beforeWarm(new HookContext(manifest, null));
+    }
     FunctionLoader loader = new FunctionLoader();
-    loaded = loader.load(manifest);
-    loadPhases = Map.copyOf(loader.phases());
+    LoadedFunction l = loader.load(manifest);
+    try {
+      long t0 = System.nanoTime();
+      HookContext context = new HookContext(manifest, l);
+      for (PrewarmHook hook : HOOKS) {
+        hook.afterWarm(context);
+      }
+      Map<String, Long> phases = new LinkedHashMap<>(loader.phases());
+      phases.put("hooks", System.nanoTime() - t0);
+      loadPhases = Map.copyOf(phases);
+    } catch (Exception | Error e) {
+      l.close();
+      throw e;
+    }
+    loaded = l;
     return Future.succeededFuture();
   }
 
@@ -131,6 +158,15 @@ public final class DeviceWorker extends VerticleBase {
     LoadedFunction l = loaded;
     loaded = null;
     if (l != null) {
+      HookContext context = new HookContext(manifest, l);
+      for (PrewarmHook hook : HOOKS) {
+        try {
+          hook.beforeDrain(context);
+        } catch (Exception e) {
+          LOG.log(Level.WARNING, "function=" + manifest.name() + " hook=" + hook.getClass().getName()
+              + " beforeDrain failed", e);
+        }
+      }
       l.close();
     }
     return Future.succeededFuture();
