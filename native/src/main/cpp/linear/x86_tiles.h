@@ -25,7 +25,10 @@ constexpr int kMaxR = EMBER_X86_MAX_R;
 constexpr int kMaxT = EMBER_X86_MAX_T;
 // Weight rows software-prefetched ahead of the rows being read: the hardware prefetcher alone
 // leaves a T=1 stream far below DRAM bandwidth once the loop has work between loads.
-constexpr int kPrefetchRows = 4 * kMaxR;
+constexpr int kPrefetchRows = 8 * kMaxR;
+// T=1 kernel: weight rows per micro step and rows prefetched ahead.
+constexpr int kGemvRows = 4;
+constexpr int kGemvPrefetchRows = 16;
 
 inline float hsum8(__m256 v) {
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -58,11 +61,14 @@ struct QuantMicroOf {
 
   static inline void step(const uint8_t* const (&wp)[R], const ActQ8& a, int64_t nb, int64_t t, int64_t b,
                           int64_t ahead, __m256 (&acc)[R][TT]) {
-    __m256i wu[R], ws[R], init[R];
+    __m256i ws[R], init[R];
+#if !EMBER_X86_UNSIGNED_ACT
+    __m256i wu[R];
+#endif
     __m256 dw[R];
     for (int i = 0; i < R; i++) {
       const uint8_t* blk = wp[i] + b * (DT == EMBER_Q8_0 ? kQ8Bytes : kQ4Bytes);
-      _mm_prefetch((const char*)(blk + ahead), _MM_HINT_T0);
+      _mm_prefetch((const char*)(blk + ahead), _MM_HINT_T1);
       dw[i] = _mm256_set1_ps(scale_of(blk));
       __m256i q;
       if constexpr (DT == EMBER_Q8_0) {
@@ -75,7 +81,6 @@ struct QuantMicroOf {
       ws[i] = DT == EMBER_Q8_0 ? q : _mm256_sub_epi8(q, _mm256_set1_epi8(8));
       init[i] = _mm256_sub_epi32(_mm256_setzero_si256(),
                                  DotU8S8::dot(_mm256_setzero_si256(), _mm256_set1_epi8((char)0x80), ws[i]));
-      wu[i] = ws[i];
 #else
       ws[i] = q;
       wu[i] = DT == EMBER_Q8_0 ? _mm256_abs_epi8(q) : q;
@@ -127,6 +132,101 @@ struct QuantMicroOf {
     }
   }
 };
+
+#if EMBER_X86_UNSIGNED_ACT
+// T=1 (decode) rows for the AVX-512 VNNI variant: vpdpbusd with the weights as the unsigned
+// operand, so that every correction term comes from the activation block (built once per block
+// for all R rows):
+//  - Q8: w + 128 (u8) x a (s8), starting from -128 * sum(a) in lane 0.
+//  - Q4: the 16 packed bytes in both halves, masked to [lo nibbles | hi nibbles * 16]: lanes
+//    0-3 hold the dot of values 0-15 and lanes 4-7 sixteen times that of values 16-31, so the
+//    accumulator's upper half is scaled by 1/16 (exact) at the end; -8 * sum(a) goes in lane 0.
+// Block scales dw * da are computed kGroup blocks at a time (one vpermt2w picks the f16 scales
+// out of 128 bytes of a row) and enter the FMA as an embedded broadcast from the stack.
+// Weight rows are prefetched into L2 a fixed distance ahead (rows of one call are contiguous).
+template <int DT>
+struct GemvOf {
+  static constexpr int64_t kBytes = DT == EMBER_Q8_0 ? kQ8Bytes : kQ4Bytes;
+  static constexpr int kGroup = DT == EMBER_Q8_0 ? 4 : 8;  // blocks whose scales fit in 128 bytes
+
+  // Scales of blocks [b, b + kGroup) of one row times the activation scales, into out.
+  static inline void group_scales(const uint8_t* row, const float* ad, int64_t b, float* out) {
+    const uint8_t* p = row + b * kBytes;
+    const __m512i lo = _mm512_loadu_si512(p), hi = _mm512_loadu_si512(p + 64);
+    constexpr short kStep = (short)(kBytes / 2);
+    constexpr short kLast = kGroup > 4 ? kStep : 0;  // Q8 uses 4 of the 8 lanes
+    const __m512i idx = _mm512_zextsi128_si512(
+        _mm_setr_epi16(0, kStep, 2 * kStep, 3 * kStep, 4 * kLast, 5 * kLast, 6 * kLast, 7 * kLast));
+    const __m128i h = _mm512_castsi512_si128(_mm512_permutex2var_epi16(lo, idx, hi));
+    if constexpr (kGroup == 8) {
+      _mm256_store_ps(out, _mm256_mul_ps(_mm256_cvtph_ps(h), _mm256_loadu_ps(ad + b)));
+    } else {
+      _mm_store_ps(out, _mm_mul_ps(_mm_cvtph_ps(h), _mm_loadu_ps(ad + b)));
+    }
+  }
+
+  template <int R>
+  static inline void step(const uint8_t* const (&wp)[R], const int8_t* aq, const int32_t* asum, int64_t b,
+                          const float (&scale)[R][8], int k, int64_t ahead, __m256 (&acc)[R]) {
+    const __m256i as = _mm256_xor_si256(_mm256_loadu_si256((const __m256i*)(aq + b * kBlockValues)),
+                                        _mm256_set1_epi8((char)0x80));
+    const __m256i init = _mm256_zextsi128_si256(_mm_cvtsi32_si128((DT == EMBER_Q8_0 ? -128 : -8) * asum[b]));
+    for (int i = 0; i < R; i++) {
+      const uint8_t* blk = wp[i] + b * kBytes;
+      if (DT == EMBER_Q8_0 || (b & 1) == 0) _mm_prefetch((const char*)(blk + ahead), _MM_HINT_T1);
+      __m256i wu;
+      if constexpr (DT == EMBER_Q8_0) {
+        wu = _mm256_xor_si256(_mm256_loadu_si256((const __m256i*)(blk + 2)), _mm256_set1_epi8((char)0x80));
+      } else {
+        wu = _mm256_and_si256(_mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i*)(blk + 2))),
+                              _mm256_setr_epi64x(0x0F0F0F0F0F0F0F0Fll, 0x0F0F0F0F0F0F0F0Fll,
+                                                 (long long)0xF0F0F0F0F0F0F0F0ull, (long long)0xF0F0F0F0F0F0F0F0ull));
+      }
+      const __m256i isum = DotU8S8::dot(init, wu, as);
+      acc[i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_set1_ps(scale[i][k]), acc[i]);
+    }
+  }
+
+  template <int R>
+  static void rows(const WeightView& w, const ActQ8& a, int64_t r, int64_t t, float* y, int64_t ldy) {
+    const int64_t nb = w.cols / kBlockValues;
+    const int8_t* aq = a.q + t * a.cols;
+    const float* ad = a.d + t * nb;
+    const int32_t* asum = a.sum + t * nb;
+    __m256 acc[2][R];
+    for (int u = 0; u < 2; u++)
+      for (int i = 0; i < R; i++) acc[u][i] = _mm256_setzero_ps();
+    const uint8_t* wp[R];
+    for (int i = 0; i < R; i++) wp[i] = w.data + (r + i) * w.row_bytes;
+    const int64_t ahead = kGemvPrefetchRows * w.row_bytes;
+    alignas(32) float scale[R][8];
+    int64_t b = 0;
+    for (; b + kGroup <= nb; b += kGroup) {
+      for (int i = 0; i < R; i++) group_scales(wp[i], ad, b, scale[i]);
+      for (int k = 0; k < kGroup; k += 2) {
+        step<R>(wp, aq, asum, b + k, scale, k, ahead, acc[0]);
+        step<R>(wp, aq, asum, b + k + 1, scale, k + 1, ahead, acc[1]);
+      }
+    }
+    for (; b < nb; b++) {
+      for (int i = 0; i < R; i++) {
+        uint16_t h;
+        std::memcpy(&h, wp[i] + b * kBytes, 2);
+        scale[i][0] = _cvtsh_ss(h) * ad[b];
+      }
+      step<R>(wp, aq, asum, b, scale, 0, ahead, acc[0]);
+    }
+    const __m256 fix = DT == EMBER_Q8_0 ? _mm256_set1_ps(1.0f) : _mm256_setr_ps(1, 1, 1, 1, 0.0625f, 0.0625f, 0.0625f, 0.0625f);
+    for (int i = 0; i < R; i++) y[t * ldy + r + i] = hsum8(_mm256_mul_ps(_mm256_add_ps(acc[0][i], acc[1][i]), fix));
+  }
+
+  static void tile(const WeightView& w, const ActQ8& a, int64_t r0, int64_t r1, int64_t t, float* y, int64_t ldy) {
+    int64_t r = r0;
+    for (; r + kGemvRows <= r1; r += kGemvRows) rows<kGemvRows>(w, a, r, t, y, ldy);
+    for (; r < r1; r++) rows<1>(w, a, r, t, y, ldy);
+  }
+};
+#endif
 
 template <int R, int TT>
 struct Q8Micro : QuantMicroOf<EMBER_Q8_0, R, TT> {};
@@ -205,12 +305,18 @@ inline void walk(const Fn (&fn)[kMaxR + 1][kMaxT + 1], const WeightView& w, cons
 
 void q8_0_tile(const WeightView& w, const ActQ8& a, int64_t r0, int64_t r1, int64_t t0, int64_t t1, float* y,
                int64_t ldy) {
+#if EMBER_X86_UNSIGNED_ACT
+  if (t1 - t0 == 1) return GemvOf<EMBER_Q8_0>::tile(w, a, r0, r1, t0, y, ldy);
+#endif
   static const MicroTable<QuantMicro, Q8Micro> table;
   walk(table.fn, w, a, r0, r1, t0, t1, y, ldy);
 }
 
 void q4_0_tile(const WeightView& w, const ActQ8& a, int64_t r0, int64_t r1, int64_t t0, int64_t t1, float* y,
                int64_t ldy) {
+#if EMBER_X86_UNSIGNED_ACT
+  if (t1 - t0 == 1) return GemvOf<EMBER_Q4_0>::tile(w, a, r0, r1, t0, y, ldy);
+#endif
   static const MicroTable<QuantMicro, Q4Micro> table;
   walk(table.fn, w, a, r0, r1, t0, t1, y, ldy);
 }
