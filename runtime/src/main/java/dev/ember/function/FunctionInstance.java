@@ -194,6 +194,9 @@ public final class FunctionInstance implements FunctionEndpoint {
    * rest with an error, and frees everything (COLD).
    */
   public synchronized Future<Void> drain(Duration deadline) {
+    if (state == FunctionState.DRAINING) {
+      return draining;
+    }
     DeviceWorker w = worker;
     if (w == null || state != FunctionState.WARM) {
       if (state == FunctionState.FAILED) {

@@ -1,0 +1,201 @@
+package dev.ember.function;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ember.engine.RequestOutput;
+import dev.ember.kernels.EmberNative;
+import dev.ember.metrics.ServingMetrics;
+import dev.ember.sample.SamplingParams;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Scale to zero on one replica: holding requests while cold, idle unload, failure recovery, prewarm. */
+class FunctionLifecycleTest {
+  Vertx vertx;
+  final AtomicLong clock = new AtomicLong(1_000_000_000L);
+
+  @BeforeEach
+  void start() {
+    vertx = Vertx.vertx();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    vertx.close().await(30, TimeUnit.SECONDS);
+  }
+
+  static FunctionManifest manifest(String path, FunctionManifest.Scaling scaling, FunctionManifest.Prewarm prewarm) {
+    FunctionManifest m = FunctionManifest.of("demo", path, null);
+    return new FunctionManifest(m.name(), m.model(), m.device(),
+        new FunctionManifest.EngineSettings(1024, 64, 512, 16, 64L << 20, 1, true), m.limits(), scaling, prewarm,
+        m.kafka());
+  }
+
+  static FunctionManifest.Scaling scaling(int maxHeld, Duration maxHold, Duration idle) {
+    return new FunctionManifest.Scaling(0, idle, maxHeld, maxHold);
+  }
+
+  FunctionInstance instance(FunctionManifest m) {
+    return new FunctionInstance(vertx, m, ServingMetrics.NOOP, clock::get);
+  }
+
+  static InferenceRequest request(String id) {
+    return new InferenceRequest(id, "demo", new Prompt.Text("hello"),
+        SamplingParams.builder().temperature(0).maxTokens(3).ignoreEos(true).build(), null, 0);
+  }
+
+  /** Submits from an event loop; completes with the final output, or fails with the submission error. */
+  Future<RequestOutput> call(FunctionInstance f, String id) {
+    Promise<RequestOutput> done = Promise.promise();
+    vertx.getOrCreateContext().runOnContext(v -> f.submit(request(id), out -> {
+      if (out.requestFinished()) {
+        done.tryComplete(out);
+      }
+    }).onFailure(done::tryFail));
+    return done.future();
+  }
+
+  static FunctionException failure(Future<?> f) throws Exception {
+    return (FunctionException) f.transform(r -> Future.succeededFuture(r.cause())).await(60, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void aRequestWhileColdStartsTheWarmUpAndIsAnsweredOnceWarm() throws Exception {
+    FunctionInstance f = instance(manifest(FunctionManifest.ModelSpec.EMBEDDED_DEMO,
+        scaling(100, Duration.ofSeconds(60), Duration.ofMinutes(5)), FunctionManifest.Prewarm.defaults()));
+    assertEquals(FunctionState.COLD, f.state());
+    RequestOutput out = call(f, "cold").await(120, TimeUnit.SECONDS);
+    assertEquals(3, out.usage().completionTokens());
+    assertEquals(FunctionState.WARM, f.state());
+  }
+
+  @Test
+  void fiftyConcurrentRequestsDuringTheWarmUpAreAllAnswered() throws Exception {
+    FunctionInstance f = instance(manifest(FunctionManifest.ModelSpec.EMBEDDED_DEMO,
+        scaling(100, Duration.ofSeconds(60), Duration.ofMinutes(5)), FunctionManifest.Prewarm.defaults()));
+    List<Future<RequestOutput>> calls = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      calls.add(call(f, "c" + i));
+    }
+    for (Future<RequestOutput> c : calls) {
+      assertEquals(3, c.await(120, TimeUnit.SECONDS).usage().completionTokens());
+    }
+    assertEquals(0, f.heldRequests());
+  }
+
+  @Test
+  void beyondMaxHeldRequestsCallersGet429WithRetryAfter() throws Exception {
+    FunctionInstance f = instance(manifest(FunctionManifest.ModelSpec.EMBEDDED_DEMO,
+        scaling(2, Duration.ofSeconds(60), Duration.ofMinutes(5)), FunctionManifest.Prewarm.defaults()));
+    Future<RequestOutput> a = call(f, "a");
+    Future<RequestOutput> b = call(f, "b");
+    FunctionException e = failure(call(f, "c"));
+    assertEquals(429, e.status());
+    assertTrue(e.retryAfterSeconds() >= 1);
+    a.await(120, TimeUnit.SECONDS);
+    b.await(120, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void pastMaxHoldTimeAHeldRequestGets503WithRetryAfter() throws Exception {
+    FunctionInstance f = instance(manifest(FunctionManifest.ModelSpec.EMBEDDED_DEMO,
+        scaling(10, Duration.ofMillis(1), Duration.ofMinutes(5)), FunctionManifest.Prewarm.defaults()));
+    FunctionException e = failure(call(f, "slow"));
+    assertEquals(503, e.status());
+    assertTrue(e.getMessage().contains("warming up"), e.getMessage());
+    assertTrue(e.retryAfterSeconds() >= 1);
+  }
+
+  static long rssBytes() throws IOException {
+    try (Stream<String> lines = Files.lines(Path.of("/proc/self/status"))) {
+      String rss = lines.filter(l -> l.startsWith("VmRSS:")).findFirst().orElseThrow();
+      return Long.parseLong(rss.replaceAll("[^0-9]", "")) * 1024;
+    }
+  }
+
+  @Test
+  void anIdleFunctionScalesToZeroAndReturnsItsMemory() throws Exception {
+    FunctionManifest m = manifest(FunctionManifest.ModelSpec.EMBEDDED_DEMO,
+        scaling(100, Duration.ofSeconds(60), Duration.ofMinutes(5)), FunctionManifest.Prewarm.defaults());
+    FunctionInstance f = instance(m);
+    f.warm().await(120, TimeUnit.SECONDS);
+    f.drain(Duration.ofSeconds(10)).await(30, TimeUnit.SECONDS);  // a first cycle loads classes and libraries
+    long nativeBefore = EmberNative.ember_allocated_bytes();
+    long rssBefore = rssBytes();
+    call(f, "one").await(120, TimeUnit.SECONDS);
+    assertEquals(FunctionState.WARM, f.state());
+    assertTrue(EmberNative.ember_allocated_bytes() - nativeBefore >= 60L << 20, "KV cache allocated");
+
+    clock.addAndGet(Duration.ofMinutes(4).toNanos());
+    f.checkIdle();
+    assertEquals(FunctionState.WARM, f.state(), "not idle long enough");
+    clock.addAndGet(Duration.ofMinutes(2).toNanos());
+    f.checkIdle();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (f.state() != FunctionState.COLD && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
+    assertEquals(FunctionState.COLD, f.state());
+    assertEquals(nativeBefore, EmberNative.ember_allocated_bytes(), "every native byte freed");
+    assertTrue(rssBytes() - rssBefore < (32L << 20), "resident memory back near its level before loading");
+    assertEquals(3, call(f, "again").await(120, TimeUnit.SECONDS).usage().completionTokens(), "warms again on demand");
+  }
+
+  @Test
+  void aFailedWarmUpFailsHeldRequestsAndRecoversOnceTheFileIsFixed(@TempDir Path dir) throws Exception {
+    Path model = dir.resolve("model");
+    FunctionInstance f = instance(manifest(model.toString(),
+        scaling(100, Duration.ofSeconds(60), Duration.ofMinutes(5)), FunctionManifest.Prewarm.defaults()));
+    FunctionException e = failure(call(f, "broken"));
+    assertEquals(503, e.status());
+    assertTrue(e.getMessage().contains(model.toString()), e.getMessage());
+    assertEquals(FunctionState.FAILED, f.state());
+    assertEquals(503, failure(call(f, "within-backoff")).status(), "no new warm-up during the backoff");
+
+    copyTree(DemoModel.ensure(), model);
+    clock.addAndGet(Duration.ofSeconds(2).toNanos());
+    assertEquals(3, call(f, "fixed").await(120, TimeUnit.SECONDS).usage().completionTokens());
+    assertEquals(FunctionState.WARM, f.state());
+  }
+
+  @Test
+  void prewarmKeepsTheFunctionWarmForKeepWarmFor() throws Exception {
+    FunctionManifest.Prewarm prewarm = new FunctionManifest.Prewarm(false, List.of(), "UTC",
+        List.of("Warm up, please", "Another path"), List.of(), Duration.ofMinutes(30));
+    FunctionInstance f = instance(manifest(FunctionManifest.ModelSpec.EMBEDDED_DEMO,
+        scaling(100, Duration.ofSeconds(60), Duration.ofSeconds(0)), prewarm));
+    f.prewarm().await(120, TimeUnit.SECONDS);
+    assertEquals(2, f.info().stats().requestsFinished(), "the built-in hook ran both warm-up prompts");
+    clock.addAndGet(Duration.ofMinutes(10).toNanos());
+    f.checkIdle();
+    assertEquals(FunctionState.WARM, f.state(), "kept warm by the prewarm");
+    clock.addAndGet(Duration.ofMinutes(25).toNanos());
+    f.checkIdle();
+    f.drain(Duration.ofSeconds(1)).await(30, TimeUnit.SECONDS);
+    assertEquals(FunctionState.COLD, f.state());
+  }
+
+  static void copyTree(Path from, Path to) throws IOException {
+    Files.createDirectories(to);
+    try (Stream<Path> files = Files.list(from)) {
+      for (Path p : files.toList()) {
+        Files.copy(p, to.resolve(p.getFileName()));
+      }
+    }
+  }
+}
