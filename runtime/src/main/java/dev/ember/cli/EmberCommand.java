@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "ember 0.1.0",
     description = "Serverless runtime for LLM inference functions.",
-    subcommands = {GenerateCommand.class, ModelCommand.class, BenchCommand.class})
+    subcommands = {GenerateCommand.class, ModelCommand.class, BenchCommand.class, InvokeCommand.class})
 public final class EmberCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

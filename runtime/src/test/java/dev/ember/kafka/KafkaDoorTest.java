@@ -251,10 +251,11 @@ class KafkaDoorTest {
     String topic = serve("demo", 2, 1, new KafkaDoorOptions());
     List<byte[]> ids = new ArrayList<>();
     for (int i = 0; i < 12; i++) {
-      ids.add(client.send(topic, chat(24, i % 2 == 1), Map.of()));
+      ids.add(client.send(topic, chat(48, i % 2 == 1), Map.of()));
     }
     client.awaitFinal(ids.get(0), WAIT);
     broker.stop();
+    assertTrue(door.stats().answered() < 12, "the broker went away mid-run");
     broker.restart();
     for (byte[] id : ids) {
       client.awaitFinal(id, WAIT);
@@ -279,6 +280,19 @@ class KafkaDoorTest {
     assertTrue(stats.pauses() > 0, "paused while the queue was full");
     awaitCondition("resumed", () -> !door.stats().paused());
     assertEquals(6, stats.answered());
+  }
+
+  @Test
+  void theCliRequesterGetsAStreamedReplyOnItsOwnReplyTopic() throws Exception {
+    String topic = serve("demo", 1, 1, new KafkaDoorOptions());
+    List<String> seqs = new ArrayList<>();
+    try (KafkaRequester requester = KafkaRequester.connect(broker.bootstrap(), Map.of())) {
+      ConsumerRecord<byte[], byte[]> last = requester.request(topic, "demo", chat(4, true),
+          r -> seqs.add(KafkaRequester.header(r, EmberKafkaHeaders.SEQ))).get(60, TimeUnit.SECONDS);
+      assertEquals(4, json(last).getJsonObject("usage").getInteger("completion_tokens"));
+    }
+    assertEquals("0", seqs.get(0));
+    assertNull(seqs.get(seqs.size() - 1), "the final record has no sequence number");
   }
 
   private static long committedTotal(String topic, String group, int partitions) {
