@@ -22,7 +22,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code ember bench throughput}: the engine under a closed-loop load at several concurrency levels
- * (in process, no HTTP): aggregate generated tok/s, TTFT and inter-token latency percentiles, KV usage,
+ * (in process, no HTTP): aggregate generated tok/s (prefill included), the decode rate (concurrency over
+ * the mean inter-token latency), TTFT and inter-token latency percentiles, KV usage,
  * prefix-cache hit rate and where step time goes; with {@code --shared-prefix}, also the TTFT of a
  * request whose prefix is cached against one whose prefix is not.
  */
@@ -82,8 +83,8 @@ public final class BenchThroughputCommand implements Callable<Integer> {
           System.out.printf("model %s, %s kernels, %d threads; %d requests/level, prompt %d (shared prefix %d), gen %d%n",
               m.files().source(), dev.ember.kernels.EmberNative.ember_isa(), m.model().threads(), requests, prompt,
               sharedPrefix, gen);
-          System.out.printf("%-6s %10s %10s %10s %10s %10s %9s %9s %9s%n", "conc", "gen tok/s", "TTFT p50", "TTFT p99",
-              "ITL p50", "ITL p99", "KV max", "prefix", "overhead");
+          System.out.printf("%-6s %10s %11s %10s %10s %10s %10s %9s %9s %9s%n", "conc", "gen tok/s", "decode tok/s",
+              "TTFT p50", "TTFT p99", "ITL p50", "ITL p99", "KV max", "prefix", "overhead");
           // warm-up: touches every weight page once
           new Level(engine, 1, 1, prompt, Math.min(gen, 4), prefix, rnd, tokenRange).run();
           for (int c : concurrency) {
@@ -96,8 +97,9 @@ public final class BenchThroughputCommand implements Callable<Integer> {
             long sched = after.scheduleNanos() - before.scheduleNanos();
             long fwd = after.forwardNanos() - before.forwardNanos();
             long smp = after.sampleNanos() - before.sampleNanos();
-            System.out.printf("%-6d %10.1f %8.1fms %8.1fms %8.2fms %8.2fms %8.1f%% %8.1f%% %8.2f%%%n", c,
-                level.generated.get() / (level.wallNanos / 1e9), level.ttft.percentileMs(50), level.ttft.percentileMs(99),
+            System.out.printf("%-6d %10.1f %11.1f %8.1fms %8.1fms %8.2fms %8.2fms %8.1f%% %8.1f%% %8.2f%%%n", c,
+                level.generated.get() / (level.wallNanos / 1e9), c * 1000.0 / level.itl.meanMs(),
+                level.ttft.percentileMs(50), level.ttft.percentileMs(99),
                 level.itl.percentileMs(50), level.itl.percentileMs(99), 100 * level.maxKvUsage,
                 q == 0 ? 0.0 : 100.0 * h / q, 100.0 * (sched + smp) / Math.max(1, sched + fwd + smp));
             System.out.printf("       step split: schedule+build %.2f%%, forward %.2f%%, sample+emit %.2f%%%n",

@@ -1,0 +1,54 @@
+package dev.ember.http.internal;
+
+import dev.ember.engine.OutputSink;
+import dev.ember.function.FunctionEndpoint;
+import dev.ember.function.FunctionException;
+import dev.ember.function.FunctionGateway;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+import java.util.UUID;
+
+/**
+ * Runs one parsed completion request against its function: resolves the function, submits with a
+ * sink feeding the right {@link CompletionResponder}, and cancels the request in the engine when the
+ * client disconnects. With logprobs, each output waits (in order) for its token texts, which the
+ * function decodes off the event loop.
+ *
+ * <pre>{@code CompletionCall.run(ctx, gateway, CompletionRequestParser.chat(body, null)); }</pre>
+ */
+public final class CompletionCall {
+  private Future<Void> pending = Future.succeededFuture();
+
+  private CompletionCall() {}
+
+  public static void run(RoutingContext ctx, FunctionGateway gateway, CompletionRequest request) {
+    HttpServerResponse response = ctx.response();
+    FunctionEndpoint endpoint = gateway.function(request.model())
+        .orElseThrow(() -> FunctionException.notFound(request.model()));
+    String id = request.kind().idPrefix() + UUID.randomUUID().toString().replace("-", "");
+    long created = System.currentTimeMillis() / 1000;
+    CompletionResponder responder = request.stream()
+        ? new StreamingCompletionResponder(response, request, id, created)
+        : new UnaryCompletionResponder(response, request, id, created);
+    ctx.addEndHandler(ended -> {
+      if (ended.failed()) {
+        responder.clientClosed();
+      }
+    });
+    TokenTexts texts = request.params().logprobs() != null ? new TokenTexts(endpoint) : null;
+    OutputSink sink = texts == null
+        ? out -> responder.accept(out, null)
+        : new CompletionCall().ordered(responder, texts);
+    endpoint.submit(request.toInference(id), sink)
+        .onSuccess(responder::submitted)
+        .onFailure(responder::failed);
+  }
+
+  private OutputSink ordered(CompletionResponder responder, TokenTexts texts) {
+    return out -> pending = pending
+        .compose(v -> texts.resolve(out.logprobs()))
+        .onSuccess(v -> responder.accept(out, texts))
+        .onFailure(responder::failed);
+  }
+}

@@ -1,0 +1,92 @@
+package dev.ember.http.internal;
+
+import dev.ember.engine.PromptTooLongException;
+import dev.ember.function.FunctionException;
+import dev.ember.sample.InvalidSamplingParamsException;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * Error responses in OpenAI's shape, {@code {"error":{"message","type","param","code"}}}, and the
+ * mapping from what can go wrong while serving a request to an HTTP status.
+ *
+ * <pre>{@code OpenAiErrors.send(ctx, FunctionException.invalid("n", "n must be >= 1")); }</pre>
+ */
+public final class OpenAiErrors {
+  private OpenAiErrors() {}
+
+  /** The {@code {"error":{...}}} body. */
+  public static JsonObject body(String message, String type, String param, String code) {
+    return new JsonObject().put("error", new JsonObject()
+        .put("message", message)
+        .put("type", type)
+        .put("param", param)
+        .put("code", code));
+  }
+
+  /** The error body of a {@link FunctionException}. */
+  public static JsonObject body(FunctionException e) {
+    return body(e.getMessage(), e.type(), e.param(), e.code());
+  }
+
+  /** Maps any failure to the {@link FunctionException} describing its HTTP status and OpenAI error. */
+  public static FunctionException toFunctionException(Throwable t) {
+    if (t instanceof FunctionException fe) {
+      return fe;
+    }
+    if (t instanceof InvalidSamplingParamsException ie) {
+      return FunctionException.invalid(ie.param(), ie.getMessage());
+    }
+    if (t instanceof PromptTooLongException pe) {
+      return FunctionException.invalid(null, pe.getMessage());
+    }
+    if (t instanceof DecodeException de) {
+      return FunctionException.invalid(null, "the request body is not valid JSON: " + de.getMessage());
+    }
+    if (t instanceof IllegalArgumentException ie) {
+      return FunctionException.invalid(null, ie.getMessage());
+    }
+    return new FunctionException(500, "server_error", "internal_error", null, null,
+        "internal error: " + (t == null ? "unknown" : t.getClass().getSimpleName() + ": " + t.getMessage()));
+  }
+
+  /** The error for a bare HTTP status (from the router or a body handler). */
+  public static FunctionException forStatus(int status, RoutingContext ctx) {
+    String route = ctx.request().method() + " " + ctx.request().path();
+    return switch (status) {
+      case 401 -> new FunctionException(401, "invalid_request_error", "invalid_api_key", null, null,
+          "missing or incorrect API key; send it as 'Authorization: Bearer <key>'");
+      case 404 -> new FunctionException(404, "invalid_request_error", "not_found", null, null, "Invalid URL (" + route + ")");
+      case 405 -> new FunctionException(405, "invalid_request_error", "method_not_allowed", null, null,
+          "method not allowed (" + route + ")");
+      case 413 -> new FunctionException(413, "invalid_request_error", "request_too_large", null, null,
+          "the request body is larger than the server's limit");
+      case 415 -> new FunctionException(415, "invalid_request_error", "unsupported_media_type", null, null,
+          "the request body must be JSON");
+      default -> status >= 400 && status < 500
+          ? new FunctionException(status, "invalid_request_error", null, null, null, "request failed with status " + status)
+          : new FunctionException(status, "server_error", "internal_error", null, null, "request failed with status " + status);
+    };
+  }
+
+  /** Ends the response with the error's status, body and (for 429/503) Retry-After header. */
+  public static void send(HttpServerResponse response, FunctionException e) {
+    if (response.ended() || response.headWritten()) {
+      if (!response.ended()) {
+        response.reset();
+      }
+      return;
+    }
+    response.setStatusCode(e.status()).putHeader("Content-Type", "application/json");
+    if (e.retryAfterSeconds() != null) {
+      response.putHeader("Retry-After", Integer.toString(e.retryAfterSeconds()));
+    }
+    response.end(body(e).encode());
+  }
+
+  public static void send(RoutingContext ctx, Throwable t) {
+    send(ctx.response(), toFunctionException(t));
+  }
+}
