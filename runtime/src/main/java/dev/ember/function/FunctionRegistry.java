@@ -5,10 +5,13 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * The functions deployed on this replica, by unique name, each on its own device worker. Deploying
@@ -28,7 +31,8 @@ public final class FunctionRegistry implements FunctionGateway {
   /** Deployment order; replaced, never mutated, under {@code this}. */
   private volatile Map<String, Deployed> functions = Map.of();
   /** Undeployments in progress, so that a second request joins the first; guarded by {@code this}. */
-  private final Map<String, Future<FunctionInfo>> undeploying = new java.util.HashMap<>();
+  private final Map<String, Future<FunctionInfo>> undeploying = new HashMap<>();
+  private volatile Consumer<String> onRemoved = name -> {};
 
   /** A registered instance and its latest warm-up attempt (undeploy waits for it before draining). */
   private record Deployed(FunctionInstance instance, Future<Void> warming) {}
@@ -52,7 +56,7 @@ public final class FunctionRegistry implements FunctionGateway {
       Future<Void> warming = instance.warm();
       Map<String, Deployed> next = new LinkedHashMap<>(functions);
       next.put(manifest.name(), new Deployed(instance, warming.otherwiseEmpty()));
-      functions = java.util.Collections.unmodifiableMap(next);
+      functions = Collections.unmodifiableMap(next);
       return warming.transform(r -> Future.succeededFuture(instance.info()));
     }
   }
@@ -65,7 +69,7 @@ public final class FunctionRegistry implements FunctionGateway {
   public synchronized Future<FunctionInfo> undeploy(String name, Duration deadline) {
     Deployed d = functions.get(name);
     if (d == null) {
-      return Future.failedFuture(notFound(name));
+      return Future.failedFuture(notDeployed(name));
     }
     Future<FunctionInfo> pending = undeploying.get(name);
     if (pending != null) {
@@ -82,11 +86,19 @@ public final class FunctionRegistry implements FunctionGateway {
     return removal;
   }
 
-  private synchronized void remove(String name) {
-    undeploying.remove(name);
-    Map<String, Deployed> next = new LinkedHashMap<>(functions);
-    next.remove(name);
-    functions = java.util.Collections.unmodifiableMap(next);
+  private void remove(String name) {
+    synchronized (this) {
+      undeploying.remove(name);
+      Map<String, Deployed> next = new LinkedHashMap<>(functions);
+      next.remove(name);
+      functions = Collections.unmodifiableMap(next);
+    }
+    onRemoved.accept(name);
+  }
+
+  /** Called with a function's name after it was undeployed (e.g. to drop its metric series). */
+  public void onRemoved(Consumer<String> listener) {
+    onRemoved = listener;
   }
 
   /** Drains and removes every function, all at once, within the deadline. */
@@ -114,12 +126,14 @@ public final class FunctionRegistry implements FunctionGateway {
     return functions.values().stream().map(d -> d.instance().info()).toList();
   }
 
-  static FunctionException duplicate(String name) {
+  /** The 409 for deploying a name that is taken. */
+  public static FunctionException duplicate(String name) {
     return new FunctionException(409, "invalid_request_error", "function_exists", "name", null,
         "function '" + name + "' is already deployed; undeploy it first (DELETE /functions/" + name + ")");
   }
 
-  static FunctionException notFound(String name) {
+  /** The 404 for a name that is not deployed. */
+  public static FunctionException notDeployed(String name) {
     return new FunctionException(404, "invalid_request_error", "function_not_found", "name", null,
         "function '" + name + "' is not deployed");
   }
