@@ -8,6 +8,8 @@ import dev.ember.function.FunctionManifest;
 import dev.ember.function.FunctionManifest.EngineSettings;
 import dev.ember.function.FunctionManifests;
 import dev.ember.http.HttpOptions;
+import dev.ember.kafka.KafkaDoor;
+import dev.ember.kafka.KafkaDoorOptions;
 import dev.ember.model.DType;
 import dev.ember.ops.LogSetup;
 import dev.ember.server.EmberServer;
@@ -81,6 +83,13 @@ public final class ServeCommand implements Callable<Integer> {
       description = ServerOptions.SHUTDOWN_TIMEOUT_DOC + " Default: ${DEFAULT-VALUE}.")
   Duration shutdownTimeout;
 
+  @Option(names = "--kafka-bootstrap", description = "Also serve functions over Kafka request/reply topics "
+      + "(those whose manifest sets kafka.enabled, or every function when none does), HOST:PORT.")
+  String kafkaBootstrap;
+
+  @Option(names = "--kafka-property", description = "Kafka client property key=value (SASL, TLS, ...); repeatable.")
+  List<String> kafkaProperties = List.of();
+
   @Override
   public Integer call() throws Exception {
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
@@ -90,10 +99,25 @@ public final class ServeCommand implements Callable<Integer> {
     System.setProperty("org.bytedeco.javacpp.maxBytes", System.getProperty("org.bytedeco.javacpp.maxBytes", "0"));
     ServerOptions options = new ServerOptions(httpOptions(), manifests(), shutdownTimeout);
     EmberServer server = EmberServer.start(options).await();
-    Runtime.getRuntime().addShutdownHook(server.shutdownHook());
+    KafkaDoor door = kafkaBootstrap == null ? null
+        : KafkaDoor.start(server.vertx(), server.registry(), kafkaOptions(options.functions())).await();
+    Thread serverHook = server.shutdownHook();
+    // The Kafka door stops first, so its running requests finish and commit instead of being aborted.
+    Runtime.getRuntime().addShutdownHook(door == null ? serverHook : new Thread(() -> {
+      door.close().await();
+      serverHook.run();
+    }, "ember-shutdown"));
     printBanner(out, server);
     server.stopped().await();
     return 0;
+  }
+
+  KafkaDoorOptions kafkaOptions(List<FunctionManifest> functions) {
+    KafkaDoorOptions o = new KafkaDoorOptions().setBootstrapServers(kafkaBootstrap);
+    kafkaProperties.forEach(o::addProperty);
+    boolean anyEnabled = functions.stream().anyMatch(f -> f.kafka().enabled());
+    functions.stream().filter(f -> !anyEnabled || f.kafka().enabled()).forEach(f -> o.addFunction(f.name(), f.kafka()));
+    return o;
   }
 
   HttpOptions httpOptions() {
