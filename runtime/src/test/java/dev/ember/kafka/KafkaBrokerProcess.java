@@ -137,8 +137,9 @@ final class KafkaBrokerProcess implements AutoCloseable {
     byte[] id = new byte[16];
     new SecureRandom().nextBytes(id);
     String clusterId = Base64.getUrlEncoder().withoutPadding().encodeToString(id);
-    Process p = new ProcessBuilder(command("kafka.tools.StorageTool", "format", "-t", clusterId, "-c",
-        dir.resolve("server.properties").toString()))
+    Process p = new ProcessBuilder(command("kafka.tools.StorageTool", "format",
+        // "=" keeps an id that starts with '-' (URL-safe base64) from reading as an option
+        "--cluster-id=" + clusterId, "--config", dir.resolve("server.properties").toString()))
         .redirectErrorStream(true).redirectOutput(dir.resolve("format.log").toFile()).start();
     if (!p.waitFor(START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS) || p.exitValue() != 0) {
       p.destroyForcibly();
