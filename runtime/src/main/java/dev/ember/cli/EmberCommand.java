@@ -4,7 +4,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code ember} command line: {@code ember generate | model create | bench latency}.
+ * The {@code ember} command line: {@code ember serve | generate | model create | bench latency}.
  *
  * <pre>{@code ./ember generate --prompt "Hello" --max-tokens 32}</pre>
  */
@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "ember 0.1.0",
     description = "Serverless runtime for LLM inference functions.",
-    subcommands = {GenerateCommand.class, ModelCommand.class, BenchCommand.class})
+    subcommands = {ServeCommand.class, GenerateCommand.class, ModelCommand.class, BenchCommand.class, InvokeCommand.class})
 public final class EmberCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -1,0 +1,196 @@
+package dev.ember.cli;
+
+import dev.ember.function.ByteSize;
+import dev.ember.function.DemoFunction;
+import dev.ember.function.DurationText;
+import dev.ember.function.FunctionInfo;
+import dev.ember.function.FunctionManifest;
+import dev.ember.function.FunctionManifest.EngineSettings;
+import dev.ember.function.FunctionManifests;
+import dev.ember.http.HttpOptions;
+import dev.ember.kafka.KafkaDoor;
+import dev.ember.kafka.KafkaDoorOptions;
+import dev.ember.model.DType;
+import dev.ember.ops.LogSetup;
+import dev.ember.server.EmberServer;
+import dev.ember.server.ServerOptions;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ember serve}: runs the server until SIGTERM/SIGINT, then shuts down gracefully. With no
+ * arguments it serves the embedded demo function; {@code --model PATH} serves one model,
+ * {@code --functions DIR} every manifest in a directory. Engine flags override the manifests' values.
+ *
+ * <pre>{@code ./ember serve --model /models/DeepSeek-R1-Distill-Qwen-1.5B --dtype q8_0 --api-key s3cret}</pre>
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
+    description = "Serve functions over the OpenAI-compatible HTTP API (default: the embedded demo function).")
+public final class ServeCommand implements Callable<Integer> {
+  @Option(names = "--model", description = "HF model directory or .gguf file to serve as one function.")
+  String model;
+
+  @Option(names = "--name", description = "Function name for --model (default: derived from the path).")
+  String name;
+
+  @Option(names = "--dtype", description = "Convert weight matrices at load time: f32, f16, bf16, q8_0, q4_0.",
+      converter = ModelOptions.DTypeConverter.class)
+  DType dtype;
+
+  @Option(names = "--functions", description = "Serve every manifest (*.yaml, *.yml, *.json) in this directory.")
+  Path functions;
+
+  @Option(names = "--host", defaultValue = HttpOptions.DEFAULT_HOST, description = HttpOptions.HOST_DOC
+      + " Default: ${DEFAULT-VALUE}.")
+  String host;
+
+  @Option(names = "--port", defaultValue = "8000", description = HttpOptions.PORT_DOC)
+  int port;
+
+  @Option(names = "--api-key", description = HttpOptions.API_KEY_DOC)
+  List<String> apiKeys = new ArrayList<>();
+
+  @Option(names = "--body-limit", defaultValue = "4MiB", converter = SizeConverter.class,
+      description = HttpOptions.BODY_LIMIT_DOC + " Default: ${DEFAULT-VALUE}.")
+  long bodyLimit;
+
+  @Option(names = "--protect-operations", description = "Require the API key on /health and /metrics too.")
+  boolean protectOperations;
+
+  @Option(names = "--threads", description = EngineSettings.THREADS_DOC)
+  Integer threads;
+
+  @Option(names = "--kv-cache-memory", converter = SizeConverter.class, description = EngineSettings.KV_CACHE_MEMORY_DOC)
+  Long kvCacheMemory;
+
+  @Option(names = "--max-model-len", description = EngineSettings.MAX_MODEL_LEN_DOC)
+  Integer maxModelLen;
+
+  @Option(names = "--max-num-seqs", description = EngineSettings.MAX_NUM_SEQS_DOC)
+  Integer maxNumSeqs;
+
+  @Option(names = "--shutdown-timeout", defaultValue = "30s", converter = DurationConverter.class,
+      description = ServerOptions.SHUTDOWN_TIMEOUT_DOC + " Default: ${DEFAULT-VALUE}.")
+  Duration shutdownTimeout;
+
+  @Option(names = "--kafka-bootstrap", description = "Also serve functions over Kafka request/reply topics "
+      + "(those whose manifest sets kafka.enabled, or every function when none does), HOST:PORT.")
+  String kafkaBootstrap;
+
+  @Option(names = "--kafka-property", description = "Kafka client property key=value (SASL, TLS, ...); repeatable.")
+  List<String> kafkaProperties = List.of();
+
+  @Override
+  public Integer call() throws Exception {
+    PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+    LogSetup.installFromEnvironment();
+    // The server maps gigabytes of weights: keep JavaCPP from forcing GCs or refusing allocations.
+    System.setProperty("org.bytedeco.javacpp.maxPhysicalBytes", System.getProperty("org.bytedeco.javacpp.maxPhysicalBytes", "0"));
+    System.setProperty("org.bytedeco.javacpp.maxBytes", System.getProperty("org.bytedeco.javacpp.maxBytes", "0"));
+    ServerOptions options = new ServerOptions(httpOptions(), manifests(), shutdownTimeout);
+    EmberServer server = EmberServer.start(options).await();
+    KafkaDoor door = kafkaBootstrap == null ? null
+        : KafkaDoor.start(server.vertx(), server.registry(), kafkaOptions(options.functions())).await();
+    Thread serverHook = server.shutdownHook();
+    // The Kafka door stops first, so its running requests finish and commit instead of being aborted.
+    Runtime.getRuntime().addShutdownHook(door == null ? serverHook : new Thread(() -> {
+      door.close().await();
+      serverHook.run();
+    }, "ember-shutdown"));
+    printBanner(out, server);
+    server.stopped().await();
+    return 0;
+  }
+
+  KafkaDoorOptions kafkaOptions(List<FunctionManifest> functions) {
+    KafkaDoorOptions o = new KafkaDoorOptions().setBootstrapServers(kafkaBootstrap);
+    kafkaProperties.forEach(o::addProperty);
+    boolean anyEnabled = functions.stream().anyMatch(f -> f.kafka().enabled());
+    functions.stream().filter(f -> !anyEnabled || f.kafka().enabled()).forEach(f -> o.addFunction(f.name(), f.kafka()));
+    return o;
+  }
+
+  HttpOptions httpOptions() {
+    List<String> keys = new ArrayList<>(apiKeys);
+    String env = System.getenv("EMBER_API_KEY");
+    if (env != null) {
+      Arrays.stream(env.split(",")).map(String::strip).filter(k -> !k.isEmpty()).forEach(keys::add);
+    }
+    return new HttpOptions(host, port, keys, bodyLimit, protectOperations);
+  }
+
+  /** The functions to serve: --functions, else --model, else the demo; engine flags applied and re-validated. */
+  List<FunctionManifest> manifests() throws java.io.IOException {
+    if (functions != null && model != null) {
+      throw new IllegalArgumentException("give either --model or --functions, not both");
+    }
+    List<FunctionManifest> base;
+    if (functions != null) {
+      base = FunctionManifests.loadDirectory(functions);
+    } else if (model != null) {
+      base = List.of(FunctionManifest.of(name != null ? name : nameFor(model), model, dtype));
+    } else {
+      base = List.of(DemoFunction.manifest());
+    }
+    return base.stream().map(m -> FunctionManifests.validate(m.withEngine(overrides(m.engine())), "command line")).toList();
+  }
+
+  private EngineSettings overrides(EngineSettings e) {
+    return new EngineSettings(maxModelLen != null ? maxModelLen : e.maxModelLen(),
+        maxNumSeqs != null ? maxNumSeqs : e.maxNumSeqs(), e.maxNumBatchedTokens(), e.blockSize(),
+        kvCacheMemory != null ? kvCacheMemory : e.kvCacheMemory(), threads != null ? threads : e.threads(),
+        e.enablePrefixCaching());
+  }
+
+  /** A function name from a model path: its last segment, lower-cased, without .gguf, other characters as '-'. */
+  static String nameFor(String modelPath) {
+    String base = Path.of(modelPath).getFileName().toString().toLowerCase(Locale.ROOT).replaceFirst("\\.gguf$", "");
+    String n = base.replaceAll("[^a-z0-9._-]", "-").replaceFirst("^[^a-z0-9]+", "");
+    return n.isEmpty() ? "model" : n.substring(0, Math.min(n.length(), FunctionManifests.MAX_NAME_LENGTH));
+  }
+
+  private void printBanner(PrintStream out, EmberServer server) {
+    String shownHost = host.equals("0.0.0.0") || host.equals("::") ? "localhost" : host;
+    String base = "http://" + shownHost + ":" + server.port();
+    out.println("Ember listening on " + base);
+    String first = null;
+    for (FunctionInfo f : server.registry().list()) {
+      out.println("  function " + f.name() + ": " + f.state() + (f.reason() != null ? " (" + f.reason() + ")" : ""));
+      if (first == null && f.state().serving()) {
+        first = f.name();
+      }
+    }
+    if (first != null) {
+      String auth = httpOptions().apiKeys().isEmpty() ? "" : " -H \"Authorization: Bearer $EMBER_API_KEY\"";
+      out.println("Try:");
+      out.println("  curl " + base + "/v1/chat/completions -H 'Content-Type: application/json'" + auth
+          + " -d '{\"model\":\"" + first + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}],\"max_tokens\":32}'");
+    }
+  }
+
+  /** Parses sizes like 4MiB for picocli. */
+  static final class SizeConverter implements ITypeConverter<Long> {
+    @Override
+    public Long convert(String value) {
+      return ByteSize.parse(value);
+    }
+  }
+
+  /** Parses durations like 30s for picocli. */
+  static final class DurationConverter implements ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String value) {
+      return DurationText.parse(value);
+    }
+  }
+}

@@ -1,0 +1,140 @@
+package dev.ember.function;
+
+import dev.ember.metrics.ServingMetrics;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * The functions deployed on this replica, by unique name, each on its own device worker. Deploying
+ * warms a function; one that fails to load stays registered as FAILED with its reason while the others
+ * keep serving. Lookups ({@link #function}) read an immutable snapshot and never lock, so the doors may
+ * call them on the event loop.
+ *
+ * <pre>{@code
+ * FunctionRegistry registry = new FunctionRegistry(vertx, metrics);
+ * registry.deploy(FunctionManifests.load(Path.of("functions/demo.yaml"))).onSuccess(info -> ...);
+ * registry.undeploy("demo", Duration.ofSeconds(30));
+ * }</pre>
+ */
+public final class FunctionRegistry implements FunctionGateway {
+  private final Vertx vertx;
+  private final ServingMetrics metrics;
+  /** Deployment order; replaced, never mutated, under {@code this}. */
+  private volatile Map<String, Deployed> functions = Map.of();
+  /** Undeployments in progress, so that a second request joins the first; guarded by {@code this}. */
+  private final Map<String, Future<FunctionInfo>> undeploying = new HashMap<>();
+  private volatile Consumer<String> onRemoved = name -> {};
+
+  /** A registered instance and its latest warm-up attempt (undeploy waits for it before draining). */
+  private record Deployed(FunctionInstance instance, Future<Void> warming) {}
+
+  public FunctionRegistry(Vertx vertx, ServingMetrics metrics) {
+    this.vertx = vertx;
+    this.metrics = metrics;
+  }
+
+  /**
+   * Registers the function and warms it. The future fails with a 409 {@link FunctionException} when the
+   * name is taken; otherwise it completes once warming ends, with the function's info: WARM, or FAILED
+   * with the reason (the function stays registered either way).
+   */
+  public Future<FunctionInfo> deploy(FunctionManifest manifest) {
+    FunctionInstance instance = new FunctionInstance(vertx, manifest, metrics);
+    synchronized (this) {
+      if (functions.containsKey(manifest.name())) {
+        return Future.failedFuture(duplicate(manifest.name()));
+      }
+      Future<Void> warming = instance.warm();
+      Map<String, Deployed> next = new LinkedHashMap<>(functions);
+      next.put(manifest.name(), new Deployed(instance, warming.otherwiseEmpty()));
+      functions = Collections.unmodifiableMap(next);
+      return warming.transform(r -> Future.succeededFuture(instance.info()));
+    }
+  }
+
+  /**
+   * Drains the function (in-flight requests may finish until the deadline, the rest end with an
+   * error), frees its memory and removes it. Fails with a 404 {@link FunctionException} for an unknown
+   * name. The name stays taken until the function is removed.
+   */
+  public synchronized Future<FunctionInfo> undeploy(String name, Duration deadline) {
+    Deployed d = functions.get(name);
+    if (d == null) {
+      return Future.failedFuture(notDeployed(name));
+    }
+    Future<FunctionInfo> pending = undeploying.get(name);
+    if (pending != null) {
+      return pending;
+    }
+    Future<FunctionInfo> removal = d.warming().transform(w -> d.instance().drain(deadline))
+        .transform(r -> {
+          remove(name);
+          return r.succeeded() ? Future.succeededFuture(d.instance().info()) : Future.failedFuture(r.cause());
+        });
+    if (!removal.isComplete()) {
+      undeploying.put(name, removal);
+    }
+    return removal;
+  }
+
+  private void remove(String name) {
+    synchronized (this) {
+      undeploying.remove(name);
+      Map<String, Deployed> next = new LinkedHashMap<>(functions);
+      next.remove(name);
+      functions = Collections.unmodifiableMap(next);
+    }
+    onRemoved.accept(name);
+  }
+
+  /** Called with a function's name after it was undeployed (e.g. to drop its metric series). */
+  public void onRemoved(Consumer<String> listener) {
+    onRemoved = listener;
+  }
+
+  /** Drains and removes every function, all at once, within the deadline. */
+  public Future<Void> shutdown(Duration deadline) {
+    List<Future<FunctionInfo>> all = new ArrayList<>();
+    for (String name : functions.keySet()) {
+      all.add(undeploy(name, deadline));
+    }
+    return Future.join(all).mapEmpty();
+  }
+
+  /** The instance behind a name, for the admin API. */
+  public Optional<FunctionInstance> instance(String name) {
+    Deployed d = functions.get(name);
+    return d == null ? Optional.empty() : Optional.of(d.instance());
+  }
+
+  @Override
+  public Optional<FunctionEndpoint> function(String name) {
+    return instance(name).map(i -> i);
+  }
+
+  @Override
+  public List<FunctionInfo> list() {
+    return functions.values().stream().map(d -> d.instance().info()).toList();
+  }
+
+  /** The 409 for deploying a name that is taken. */
+  public static FunctionException duplicate(String name) {
+    return new FunctionException(409, "invalid_request_error", "function_exists", "name", null,
+        "function '" + name + "' is already deployed; undeploy it first (DELETE /functions/" + name + ")");
+  }
+
+  /** The 404 for a name that is not deployed. */
+  public static FunctionException notDeployed(String name) {
+    return new FunctionException(404, "invalid_request_error", "function_not_found", "name", null,
+        "function '" + name + "' is not deployed");
+  }
+}

@@ -1,0 +1,137 @@
+package dev.ember.kafka.internal;
+
+import dev.ember.engine.RequestOutput;
+import dev.ember.function.FunctionException;
+import dev.ember.http.internal.ChoiceBuffer;
+import dev.ember.http.internal.CompletionRequest;
+import dev.ember.http.internal.OpenAiErrors;
+import dev.ember.http.internal.OpenAiJson;
+import dev.ember.http.internal.TokenTexts;
+import dev.ember.kafka.EmberKafkaHeaders;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Turns one request's engine outputs into reply records, in the HTTP API's JSON shapes (built with the
+ * HTTP door's {@link ChoiceBuffer} and {@link OpenAiJson}): a stream sends one chunk record per output
+ * ({@code ember-seq} 0, 1, 2, ...) and then a final record with the finish reasons and usage; otherwise
+ * one final record holds the whole response. An error is a final record with OpenAI's error JSON and
+ * {@code ember-error: <status>}. {@link #done()} completes once every record is acknowledged.
+ * Event-loop confined.
+ *
+ * <pre>{@code ReplyWriter w = new ReplyWriter(sender, address, request, id, created); w.accept(out, null); }</pre>
+ */
+public final class ReplyWriter {
+  private final ReplySender sender;
+  private final RequestAddress to;
+  private final CompletionRequest request;
+  private final String id;
+  private final long created;
+  private final ChoiceBuffer[] choices;
+  private final Promise<Void> done = Promise.promise();
+  private int seq;
+  private int unacknowledged;
+  private boolean finalSent;
+  private Throwable sendFailure;
+
+  /** A writer that can only answer with an error (the request could not be parsed). */
+  public ReplyWriter(ReplySender sender, RequestAddress to) {
+    this.sender = sender;
+    this.to = to;
+    this.request = null;
+    this.id = null;
+    this.created = 0;
+    this.choices = new ChoiceBuffer[0];
+  }
+
+  public ReplyWriter(ReplySender sender, RequestAddress to, CompletionRequest request, String id, long created) {
+    this.sender = sender;
+    this.to = to;
+    this.request = request;
+    this.id = id;
+    this.created = created;
+    int n = request.params().n();
+    this.choices = new ChoiceBuffer[n];
+    for (int i = 0; i < n; i++) {
+      choices[i] = new ChoiceBuffer(i, request.kind(), request.params().logprobs() != null);
+    }
+  }
+
+  /** Completes when the final record and every record before it are acknowledged by the broker. */
+  public Future<Void> done() {
+    return done.future();
+  }
+
+  /** One engine output, in order; {@code texts} resolves logprob tokens (null without logprobs). */
+  public void accept(RequestOutput out, TokenTexts texts) {
+    if (finalSent) {
+      return;
+    }
+    choices[out.index()].add(out, texts);
+    if (out.requestFinished() && out.error() != null) {
+      fail(new FunctionException(500, "server_error", "engine_error", null, null, "the request failed: " + out.error()));
+      return;
+    }
+    if (request.stream()) {
+      for (ChoiceBuffer c : choices) {
+        if (c.hasPending()) {
+          JsonObject chunk = OpenAiJson.envelope(request.kind().chunkObject(), id, created, request.model(),
+              new JsonArray().add(c.chunkChoice()));
+          c.clear();
+          send(chunk.encode(), EmberKafkaHeaders.SEQ, Integer.toString(seq++));
+        }
+      }
+    }
+    if (out.requestFinished()) {
+      finalSent = true;
+      send(finalBody(out).encode(), EmberKafkaHeaders.FINAL, "true");
+    }
+  }
+
+  /** Answers with an error as the final record (unless the final record was already sent). */
+  public void fail(FunctionException e) {
+    if (finalSent) {
+      return;
+    }
+    finalSent = true;
+    send(OpenAiErrors.body(e).encode(), EmberKafkaHeaders.FINAL, "true", EmberKafkaHeaders.ERROR,
+        Integer.toString(e.status()));
+  }
+
+  private JsonObject finalBody(RequestOutput last) {
+    JsonArray list = new JsonArray();
+    if (request.stream()) {
+      for (ChoiceBuffer c : choices) {
+        JsonObject whole = c.choice();
+        list.add(new JsonObject().put("index", whole.getInteger("index"))
+            .put("finish_reason", whole.getString("finish_reason")).put("stop_reason", whole.getValue("stop_reason")));
+      }
+      return OpenAiJson.envelope(request.kind().chunkObject(), id, created, request.model(), list)
+          .put("usage", OpenAiJson.usage(last.usage()));
+    }
+    for (ChoiceBuffer c : choices) {
+      list.add(c.choice());
+    }
+    return OpenAiJson.envelope(request.kind().object(), id, created, request.model(), list)
+        .put("usage", OpenAiJson.usage(last.usage()));
+  }
+
+  private void send(String json, String... headers) {
+    unacknowledged++;
+    sender.reply(to, json, headers).onComplete(ar -> {
+      unacknowledged--;
+      if (ar.failed() && sendFailure == null) {
+        sendFailure = ar.cause();
+      }
+      if (finalSent && unacknowledged == 0) {
+        if (sendFailure != null) {
+          done.tryFail(sendFailure);
+        } else {
+          done.tryComplete();
+        }
+      }
+    });
+  }
+}

@@ -1,0 +1,154 @@
+package dev.ember.server;
+
+import dev.ember.function.FunctionInfo;
+import dev.ember.function.FunctionManifest;
+import dev.ember.function.FunctionRegistry;
+import dev.ember.http.EmberHttpServer;
+import dev.ember.http.RouteContributor;
+import dev.ember.http.admin.AdminRoutes;
+import dev.ember.metrics.MetricsSetup;
+import dev.ember.ops.OperationsRoutes;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One Ember replica: Vert.x with the Prometheus metrics, the function registry, and the HTTP server
+ * with the OpenAI, admin, health and metrics routes. {@link #start} listens first (so
+ * {@code /health/live} answers while models load), then deploys the configured functions side by
+ * side; one that fails to load stays FAILED with its reason. {@link #shutdown} is graceful: new
+ * requests get 503, in-flight ones may finish until the deadline, the rest end with an error, then
+ * every function is drained and Vert.x closed.
+ *
+ * <pre>{@code
+ * EmberServer server = EmberServer.start(options).await();
+ * Runtime.getRuntime().addShutdownHook(server.shutdownHook());
+ * }</pre>
+ */
+public final class EmberServer {
+  private static final Logger LOG = Logger.getLogger(EmberServer.class.getName());
+  /** After aborting, how long responses may take to carry the error out before connections close. */
+  private static final Duration ABORT_GRACE = Duration.ofSeconds(5);
+
+  private final Vertx vertx;
+  private final MetricsSetup metrics;
+  private final FunctionRegistry registry;
+  private final EmberHttpServer http;
+  private final ServerOptions options;
+  private final Promise<Void> stopped = Promise.promise();
+  private boolean stopping;
+
+  private EmberServer(Vertx vertx, MetricsSetup metrics, FunctionRegistry registry, EmberHttpServer http,
+      ServerOptions options) {
+    this.vertx = vertx;
+    this.metrics = metrics;
+    this.registry = registry;
+    this.http = http;
+    this.options = options;
+  }
+
+  /** Starts listening, then deploys every function; completes once each has ended warming (WARM or FAILED). */
+  public static Future<EmberServer> start(ServerOptions options) {
+    MetricsSetup metrics = MetricsSetup.create();
+    Vertx vertx = metrics.vertxBuilder(new VertxOptions()).build();
+    FunctionRegistry registry = new FunctionRegistry(vertx, metrics.servingMetrics());
+    registry.onRemoved(metrics.servingMetrics()::forget);
+    metrics.watch(registry);
+    List<RouteContributor> routes = List.of(new AdminRoutes(registry, options.shutdownTimeout()),
+        new OperationsRoutes(registry, metrics, options.http()));
+    return EmberHttpServer.start(vertx, registry, options.http(), routes)
+        .map(http -> new EmberServer(vertx, metrics, registry, http, options))
+        .compose(server -> server.deployAll(options.functions()).map(server))
+        .recover(e -> vertx.close().eventually(() -> {
+          metrics.close();
+          return Future.succeededFuture();
+        }).transform(v -> Future.failedFuture(e)));
+  }
+
+  private Future<Void> deployAll(List<FunctionManifest> functions) {
+    List<Future<FunctionInfo>> all = new ArrayList<>();
+    for (FunctionManifest m : functions) {
+      all.add(registry.deploy(m));
+    }
+    return Future.all(all).mapEmpty();
+  }
+
+  public int port() {
+    return http.actualPort();
+  }
+
+  public FunctionRegistry registry() {
+    return registry;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  /**
+   * Graceful shutdown: stop accepting (new requests get 503), wait up to {@code deadline} for in-flight
+   * requests, then drain every function (aborting what is left with an error), stop listening and
+   * close Vert.x. Calling it again returns the same future.
+   */
+  public synchronized Future<Void> shutdown(Duration deadline) {
+    if (stopping) {
+      return stopped.future();
+    }
+    stopping = true;
+    LOG.info(() -> "shutting down: in_flight=" + http.inFlightRequests() + " deadline_ms=" + deadline.toMillis());
+    http.stopAccepting();
+    within(http.drained(), deadline)
+        .compose(drained -> {
+          if (!drained) {
+            LOG.warning(() -> "shutdown deadline passed; aborting " + http.inFlightRequests() + " request(s)");
+          }
+          return registry.shutdown(Duration.ZERO);
+        })
+        .compose(v -> within(http.drained(), ABORT_GRACE))
+        .eventually(http::close)
+        .eventually(vertx::close)
+        .onComplete(r -> {
+          metrics.close();
+          if (r.failed()) {
+            LOG.log(Level.WARNING, "shutdown ended with an error", r.cause());
+          }
+          stopped.complete();
+        });
+    return stopped.future();
+  }
+
+  /** Completes once a shutdown has finished. */
+  public Future<Void> stopped() {
+    return stopped.future();
+  }
+
+  /** Completes with true when {@code f} completes within the deadline, false otherwise. */
+  private Future<Boolean> within(Future<Void> f, Duration deadline) {
+    Promise<Boolean> p = Promise.promise();
+    long timer = vertx.setTimer(Math.max(1, deadline.toMillis()), id -> p.tryComplete(false));
+    f.onComplete(r -> {
+      vertx.cancelTimer(timer);
+      p.tryComplete(true);
+    });
+    return p.future();
+  }
+
+  /** A JVM shutdown hook (SIGTERM, SIGINT) running {@link #shutdown} with the configured timeout and waiting for it. */
+  public Thread shutdownHook() {
+    Duration timeout = options.shutdownTimeout();
+    return new Thread(() -> {
+      try {
+        shutdown(timeout).await(timeout.plus(ABORT_GRACE).plusSeconds(30).toMillis(), TimeUnit.MILLISECONDS);
+      } catch (Exception e) {
+        LOG.log(Level.WARNING, "graceful shutdown did not finish", e);
+      }
+    }, "ember-shutdown");
+  }
+}

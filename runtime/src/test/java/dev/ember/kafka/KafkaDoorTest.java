@@ -1,0 +1,316 @@
+package dev.ember.kafka;
+
+import static dev.ember.kafka.ReplyTopicClient.header;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ember.function.FunctionEndpoint;
+import dev.ember.function.FunctionGateway;
+import dev.ember.function.FunctionInfo;
+import dev.ember.function.FunctionInstance;
+import dev.ember.function.FunctionManifest;
+import dev.ember.metrics.ServingMetrics;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Kafka door against a real Kafka 4.1 broker (child JVM, KRaft) and real functions over the demo
+ * model; the requesting side is the plain Kafka client with Spring's reply headers.
+ */
+class KafkaDoorTest {
+  static final Duration WAIT = Duration.ofSeconds(60);
+  static KafkaBrokerProcess broker;
+  static Vertx vertx;
+  static FunctionInstance demo;
+  static FunctionInstance tiny;
+  static FunctionGateway gateway;
+  static int topics;
+  KafkaDoor door;
+  ReplyTopicClient client;
+
+  @BeforeAll
+  static void startBrokerAndFunctions() throws Exception {
+    broker = KafkaBrokerProcess.start();
+    vertx = Vertx.vertx();
+    demo = new FunctionInstance(vertx, FunctionManifest.of("demo", FunctionManifest.ModelSpec.EMBEDDED_DEMO, null),
+        ServingMetrics.NOOP);
+    tiny = new FunctionInstance(vertx, FunctionManifest.of("tiny", FunctionManifest.ModelSpec.EMBEDDED_DEMO, null)
+        .withLimits(new FunctionManifest.Limits(1, 64)), ServingMetrics.NOOP);
+    demo.warm().await(120, TimeUnit.SECONDS);
+    tiny.warm().await(120, TimeUnit.SECONDS);
+    gateway = new FunctionGateway() {
+      @Override
+      public Optional<FunctionEndpoint> function(String name) {
+        return Optional.ofNullable(switch (name) {
+          case "demo" -> demo;
+          case "tiny" -> tiny;
+          default -> null;
+        });
+      }
+
+      @Override
+      public List<FunctionInfo> list() {
+        return List.of(demo.info(), tiny.info());
+      }
+    };
+  }
+
+  @AfterAll
+  static void stopAll() throws Exception {
+    if (vertx != null) {
+      vertx.close().await(30, TimeUnit.SECONDS);
+    }
+    if (broker != null) {
+      broker.close();
+    }
+  }
+
+  @AfterEach
+  void closeDoor() throws Exception {
+    if (door != null) {
+      door.close().await(30, TimeUnit.SECONDS);
+    }
+    if (client != null) {
+      client.close();
+    }
+  }
+
+  /** A fresh request topic (with {@code partitions}) served for {@code function}, and a reply topic. */
+  String serve(String function, int partitions, int replyPartitions, KafkaDoorOptions options) throws Exception {
+    String name = "t" + (++topics);
+    String requestTopic = name + ".requests";
+    broker.createTopic(requestTopic, partitions);
+    broker.createTopic(name + ".replies", replyPartitions);
+    options.setBootstrapServers(broker.bootstrap())
+        .addFunction(function, new FunctionManifest.Kafka(true, requestTopic, "ember." + name, 8));
+    door = KafkaDoor.start(vertx, gateway, options).await(60, TimeUnit.SECONDS);
+    client = new ReplyTopicClient(broker.bootstrap(), name + ".replies", replyPartitions);
+    return requestTopic;
+  }
+
+  static String chat(int maxTokens, boolean stream) {
+    return new JsonObject().put("messages", List.of(Map.of("role", "user", "content", "Hello there")))
+        .put("max_tokens", maxTokens).put("temperature", 0).put("ignore_eos", true).put("stream", stream).encode();
+  }
+
+  static JsonObject json(ConsumerRecord<byte[], byte[]> r) {
+    return new JsonObject(new String(r.value(), StandardCharsets.UTF_8));
+  }
+
+  static long submitted(FunctionInstance f) {
+    return f.info().stats().requestsSubmitted();
+  }
+
+  /** Waits for a condition the door only exposes as state, checking it every few milliseconds up to a deadline. */
+  static void awaitCondition(String what, BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out waiting for " + what);
+      }
+      Thread.sleep(10);
+    }
+  }
+
+  @Test
+  void aSpringStyleRequestGetsOneReplyOnTheRequestedPartitionKeyedByItsCorrelationId() throws Exception {
+    String topic = serve("demo", 1, 2, new KafkaDoorOptions());
+    byte[] id = client.send(topic, chat(5, false), Map.of(EmberKafkaHeaders.REPLY_PARTITION,
+        ByteBuffer.allocate(4).putInt(1).array()));
+    List<ConsumerRecord<byte[], byte[]>> replies = client.awaitFinal(id, WAIT);
+    assertEquals(1, replies.size());
+    ConsumerRecord<byte[], byte[]> r = replies.get(0);
+    assertEquals(1, r.partition());
+    assertArrayEquals(id, r.key());
+    assertEquals("true", header(r, EmberKafkaHeaders.FINAL));
+    assertNull(header(r, EmberKafkaHeaders.ERROR));
+    JsonObject body = json(r);
+    assertEquals("chat.completion", body.getString("object"));
+    assertEquals("demo", body.getString("model"));
+    assertEquals("length", body.getJsonArray("choices").getJsonObject(0).getString("finish_reason"));
+    assertEquals(5, body.getJsonObject("usage").getInteger("completion_tokens"));
+  }
+
+  @Test
+  void aStreamedReplyHasContiguousChunksThenOneFinalRecordWithUsage() throws Exception {
+    String topic = serve("demo", 1, 1, new KafkaDoorOptions());
+    byte[] id = client.send(topic, chat(6, true), Map.of());
+    List<ConsumerRecord<byte[], byte[]>> replies = client.awaitFinal(id, WAIT);
+    ConsumerRecord<byte[], byte[]> last = replies.get(replies.size() - 1);
+    assertEquals("true", header(last, EmberKafkaHeaders.FINAL));
+    assertEquals(1, replies.stream().filter(r -> header(r, EmberKafkaHeaders.FINAL) != null).count());
+    List<ConsumerRecord<byte[], byte[]>> chunks = replies.subList(0, replies.size() - 1);
+    assertFalse(chunks.isEmpty());
+    StringBuilder text = new StringBuilder();
+    for (int i = 0; i < chunks.size(); i++) {
+      assertEquals(Integer.toString(i), header(chunks.get(i), EmberKafkaHeaders.SEQ));
+      JsonObject chunk = json(chunks.get(i));
+      assertEquals("chat.completion.chunk", chunk.getString("object"));
+      text.append(chunk.getJsonArray("choices").getJsonObject(0).getJsonObject("delta").getString("content", ""));
+    }
+    assertFalse(text.isEmpty());
+    JsonObject fin = json(last);
+    assertEquals(6, fin.getJsonObject("usage").getInteger("completion_tokens"));
+    assertEquals("length", fin.getJsonArray("choices").getJsonObject(0).getString("finish_reason"));
+  }
+
+  @Test
+  void aHundredConcurrentRequestsOnSeveralPartitionsAreEachAnsweredExactlyOnce() throws Exception {
+    String topic = serve("demo", 4, 1, new KafkaDoorOptions());
+    List<byte[]> ids = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      ids.add(client.send(topic, chat(3, i % 2 == 0), Map.of(EmberKafkaHeaders.FUNCTION,
+          "demo".getBytes(StandardCharsets.UTF_8))));
+    }
+    for (byte[] id : ids) {
+      client.awaitFinal(id, WAIT);
+    }
+    awaitCondition("every offset committed", () -> committedTotal(topic, "ember.t" + topics, 4) == 100);
+    for (byte[] id : ids) {
+      assertEquals(1, client.replies(id).stream().filter(r -> header(r, EmberKafkaHeaders.FINAL) != null).count());
+    }
+    assertEquals(100, door.stats().answered());
+    assertEquals(0, door.stats().duplicates());
+  }
+
+  @Test
+  void malformedJsonIsAnsweredWithAnOpenAiErrorReply() throws Exception {
+    String topic = serve("demo", 1, 1, new KafkaDoorOptions());
+    byte[] id = client.send(topic, "{\"messages\": [", Map.of());
+    List<ConsumerRecord<byte[], byte[]>> replies = client.awaitFinal(id, WAIT);
+    assertEquals(1, replies.size());
+    assertEquals("400", header(replies.get(0), EmberKafkaHeaders.ERROR));
+    JsonObject error = json(replies.get(0)).getJsonObject("error");
+    assertEquals("invalid_request_error", error.getString("type"));
+    assertTrue(error.getString("message").contains("JSON"), error.getString("message"));
+  }
+
+  @Test
+  void aRequestWithoutReplyTopicGoesToTheDeadLetterTopicSayingWhy() throws Exception {
+    String topic = serve("demo", 1, 1, new KafkaDoorOptions());
+    client.sendRaw(topic, chat(2, false), Map.of(EmberKafkaHeaders.CORRELATION_ID, "x1".getBytes(StandardCharsets.UTF_8)));
+    try (KafkaConsumer<byte[], byte[]> dlt = new KafkaConsumer<>(Map.of("bootstrap.servers", broker.bootstrap(),
+        "auto.offset.reset", "earliest", "allow.auto.create.topics", "false"), new ByteArrayDeserializer(),
+        new ByteArrayDeserializer())) {
+      awaitCondition("the dead letter", () -> door.stats().deadLettered() == 1);
+      TopicPartition tp = new TopicPartition(topic + EmberKafkaHeaders.DLT_SUFFIX, 0);
+      dlt.assign(List.of(tp));
+      dlt.seekToBeginning(List.of(tp));
+      List<ConsumerRecord<byte[], byte[]>> got = new ArrayList<>();
+      long deadline = System.nanoTime() + WAIT.toNanos();
+      while (got.isEmpty() && System.nanoTime() < deadline) {
+        dlt.poll(Duration.ofMillis(500)).forEach(got::add);
+      }
+      assertEquals(1, got.size());
+      ConsumerRecord<byte[], byte[]> r = got.get(0);
+      assertEquals(chat(2, false), new String(r.value(), StandardCharsets.UTF_8));
+      assertEquals(UnanswerableName.NAME, header(r, EmberKafkaHeaders.DLT_EXCEPTION_FQCN));
+      assertTrue(header(r, EmberKafkaHeaders.DLT_EXCEPTION_MESSAGE).contains(EmberKafkaHeaders.REPLY_TOPIC));
+      assertEquals(topic, header(r, EmberKafkaHeaders.DLT_ORIGINAL_TOPIC));
+      assertEquals(0L, ByteBuffer.wrap(r.headers().lastHeader(EmberKafkaHeaders.DLT_ORIGINAL_OFFSET).value()).getLong());
+    }
+  }
+
+  @Test
+  void aRequestRedeliveredAfterAConsumerCrashIsAnsweredOnceWithoutASecondGeneration() throws Exception {
+    String topic = serve("demo", 1, 1, new KafkaDoorOptions().setCommitInterval(Duration.ofHours(1)));
+    long before = submitted(demo);
+    byte[] id = client.send(topic, chat(4, false), Map.of());
+    client.awaitFinal(id, WAIT);
+    assertEquals(before + 1, submitted(demo));
+    door.crashConsumers().await(30, TimeUnit.SECONDS);
+    awaitCondition("the redelivery", () -> door.stats().duplicates() == 1);
+    assertEquals(2, door.stats().received());
+    assertEquals(before + 1, submitted(demo), "not generated again");
+    assertEquals(1, client.replies(id).size(), "not answered again");
+  }
+
+  @Test
+  void everyRequestGetsExactlyOneFinalReplyAcrossABrokerRestart() throws Exception {
+    String topic = serve("demo", 2, 1, new KafkaDoorOptions());
+    List<byte[]> ids = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      ids.add(client.send(topic, chat(48, i % 2 == 1), Map.of()));
+    }
+    client.awaitFinal(ids.get(0), WAIT);
+    broker.stop();
+    assertTrue(door.stats().answered() < 12, "the broker went away mid-run");
+    broker.restart();
+    for (byte[] id : ids) {
+      client.awaitFinal(id, WAIT);
+    }
+    for (byte[] id : ids) {
+      assertEquals(1, client.replies(id).stream().filter(r -> header(r, EmberKafkaHeaders.FINAL) != null).count());
+    }
+  }
+
+  @Test
+  void aFullFunctionQueuePausesThePartitionsUntilItDrains() throws Exception {
+    String topic = serve("tiny", 1, 1, new KafkaDoorOptions().setRetryDelay(Duration.ofMillis(50)));
+    List<byte[]> ids = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      ids.add(client.send(topic, chat(8, false), Map.of()));
+    }
+    for (byte[] id : ids) {
+      assertEquals(1, client.awaitFinal(id, WAIT).size());
+      assertNull(header(client.replies(id).get(0), EmberKafkaHeaders.ERROR), "no request was refused to its client");
+    }
+    KafkaDoorStats stats = door.stats();
+    assertTrue(stats.pauses() > 0, "paused while the queue was full");
+    awaitCondition("resumed", () -> !door.stats().paused());
+    assertEquals(6, stats.answered());
+  }
+
+  @Test
+  void theCliRequesterGetsAStreamedReplyOnItsOwnReplyTopic() throws Exception {
+    String topic = serve("demo", 1, 1, new KafkaDoorOptions());
+    List<String> seqs = new ArrayList<>();
+    try (KafkaRequester requester = KafkaRequester.connect(broker.bootstrap(), Map.of())) {
+      ConsumerRecord<byte[], byte[]> last = requester.request(topic, "demo", chat(4, true),
+          r -> seqs.add(KafkaRequester.header(r, EmberKafkaHeaders.SEQ))).get(60, TimeUnit.SECONDS);
+      assertEquals(4, json(last).getJsonObject("usage").getInteger("completion_tokens"));
+    }
+    assertEquals("0", seqs.get(0));
+    assertNull(seqs.get(seqs.size() - 1), "the final record has no sequence number");
+  }
+
+  private static long committedTotal(String topic, String group, int partitions) {
+    try (var admin = broker.admin()) {
+      var offsets = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+      long sum = 0;
+      for (int p = 0; p < partitions; p++) {
+        var o = offsets.get(new TopicPartition(topic, p));
+        sum += o == null ? 0 : o.offset();
+      }
+      return sum;
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  /** The dead-letter reason for a record without a reply address. */
+  static final class UnanswerableName {
+    static final String NAME = "dev.ember.kafka.internal.UnanswerableRecordException";
+  }
+}
