@@ -40,10 +40,27 @@ public final class CompletionCall {
     OutputSink sink = texts == null
         ? out -> responder.accept(out, null)
         : new CompletionCall().ordered(responder, texts);
-    endpoint.submit(request.toInference(id), sink)
-        .onSuccess(responder::submitted)
-        .onFailure(responder::failed);
+    io.vertx.core.Future<FunctionEndpoint.Submission> submitted = endpoint.submit(request.toInference(id), sink);
+    if (request.warmupEvents() && responder instanceof StreamingCompletionResponder streaming && !submitted.isComplete()
+        && endpoint.info().state() != dev.ember.function.FunctionState.WARM) {
+      reportWarmup(ctx, endpoint, streaming, submitted);
+    }
+    submitted.onSuccess(responder::submitted).onFailure(responder::failed);
   }
+
+  /** Streams warm-up progress comments every {@link #WARMUP_EVENT_MILLIS} ms until the request is admitted. */
+  private static void reportWarmup(RoutingContext ctx, FunctionEndpoint endpoint, StreamingCompletionResponder streaming,
+      io.vertx.core.Future<?> submitted) {
+    long start = System.nanoTime();
+    Runnable report = () -> streaming.warmupProgress(endpoint.info().state().name(),
+        (System.nanoTime() - start) / 1_000_000);
+    report.run();
+    long timer = ctx.vertx().setPeriodic(WARMUP_EVENT_MILLIS, t -> report.run());
+    submitted.onComplete(r -> ctx.vertx().cancelTimer(timer));
+  }
+
+  /** Interval of warm-up progress comments for held streaming requests. */
+  static final long WARMUP_EVENT_MILLIS = 500;
 
   private OutputSink ordered(CompletionResponder responder, TokenTexts texts) {
     return out -> pending = pending

@@ -14,7 +14,7 @@ import dev.ember.sample.SamplingParams;
  * @param includeUsage whether a stream ends with a usage chunk ({@code stream_options.include_usage})
  */
 public record CompletionRequest(Kind kind, String model, Prompt prompt, SamplingParams params, boolean stream,
-    boolean includeUsage, String cacheSalt, int priority) {
+    boolean includeUsage, String cacheSalt, int priority, boolean warmupEvents) {
 
   /** Which OpenAI API the request came through; it decides the response shapes. */
   public enum Kind {

@@ -260,9 +260,13 @@ public final class CompletionRequestParser {
       throw FunctionException.invalid("cache_salt", "'cache_salt' must not be empty");
     }
     Long priority = f.integer("priority", Integer.MIN_VALUE, Integer.MAX_VALUE);
+    boolean warmupEvents = f.bool("ember_warmup_events", false);
+    if (warmupEvents && !stream) {
+      throw FunctionException.invalid("ember_warmup_events", "'ember_warmup_events' is only allowed when 'stream' is true");
+    }
     SamplingParams params = b.build();
     return new CompletionRequest(kind, model, prompt, params, stream, includeUsage, salt,
-        priority == null ? 0 : priority.intValue());
+        priority == null ? 0 : priority.intValue(), warmupEvents);
   }
 
   private static Object toJava(Object v) {

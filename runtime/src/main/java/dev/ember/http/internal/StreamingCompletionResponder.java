@@ -55,6 +55,20 @@ public final class StreamingCompletionResponder extends CompletionResponder {
     }
   }
 
+  /**
+   * While the request is held for a warm-up ({@code ember_warmup_events}), reports progress as an SSE
+   * comment line, which OpenAI clients ignore; skipped when the client is not reading.
+   */
+  public void warmupProgress(String state, long heldMillis) {
+    if (ended || closed() || waitingForDrain) {
+      return;
+    }
+    writeHead();
+    if (!response.writeQueueFull()) {
+      response.write(": ember warm-up state=" + state + " held_ms=" + heldMillis + "\n\n");
+    }
+  }
+
   private void writeHead() {
     if (headWritten) {
       return;
