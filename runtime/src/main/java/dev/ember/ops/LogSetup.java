@@ -22,6 +22,8 @@ public final class LogSetup {
 
   /** Loggers given their own level; held here because JUL keeps loggers only weakly. */
   private static final List<Logger> CAPPED = List.of(Logger.getLogger("io.netty"), Logger.getLogger("io.vertx"));
+  /** Client libraries whose INFO lines (Kafka prints its whole configuration per client) are noise. */
+  private static final List<Logger> QUIET = List.of(Logger.getLogger("org.apache.kafka"));
 
   private LogSetup() {}
 
@@ -42,6 +44,10 @@ public final class LogSetup {
     Level capped = level.intValue() < Level.INFO.intValue() ? Level.INFO : level;
     for (Logger l : CAPPED) {
       l.setLevel(capped);
+    }
+    Level quiet = level.intValue() < Level.WARNING.intValue() ? Level.WARNING : level;
+    for (Logger l : QUIET) {
+      l.setLevel(quiet);
     }
   }
 

@@ -13,6 +13,7 @@ import dev.ember.function.FunctionGateway;
 import dev.ember.function.FunctionInfo;
 import dev.ember.function.FunctionInstance;
 import dev.ember.function.FunctionManifest;
+import dev.ember.function.FunctionState;
 import dev.ember.metrics.ServingMetrics;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -44,6 +45,8 @@ class KafkaDoorTest {
   static Vertx vertx;
   static FunctionInstance demo;
   static FunctionInstance tiny;
+  /** Never warmed by the fixture: Kafka requests must wake it. */
+  static FunctionInstance sleepy;
   static FunctionGateway gateway;
   static int topics;
   KafkaDoor door;
@@ -57,6 +60,8 @@ class KafkaDoorTest {
         ServingMetrics.NOOP);
     tiny = new FunctionInstance(vertx, FunctionManifest.of("tiny", FunctionManifest.ModelSpec.EMBEDDED_DEMO, null)
         .withLimits(new FunctionManifest.Limits(1, 64)), ServingMetrics.NOOP);
+    sleepy = new FunctionInstance(vertx, FunctionManifest.of("sleepy", FunctionManifest.ModelSpec.EMBEDDED_DEMO, null),
+        ServingMetrics.NOOP);
     demo.warm().await(120, TimeUnit.SECONDS);
     tiny.warm().await(120, TimeUnit.SECONDS);
     gateway = new FunctionGateway() {
@@ -65,13 +70,14 @@ class KafkaDoorTest {
         return Optional.ofNullable(switch (name) {
           case "demo" -> demo;
           case "tiny" -> tiny;
+          case "sleepy" -> sleepy;
           default -> null;
         });
       }
 
       @Override
       public List<FunctionInfo> list() {
-        return List.of(demo.info(), tiny.info());
+        return List.of(demo.info(), tiny.info(), sleepy.info());
       }
     };
   }
@@ -192,6 +198,22 @@ class KafkaDoorTest {
     }
     assertEquals(100, door.stats().answered());
     assertEquals(0, door.stats().duplicates());
+  }
+
+  @Test
+  void recordsForAColdFunctionWakeItAndAreAllAnswered() throws Exception {
+    assertEquals(FunctionState.COLD, sleepy.state());
+    String topic = serve("sleepy", 2, 1, new KafkaDoorOptions());
+    List<byte[]> ids = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      ids.add(client.send(topic, chat(3, false), Map.of()));
+    }
+    for (byte[] id : ids) {
+      List<ConsumerRecord<byte[], byte[]>> replies = client.awaitFinal(id, WAIT);
+      assertNull(header(replies.get(replies.size() - 1), EmberKafkaHeaders.ERROR));
+    }
+    assertEquals(FunctionState.WARM, sleepy.state());
+    assertEquals(10, submitted(sleepy));
   }
 
   @Test
