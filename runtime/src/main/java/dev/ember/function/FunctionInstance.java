@@ -15,6 +15,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -55,13 +56,23 @@ public final class FunctionInstance implements FunctionEndpoint {
   private volatile long lastActivityNanos;
   private volatile long keepWarmUntilNanos;
   private long idleTimer = -1;
+  private final PrewarmScheduler schedule;
 
   public FunctionInstance(Vertx vertx, FunctionManifest manifest, ServingMetrics metrics) {
-    this(vertx, manifest, metrics, System::nanoTime);
+    this(vertx, manifest, metrics, System::nanoTime, Clock.systemUTC());
   }
 
   /** With an injected monotonic clock (nanoseconds), for idle-timeout tests. */
   public FunctionInstance(Vertx vertx, FunctionManifest manifest, ServingMetrics metrics, LongSupplier nanoClock) {
+    this(vertx, manifest, metrics, nanoClock, Clock.systemUTC());
+  }
+
+  /**
+   * With injected clocks: monotonic nanoseconds for idle timeouts, and wall-clock time for the prewarm
+   * schedule, which starts now when the manifest has one.
+   */
+  public FunctionInstance(Vertx vertx, FunctionManifest manifest, ServingMetrics metrics, LongSupplier nanoClock,
+      Clock wallClock) {
     this.vertx = vertx;
     this.manifest = manifest;
     this.metrics = metrics;
@@ -69,6 +80,31 @@ public final class FunctionInstance implements FunctionEndpoint {
     this.held = new HeldRequests(vertx, manifest.name(), manifest.scaling().maxHeldRequests(),
         manifest.scaling().maxHoldTime());
     this.lastActivityNanos = nanoClock.getAsLong();
+    if (manifest.prewarm().schedule().isEmpty()) {
+      this.schedule = null;
+    } else {
+      this.schedule = PrewarmScheduler.of(vertx, manifest.prewarm(), wallClock, () -> {
+        LOG.info(() -> "function=" + manifest.name() + " scheduled prewarm");
+        prewarm();
+      });
+      this.schedule.start();
+    }
+  }
+
+  /** The prewarm schedule, or null when the manifest has none (tests drive it with their clock). */
+  PrewarmScheduler schedule() {
+    return schedule;
+  }
+
+  /**
+   * Takes the function out of service for good (it is being deleted or the server stops): no more
+   * scheduled prewarms, then {@link #drain}.
+   */
+  public Future<Void> retire(Duration deadline) {
+    if (schedule != null) {
+      schedule.close();
+    }
+    return drain(deadline);
   }
 
   /** Requests held while the function warms up. */
