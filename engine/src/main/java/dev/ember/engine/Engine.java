@@ -57,7 +57,7 @@ public final class Engine implements AutoCloseable {
   private int[] logitsRow = new int[64];
   private final ConcurrentLinkedQueue<Object> inbox = new ConcurrentLinkedQueue<>();
   private final Map<String, RequestState> requests = new HashMap<>();
-  private final AtomicLong pinRequests = new AtomicLong();
+  private final AtomicLong warmups = new AtomicLong();
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition work = lock.newCondition();
   private long arrivals;
@@ -167,17 +167,31 @@ public final class Engine implements AutoCloseable {
    * number of tokens pinned, once steps have run the request.
    */
   public CompletableFuture<Integer> pinPrefix(int[] tokens, String cacheSalt) {
+    return oneToken(tokens, cacheSalt, true);
+  }
+
+  /**
+   * Runs a prompt as a one-token warm-up request (its blocks enter the prefix cache). Any thread;
+   * completes on the step thread with the prompt tokens that were already cached.
+   */
+  public CompletableFuture<Integer> warmUp(int[] tokens) {
+    return oneToken(tokens, null, false);
+  }
+
+  private CompletableFuture<Integer> oneToken(int[] tokens, String cacheSalt, boolean pin) {
     CompletableFuture<Integer> done = new CompletableFuture<>();
-    SamplingParams oneToken = SamplingParams.builder().temperature(0).maxTokens(1).ignoreEos(true).build();
-    submit(new EngineRequest("ember-pin-" + pinRequests.incrementAndGet(), tokens, oneToken, cacheSalt, 0, out -> {
+    SamplingParams params = SamplingParams.builder().temperature(0).maxTokens(1).ignoreEos(true).build();
+    submit(new EngineRequest("ember-warmup-" + warmups.incrementAndGet(), tokens, params, cacheSalt, 0, out -> {
       if (!out.requestFinished()) {
         return;
       }
       if (out.error() != null) {
-        done.completeExceptionally(new IllegalStateException("pinning a prefix failed: " + out.error()));
-      } else {
+        done.completeExceptionally(new IllegalStateException("warm-up request failed: " + out.error()));
+      } else if (pin) {
         done.complete(kv.pin(tokens, cacheSalt) * kv.blockSize());
         publishCounts();
+      } else {
+        done.complete(out.usage().cachedTokens());
       }
     }));
     return done;

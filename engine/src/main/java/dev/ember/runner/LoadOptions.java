@@ -14,9 +14,10 @@ import java.util.function.DoubleConsumer;
  * @param progress receives the loaded fraction in [0, 1]; may be a no-op
  * @param weightCache {@value #WEIGHT_CACHE_DOC}
  * @param weightCacheDir {@value #WEIGHT_CACHE_DIR_DOC}
+ * @param prefetch {@value #PREFETCH_DOC}
  */
 public record LoadOptions(DType dtype, int threads, int maxBatchTokens, DoubleConsumer progress, boolean weightCache,
-    Path weightCacheDir) {
+    Path weightCacheDir, boolean prefetch) {
   /** Default kernel threads: every available core. */
   public static final int DEFAULT_THREADS = Runtime.getRuntime().availableProcessors();
   /** Default step capacity in tokens (vLLM's max_num_batched_tokens default). */
@@ -26,6 +27,10 @@ public record LoadOptions(DType dtype, int threads, int maxBatchTokens, DoubleCo
       + " file and map that file on later starts.";
   public static final String WEIGHT_CACHE_DIR_DOC = "Directory for converted-weight caches; null for"
       + " <model dir>/.ember-cache (or ~/.cache/ember when the model directory is read-only).";
+
+  public static final boolean DEFAULT_PREFETCH = true;
+  public static final String PREFETCH_DOC = "Read weights used in place once at load (large parallel reads) so the"
+      + " first forward does not fault them in from disk page by page.";
 
   public LoadOptions {
     if (threads < 1) {
@@ -41,7 +46,7 @@ public record LoadOptions(DType dtype, int threads, int maxBatchTokens, DoubleCo
 
   /** Options with the weight cache at its defaults. */
   public LoadOptions(DType dtype, int threads, int maxBatchTokens, DoubleConsumer progress) {
-    this(dtype, threads, maxBatchTokens, progress, DEFAULT_WEIGHT_CACHE, null);
+    this(dtype, threads, maxBatchTokens, progress, DEFAULT_WEIGHT_CACHE, null, DEFAULT_PREFETCH);
   }
 
   public static LoadOptions defaults() {
@@ -49,26 +54,30 @@ public record LoadOptions(DType dtype, int threads, int maxBatchTokens, DoubleCo
   }
 
   public LoadOptions withDtype(DType d) {
-    return new LoadOptions(d, threads, maxBatchTokens, progress, weightCache, weightCacheDir);
+    return new LoadOptions(d, threads, maxBatchTokens, progress, weightCache, weightCacheDir, prefetch);
   }
 
   public LoadOptions withThreads(int t) {
-    return new LoadOptions(dtype, t, maxBatchTokens, progress, weightCache, weightCacheDir);
+    return new LoadOptions(dtype, t, maxBatchTokens, progress, weightCache, weightCacheDir, prefetch);
   }
 
   public LoadOptions withMaxBatchTokens(int n) {
-    return new LoadOptions(dtype, threads, n, progress, weightCache, weightCacheDir);
+    return new LoadOptions(dtype, threads, n, progress, weightCache, weightCacheDir, prefetch);
   }
 
   public LoadOptions withProgress(DoubleConsumer p) {
-    return new LoadOptions(dtype, threads, maxBatchTokens, p, weightCache, weightCacheDir);
+    return new LoadOptions(dtype, threads, maxBatchTokens, p, weightCache, weightCacheDir, prefetch);
   }
 
   public LoadOptions withWeightCache(boolean enabled) {
-    return new LoadOptions(dtype, threads, maxBatchTokens, progress, enabled, weightCacheDir);
+    return new LoadOptions(dtype, threads, maxBatchTokens, progress, enabled, weightCacheDir, prefetch);
   }
 
   public LoadOptions withWeightCacheDir(Path dir) {
-    return new LoadOptions(dtype, threads, maxBatchTokens, progress, weightCache, dir);
+    return new LoadOptions(dtype, threads, maxBatchTokens, progress, weightCache, dir, prefetch);
+  }
+
+  public LoadOptions withPrefetch(boolean enabled) {
+    return new LoadOptions(dtype, threads, maxBatchTokens, progress, weightCache, weightCacheDir, enabled);
   }
 }

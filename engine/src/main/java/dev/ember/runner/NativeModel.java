@@ -6,7 +6,9 @@ import dev.ember.model.ModelConfig;
 import dev.ember.model.ModelFiles;
 import dev.ember.model.TensorInfo;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -65,6 +67,11 @@ public final class NativeModel implements AutoCloseable {
       converted = cached.converted();
       cacheFile = cached.file();
       cacheHit = cached.hit();
+    }
+    if (options.prefetch() && cacheFile == null) {
+      long t0 = System.nanoTime();
+      prefetch(tensors, options.threads());
+      phases.put("read", System.nanoTime() - t0);
     }
     long tMap = System.nanoTime();
     long convertNanos = 0;
@@ -141,6 +148,27 @@ public final class NativeModel implements AutoCloseable {
       allocations.forEach(EmberNative::ember_free);
       unmapAll(mapped);
       throw e;
+    }
+  }
+
+  /** Reads the tensors' bytes once (in parallel) so the page cache holds them before the first forward. */
+  private static void prefetch(List<TensorInfo> tensors, int threads) throws IOException {
+    Map<Path, FileChannel> channels = new LinkedHashMap<>();
+    try {
+      for (TensorInfo t : tensors) {
+        if (!channels.containsKey(t.file())) {
+          channels.put(t.file(), FileChannel.open(t.file(), StandardOpenOption.READ));
+        }
+      }
+      ParallelRead.run(tensors.size(), threads, i -> {
+        TensorInfo t = tensors.get(i);
+        ParallelRead.readRange(channels.get(t.file()), t.offset(), t.byteLength(), null);
+        return null;
+      });
+    } finally {
+      for (FileChannel ch : channels.values()) {
+        ch.close();
+      }
     }
   }
 

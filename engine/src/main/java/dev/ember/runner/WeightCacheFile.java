@@ -18,10 +18,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.CRC32C;
 
 /**
@@ -44,7 +40,6 @@ final class WeightCacheFile {
   static final int VERSION = 1;
   private static final int DATA_ALIGN = 4096;
   private static final int TENSOR_ALIGN = 64;
-  private static final int READ_BUFFER = 4 << 20;
 
   private WeightCacheFile() {}
 
@@ -203,49 +198,14 @@ final class WeightCacheFile {
 
   /** Checks every tensor's CRC32C on up to {@code threads} threads. */
   private static void verify(Path file, FileChannel ch, List<Entry> entries, int threads) throws IOException {
-    int workers = Math.max(1, Math.min(threads, entries.size()));
-    AtomicInteger next = new AtomicInteger();
-    ExecutorService pool = Executors.newFixedThreadPool(workers, r -> {
-      Thread t = new Thread(r, "ember-weight-verify");
-      t.setDaemon(true);
-      return t;
+    String bad = ParallelRead.run(entries.size(), threads, i -> {
+      Entry e = entries.get(i);
+      CRC32C crc = new CRC32C();
+      ParallelRead.readRange(ch, e.offset(), e.length(), crc);
+      return (int) crc.getValue() == e.crc() ? null : "tensor " + e.name() + " checksum mismatch (corrupt)";
     });
-    try {
-      List<Future<String>> results = new ArrayList<>();
-      for (int w = 0; w < workers; w++) {
-        results.add(pool.submit(() -> {
-          ByteBuffer buf = ByteBuffer.allocateDirect(READ_BUFFER);
-          CRC32C crc = new CRC32C();
-          for (int i; (i = next.getAndIncrement()) < entries.size(); ) {
-            Entry e = entries.get(i);
-            crc.reset();
-            for (long pos = e.offset(), end = e.offset() + e.length(); pos < end; ) {
-              buf.clear().limit((int) Math.min(buf.capacity(), end - pos));
-              readFully(ch, buf, pos);
-              buf.flip();
-              pos += buf.remaining();
-              crc.update(buf);
-            }
-            if ((int) crc.getValue() != e.crc()) {
-              return "tensor " + e.name() + " checksum mismatch (corrupt)";
-            }
-          }
-          return null;
-        }));
-      }
-      for (Future<String> f : results) {
-        String bad = f.get();
-        if (bad != null) {
-          throw new RejectedException(file, bad);
-        }
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted while verifying " + file, e);
-    } catch (java.util.concurrent.ExecutionException e) {
-      throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
-    } finally {
-      pool.shutdownNow();
+    if (bad != null) {
+      throw new RejectedException(file, bad);
     }
   }
 

@@ -4,5 +4,6 @@ import picocli.CommandLine.Command;
 
 /** {@code ember bench ...}: benchmarks that print figures (never asserted in tests). */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
-    subcommands = {BenchLatencyCommand.class, BenchThroughputCommand.class, BenchServeCommand.class})
+    subcommands = {BenchLatencyCommand.class, BenchThroughputCommand.class, BenchServeCommand.class,
+        BenchColdstartCommand.class})
 public final class BenchCommand {}

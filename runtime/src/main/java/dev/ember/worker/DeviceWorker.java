@@ -28,6 +28,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class DeviceWorker extends VerticleBase {
   private final FunctionManifest manifest;
   private final AtomicBoolean idle = new AtomicBoolean(true);
+  private final FunctionLoader loader = new FunctionLoader();
   private volatile LoadedFunction loaded;
   private volatile Map<String, Long> loadPhases = Map.of();
 
@@ -47,7 +48,6 @@ public final class DeviceWorker extends VerticleBase {
 
   @Override
   public Future<?> start() throws Exception {
-    FunctionLoader loader = new FunctionLoader();
     loaded = loader.load(manifest);
     loadPhases = Map.copyOf(loader.phases());
     return Future.succeededFuture();
@@ -125,13 +125,16 @@ public final class DeviceWorker extends VerticleBase {
     }
   }
 
-  /** Aborts what is left (with an error), then frees the model, KV cache and tokenizer on this thread. */
+  /**
+   * Aborts what is left (with an error), saves the prefix snapshot, then frees the model, KV cache and
+   * tokenizer on this thread.
+   */
   @Override
   public Future<?> stop() {
     LoadedFunction l = loaded;
     loaded = null;
     if (l != null) {
-      l.close();
+      loader.unload(l);
     }
     return Future.succeededFuture();
   }
