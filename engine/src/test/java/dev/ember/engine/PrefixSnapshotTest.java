@@ -182,4 +182,17 @@ class PrefixSnapshotTest {
     }
     assertTrue(Files.size(file) > 3 * 16 * 4);
   }
+
+  @Test
+  void warmUpHooksPinPrefixesAndFillTheCacheFromPrompts() throws IOException {
+    int[] other = new SplittableRandom(6).ints(40, 0, 258).toArray();
+    try (EngineFixture f = fixture(64)) {
+      assertEquals(PREFIX.length, EngineWarmup.pinPrefixes(f.engine, List.of(PREFIX)));
+      EngineWarmup.runPrompts(f.engine, List.of(other));
+      assertEquals(PREFIX.length / 16, f.engine.pinnedBlocks());
+      assertEquals(32, f.last(run(f, IntStream.concat(IntStream.of(other), IntStream.of(1)).toArray(), 1))
+          .usage().cachedTokens());
+      f.engine.unpinAll();
+    }
+  }
 }
