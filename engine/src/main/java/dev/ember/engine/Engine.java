@@ -1,5 +1,6 @@
 package dev.ember.engine;
 
+import dev.ember.coldstart.PrefixSnapshot;
 import dev.ember.kv.KvCacheManager;
 import dev.ember.kv.KvCacheOptions;
 import dev.ember.kv.KvEventListener;
@@ -18,12 +19,16 @@ import dev.ember.sched.Scheduler;
 import dev.ember.sched.SchedulerOptions;
 import dev.ember.tokenizer.Detokenizer;
 import dev.ember.tokenizer.Tokenizer;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -52,6 +57,7 @@ public final class Engine implements AutoCloseable {
   private int[] logitsRow = new int[64];
   private final ConcurrentLinkedQueue<Object> inbox = new ConcurrentLinkedQueue<>();
   private final Map<String, RequestState> requests = new HashMap<>();
+  private final AtomicLong warmups = new AtomicLong();
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition work = lock.newCondition();
   private long arrivals;
@@ -153,6 +159,79 @@ public final class Engine implements AutoCloseable {
   /** Receives the prefix cache's stored/removed/cleared block events, once per step. */
   public void setKvEventListener(KvEventListener listener) {
     kv.setEventListener(listener);
+  }
+
+  /**
+   * Computes a prefix's KV blocks (a one-token request of the prefix) and pins its whole blocks: they
+   * are never evicted until {@link #unpinAll}. Any thread; completes on the step thread, with the
+   * number of tokens pinned, once steps have run the request.
+   */
+  public CompletableFuture<Integer> pinPrefix(int[] tokens, String cacheSalt) {
+    return oneToken(tokens, cacheSalt, true);
+  }
+
+  /**
+   * Runs a prompt as a one-token warm-up request (its blocks enter the prefix cache). Any thread;
+   * completes on the step thread with the prompt tokens that were already cached.
+   */
+  public CompletableFuture<Integer> warmUp(int[] tokens) {
+    return oneToken(tokens, null, false);
+  }
+
+  private CompletableFuture<Integer> oneToken(int[] tokens, String cacheSalt, boolean pin) {
+    CompletableFuture<Integer> done = new CompletableFuture<>();
+    SamplingParams params = SamplingParams.builder().temperature(0).maxTokens(1).ignoreEos(true).build();
+    submit(new EngineRequest("ember-warmup-" + warmups.incrementAndGet(), tokens, params, cacheSalt, 0, out -> {
+      if (!out.requestFinished()) {
+        return;
+      }
+      if (out.error() != null) {
+        done.completeExceptionally(new IllegalStateException("warm-up request failed: " + out.error()));
+      } else if (pin) {
+        done.complete(kv.pin(tokens, cacheSalt) * kv.blockSize());
+        publishCounts();
+      } else {
+        done.complete(out.usage().cachedTokens());
+      }
+    }));
+    return done;
+  }
+
+  /** Releases every pinned prefix (its blocks stay cached). Call on the step thread between steps. */
+  public void unpinAll() {
+    kv.unpinAll();
+    publishCounts();
+  }
+
+  /** Distinct KV blocks pinned now. Call on the step thread between steps. */
+  public int pinnedBlocks() {
+    return kv.numPinnedBlocks();
+  }
+
+  /**
+   * Writes the hottest cached prefixes (pinned first, then most-hit; whole chains; at most
+   * {@code budgetBytes} of K/V) to {@code file}. Call on the step thread between steps, e.g. on unload.
+   *
+   * @param modelKey identity of the weights and KV type the blocks were computed with
+   */
+  public PrefixSnapshot.Summary saveSnapshot(Path file, String modelKey, long budgetBytes) throws IOException {
+    int maxBlocks = (int) Math.min(Integer.MAX_VALUE, budgetBytes / runner.kv().blockBytes());
+    return PrefixSnapshot.save(file, PrefixSnapshot.Header.of(modelKey, kv, runner.kv()), kv.hottestBlocks(maxBlocks),
+        runner.kv());
+  }
+
+  /**
+   * Restores a snapshot saved by {@link #saveSnapshot} as cached free blocks, so matching prompts hit the
+   * prefix cache at once; emits BlockStored events. Throws {@link dev.ember.coldstart.SnapshotMismatchException}
+   * for a snapshot of other weights, seed or block layout. Call on the step thread between steps, e.g. on
+   * warm-up before the first request.
+   */
+  public PrefixSnapshot.Summary restoreSnapshot(Path file, String modelKey) throws IOException {
+    PrefixSnapshot.Summary s = PrefixSnapshot.restore(file, PrefixSnapshot.Header.of(modelKey, kv, runner.kv()), kv,
+        runner.kv());
+    kv.flushEvents();
+    publishCounts();
+    return s;
   }
 
   /** True while requests are queued, waiting or running. */

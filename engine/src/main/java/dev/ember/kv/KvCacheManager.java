@@ -1,5 +1,6 @@
 package dev.ember.kv;
 
+import dev.ember.kv.internal.BlockLineage;
 import dev.ember.kv.internal.BlockPool;
 import dev.ember.kv.internal.EventRecorder;
 import java.util.Arrays;
@@ -35,6 +36,10 @@ public final class KvCacheManager {
   private final BlockHasher hasher;
   private final EventRecorder events = new EventRecorder();
   private final BlockPool pool;
+  private final BlockLineage lineage;
+  private final int[] pinCount;
+  private int[] pinned = new int[16];
+  private int numPinned;
   private KvEventListener listener;
   private long nextBatch;
   private long prefixQueries;
@@ -45,6 +50,14 @@ public final class KvCacheManager {
     this.blockSize = options.blockSize();
     this.hasher = new BlockHasher(options.hashSeed());
     this.pool = new BlockPool(options.numBlocks(), events::removed);
+    this.lineage = new BlockLineage(options.numBlocks(), blockSize);
+    this.pinCount = new int[options.numBlocks()];
+  }
+
+  /** Receives a restored block's contents: copy record {@code index}'s K/V into pool block {@code block}. */
+  @FunctionalInterface
+  public interface BlockFiller {
+    void fill(int index, int block);
   }
 
   public KvCacheOptions options() {
@@ -112,6 +125,7 @@ public final class KvCacheManager {
         break;
       }
       seq.blockTable[hits++] = block;
+      pool.recordHit(block);
     }
     seq.pendingHitBlocks = hits;
     seq.numComputedTokens = hits * blockSize;
@@ -181,6 +195,9 @@ public final class KvCacheManager {
     int runStart = -1;
     for (int b = seq.numCachedBlocks; b < full; b++) {
       boolean stored = pool.cache(seq.blockTable[b], seq.hashes, b * H);
+      if (stored) {
+        lineage.set(seq.blockTable[b], b == 0 ? null : seq.hashes, (b - 1) * H, seq.tokens, b * blockSize);
+      }
       if (stored && runStart < 0) {
         runStart = b;
       } else if (!stored && runStart >= 0) {
@@ -250,6 +267,80 @@ public final class KvCacheManager {
     }
     events.add(new KvEvent.AllBlocksCleared());
     return true;
+  }
+
+  /**
+   * Pins the cached full blocks of a prefix (its leading run found in the cache): they stay referenced,
+   * so no eviction takes them, until {@link #unpinAll}. Compute the prefix first (run it as a request).
+   * Returns the number of blocks pinned.
+   */
+  public int pin(int[] tokens, String cacheSalt) {
+    int full = tokens.length / blockSize;
+    if (full == 0 || !options.enablePrefixCaching()) {
+      return 0;
+    }
+    KvSequence seq = new KvSequence(tokens, cacheSalt);
+    ensureHashes(seq, full);
+    int b = 0;
+    for (; b < full; b++) {
+      int block = pool.cachedBlock(seq.hashes, b * H);
+      if (block < 0) {
+        break;
+      }
+      pool.touch(block);
+      pinCount[block]++;
+      if (numPinned == pinned.length) {
+        pinned = Arrays.copyOf(pinned, numPinned * 2);
+      }
+      pinned[numPinned++] = block;
+    }
+    return b;
+  }
+
+  /** Releases every pinned block (they stay cached, as free blocks). */
+  public void unpinAll() {
+    for (int i = numPinned - 1; i >= 0; i--) {
+      pinCount[pinned[i]]--;
+      pool.release(pinned[i]);
+    }
+    numPinned = 0;
+  }
+
+  /** Distinct blocks pinned now. */
+  public int numPinnedBlocks() {
+    int n = 0;
+    for (int c : pinCount) {
+      n += c > 0 ? 1 : 0;
+    }
+    return n;
+  }
+
+  /** The hash chain's seed hash; snapshots compare it so blocks never move between seeds. */
+  public byte[] seedHash() {
+    return hasher.seedHash();
+  }
+
+  /**
+   * The most valuable cached blocks, at most {@code maxBlocks}, for a prefix snapshot: whole prefix
+   * chains only, parents before children; pinned prefixes first, then by prefix-cache hits, then by
+   * recency.
+   */
+  public List<CachedBlock> hottestBlocks(int maxBlocks) {
+    return PrefixCacheTransfer.hottest(pool, lineage, pinCount, maxBlocks);
+  }
+
+  /**
+   * Restores snapshot blocks (parents first) as cached free blocks: {@code filler} copies each chosen
+   * record's K/V into the block it was given; hashes are registered, BlockStored events recorded (flush
+   * them with {@link #flushEvents}) and the LRU order keeps the hottest longest. Blocks already cached,
+   * without a cached parent, whose hash does not follow from parent and tokens, or beyond the free
+   * blocks are skipped. Returns the indexes of the restored records.
+   */
+  public int[] restore(List<CachedBlock> blocks, BlockFiller filler) {
+    if (!options.enablePrefixCaching()) {
+      return new int[0];
+    }
+    return PrefixCacheTransfer.restore(pool, lineage, hasher, events, blockSize, blocks, filler);
   }
 
   /** Delivers this step's events as one batch to the listener; does nothing when there were none. */

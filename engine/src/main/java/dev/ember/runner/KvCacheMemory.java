@@ -94,6 +94,28 @@ public final class KvCacheMemory implements AutoCloseable {
     }
   }
 
+  /** Copies one block's contents (every layer's K and V, {@link #blockBytes()} bytes) to native memory at {@code address}. */
+  public void readBlock(int block, long address) {
+    checkBlock(block);
+    if (EmberNative.ember_kv_read_block(handle(), block, address) != 0) {
+      throw new IllegalStateException(EmberNative.ember_last_error());
+    }
+  }
+
+  /** Overwrites one block's contents from {@link #blockBytes()} bytes of native memory at {@code address}. */
+  public void writeBlock(int block, long address) {
+    checkBlock(block);
+    if (EmberNative.ember_kv_write_block(handle(), block, address) != 0) {
+      throw new IllegalStateException(EmberNative.ember_last_error());
+    }
+  }
+
+  private void checkBlock(int block) {
+    if (block < 0 || block >= numBlocks) {
+      throw new IndexOutOfBoundsException("block " + block + " of " + numBlocks);
+    }
+  }
+
   @Override
   public void close() {
     if (!closed) {

@@ -6,7 +6,9 @@ import dev.ember.model.ModelConfig;
 import dev.ember.model.ModelFiles;
 import dev.ember.model.TensorInfo;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,8 +16,9 @@ import java.util.Map;
 
 /**
  * A model's weights in native memory, ready for {@link ModelRunner}: files are memory-mapped and their
- * tensors used in place; only tensors whose type must change ({@link LoadOptions#dtype()}) are
- * converted into native allocations. Closing unmaps and frees everything.
+ * tensors used in place; tensors whose type must change ({@link LoadOptions#dtype()}) come from the
+ * converted-weights cache ({@link WeightCache}, itself mapped) or, with the cache off, are converted into
+ * native allocations. Closing unmaps and frees everything.
  *
  * <pre>{@code try (NativeModel m = NativeModel.load(ModelFiles.open(path), LoadOptions.defaults())) { ... } }</pre>
  */
@@ -29,10 +32,11 @@ public final class NativeModel implements AutoCloseable {
   private final DType matrixDtype;
   private final int threads;
   private final int maxBatchTokens;
+  private final LoadReport report;
   private boolean closed;
 
   private NativeModel(ModelConfig config, long handle, List<long[]> mappings, List<Long> allocations,
-      long weightBytesPerToken, long weightBytes, DType matrixDtype, LoadOptions options) {
+      long weightBytesPerToken, long weightBytes, DType matrixDtype, LoadOptions options, LoadReport report) {
     this.config = config;
     this.handle = handle;
     this.mappings = mappings;
@@ -42,25 +46,40 @@ public final class NativeModel implements AutoCloseable {
     this.matrixDtype = matrixDtype;
     this.threads = options.threads();
     this.maxBatchTokens = options.maxBatchTokens();
+    this.report = report;
   }
 
-  /** Maps the model's files, converts what {@code options} asks for and builds the native model. */
+  /**
+   * Maps the model's files, converts what {@code options} asks for (through the converted-weights
+   * cache when {@link LoadOptions#weightCache()} is on) and builds the native model.
+   */
   public static NativeModel load(ModelFiles files, LoadOptions options) throws IOException {
     ModelConfig config = files.config();
+    Map<String, Long> phases = new LinkedHashMap<>();
+    List<TensorInfo> tensors = files.tensors();
+    DType target = options.dtype();
+    int converted = 0;
+    Path cacheFile = null;
+    boolean cacheHit = false;
+    if (options.weightCache() && tensors.stream().anyMatch(t -> TensorConverter.needsConversion(t, target))) {
+      WeightCache.Loaded cached = WeightCache.load(files, target, options.threads(), options.weightCacheDir(), phases);
+      tensors = cached.tensors();
+      converted = cached.converted();
+      cacheFile = cached.file();
+      cacheHit = cached.hit();
+    }
+    if (options.prefetch() && cacheFile == null) {
+      long t0 = System.nanoTime();
+      prefetch(tensors, options.threads());
+      phases.put("read", System.nanoTime() - t0);
+    }
+    long tMap = System.nanoTime();
+    long convertNanos = 0;
     Map<Path, long[]> mapped = new LinkedHashMap<>();
     List<Long> allocations = new ArrayList<>();
     long model = 0;
     try {
-      for (TensorInfo t : files.tensors()) {
-        if (!mapped.containsKey(t.file())) {
-          long[] size = new long[1];
-          long addr = EmberNative.ember_map_file(t.file().toString(), size);
-          if (addr == 0) {
-            throw new IOException(EmberNative.ember_last_error());
-          }
-          mapped.put(t.file(), new long[] {addr, size[0]});
-        }
-      }
+      mapFiles(tensors, mapped);
       model = EmberNative.ember_model_new(NativeConfig.of(config), options.threads(), options.maxBatchTokens());
       if (model == 0) {
         throw new IOException("cannot create model from " + files.source() + ": " + EmberNative.ember_last_error());
@@ -70,17 +89,21 @@ public final class NativeModel implements AutoCloseable {
       DType matrixDtype = null;
       TensorInfo embed = null;
       long done = 0;
-      long all = files.tensors().stream().mapToLong(TensorInfo::byteLength).sum();
-      for (TensorInfo t : files.tensors()) {
+      long all = tensors.stream().mapToLong(TensorInfo::byteLength).sum();
+      for (TensorInfo t : tensors) {
         TensorKind.Slot slot = TensorKind.of(t.name());
         if (slot == null) {
           throw new IOException("tensor " + t.name() + " in " + t.file() + " is not a weight of the forward pass");
         }
         long src = mapped.get(t.file())[0] + t.offset();
         DType dtype = t.dtype();
-        if (slot.kind().matrix() && options.dtype() != null && options.dtype() != dtype) {
-          src = convert(src, t, options.dtype(), options.threads(), allocations);
-          dtype = options.dtype();
+        if (TensorConverter.needsConversion(t, target)) {
+          long c0 = System.nanoTime();
+          src = TensorConverter.convert(src, t, target, options.threads());
+          allocations.add(src);
+          convertNanos += System.nanoTime() - c0;
+          converted++;
+          dtype = target;
         }
         int rc = EmberNative.ember_model_set_tensor(model, slot.kind().code(), Math.max(slot.layer(), 0), src,
             dtype.code(), t.rows(), t.cols());
@@ -112,55 +135,65 @@ public final class NativeModel implements AutoCloseable {
       if (EmberNative.ember_model_finalize(model) != 0) {
         throw new IOException("model " + files.source() + ": " + EmberNative.ember_last_error());
       }
+      if (convertNanos > 0) {
+        phases.put("convert", convertNanos);
+      }
+      phases.put("map", System.nanoTime() - tMap - convertNanos);
       return new NativeModel(config, model, new ArrayList<>(mapped.values()), allocations, perToken, total,
-          matrixDtype, options);
+          matrixDtype, options, new LoadReport(phases, converted, cacheFile, cacheHit));
     } catch (IOException | RuntimeException e) {
       if (model != 0) {
         EmberNative.ember_model_free(model);
       }
       allocations.forEach(EmberNative::ember_free);
-      mapped.values().forEach(m -> EmberNative.ember_unmap(m[0], m[1]));
+      unmapAll(mapped);
       throw e;
     }
   }
 
-  private static long convert(long src, TensorInfo t, DType target, int threads, List<Long> allocations)
-      throws IOException {
-    long n = t.elements();
-    if (target.quantized() && t.cols() % DType.BLOCK != 0) {
-      throw new IOException("cannot convert " + t.name() + " to " + target + ": " + t.cols()
-          + " columns is not a multiple of " + DType.BLOCK);
-    }
-    long dst = alloc(target.bytes(n), allocations);
-    long from = src;
-    DType fromType = t.dtype();
-    long temp = 0;
-    if (fromType.quantized() && target != DType.F32) {
-      temp = EmberNative.ember_alloc(DType.F32.bytes(n));
-      if (temp == 0 || EmberNative.ember_convert(src, fromType.code(), temp, DType.F32.code(), n, threads) != 0) {
-        EmberNative.ember_free(temp);
-        throw new IOException("cannot convert " + t.name() + ": " + EmberNative.ember_last_error());
+  /** Reads the tensors' bytes once (in parallel) so the page cache holds them before the first forward. */
+  private static void prefetch(List<TensorInfo> tensors, int threads) throws IOException {
+    Map<Path, FileChannel> channels = new LinkedHashMap<>();
+    try {
+      for (TensorInfo t : tensors) {
+        if (!channels.containsKey(t.file())) {
+          channels.put(t.file(), FileChannel.open(t.file(), StandardOpenOption.READ));
+        }
       }
-      from = temp;
-      fromType = DType.F32;
+      ParallelRead.run(tensors.size(), threads, i -> {
+        TensorInfo t = tensors.get(i);
+        ParallelRead.readRange(channels.get(t.file()), t.offset(), t.byteLength(), null);
+        return null;
+      });
+    } finally {
+      for (FileChannel ch : channels.values()) {
+        ch.close();
+      }
     }
-    int rc = EmberNative.ember_convert(from, fromType.code(), dst, target.code(), n, threads);
-    if (temp != 0) {
-      EmberNative.ember_free(temp);
-    }
-    if (rc != 0) {
-      throw new IOException("cannot convert " + t.name() + " to " + target + ": " + EmberNative.ember_last_error());
-    }
-    return dst;
   }
 
-  private static long alloc(long bytes, List<Long> allocations) throws IOException {
-    long p = EmberNative.ember_alloc(bytes);
-    if (p == 0) {
-      throw new IOException(EmberNative.ember_last_error());
+  /** Maps every file the tensors lie in (once each) into {@code into}: path to {address, size}. */
+  static void mapFiles(List<TensorInfo> tensors, Map<Path, long[]> into) throws IOException {
+    for (TensorInfo t : tensors) {
+      if (!into.containsKey(t.file())) {
+        long[] size = new long[1];
+        long addr = EmberNative.ember_map_file(t.file().toString(), size);
+        if (addr == 0) {
+          throw new IOException(EmberNative.ember_last_error());
+        }
+        into.put(t.file(), new long[] {addr, size[0]});
+      }
     }
-    allocations.add(p);
-    return p;
+  }
+
+  static void unmapAll(Map<Path, long[]> mapped) {
+    mapped.values().forEach(m -> EmberNative.ember_unmap(m[0], m[1]));
+    mapped.clear();
+  }
+
+  /** How the last load went: phases, conversions and the weight cache file used. */
+  public LoadReport loadReport() {
+    return report;
   }
 
   public ModelConfig config() {

@@ -39,6 +39,7 @@ public final class DeviceWorker extends VerticleBase {
 
   private final FunctionManifest manifest;
   private final AtomicBoolean idle = new AtomicBoolean(true);
+  private final FunctionLoader loader = new FunctionLoader();
   private volatile LoadedFunction loaded;
   private volatile Map<String, Long> loadPhases = Map.of();
 
@@ -61,7 +62,6 @@ public final class DeviceWorker extends VerticleBase {
     for (PrewarmHook hook : HOOKS) {
       hook.beforeWarm(new HookContext(manifest, null));
     }
-    FunctionLoader loader = new FunctionLoader();
     LoadedFunction l = loader.load(manifest);
     try {
       long t0 = System.nanoTime();
@@ -152,7 +152,10 @@ public final class DeviceWorker extends VerticleBase {
     }
   }
 
-  /** Aborts what is left (with an error), then frees the model, KV cache and tokenizer on this thread. */
+  /**
+   * Aborts what is left (with an error), saves the prefix snapshot, then frees the model, KV cache and
+   * tokenizer on this thread.
+   */
   @Override
   public Future<?> stop() {
     LoadedFunction l = loaded;
@@ -167,7 +170,7 @@ public final class DeviceWorker extends VerticleBase {
               + " beforeDrain failed", e);
         }
       }
-      l.close();
+      loader.unload(l);
     }
     return Future.succeededFuture();
   }

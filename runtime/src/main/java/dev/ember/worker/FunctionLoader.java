@@ -1,5 +1,8 @@
 package dev.ember.worker;
 
+import dev.ember.coldstart.ColdStartOptions;
+import dev.ember.coldstart.PrefixSnapshot;
+import dev.ember.coldstart.SnapshotFiles;
 import dev.ember.engine.Engine;
 import dev.ember.engine.EngineOptions;
 import dev.ember.function.DemoModel;
@@ -14,18 +17,41 @@ import dev.ember.runner.NativeModel;
 import dev.ember.sched.SchedulerOptions;
 import dev.ember.tokenizer.Tokenizer;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import java.util.stream.IntStream;
 
 /**
- * Brings a function from its manifest into memory (on the device worker's thread): open and validate
- * the model files, load the tokenizer, map/convert weights, size the KV cache from its memory budget and
- * build the engine. Each phase is timed for the cold-start metrics.
+ * Brings a function from its manifest into memory and back out (on the device worker's thread). Load:
+ * open and validate the model files and tokenizer ({@code open}); map the weights, through the
+ * converted-weights cache when the manifest's dtype needs a conversion ({@code hash}, {@code convert} on a
+ * cache miss, {@code read}, {@code map}); size the KV cache and build the engine ({@code allocate});
+ * restore the function's prefix snapshot ({@code restore}). Each phase is timed for the cold-start
+ * metrics; the device worker then runs the prewarm hooks (pinned prefixes, warm-up prompts). Unload saves the
+ * hottest prefixes to the snapshot, then frees everything.
+ *
+ * <pre>{@code FunctionLoader l = new FunctionLoader(); LoadedFunction f = l.load(manifest); ... l.unload(f); }</pre>
  */
 final class FunctionLoader {
+  private static final DType KV_DTYPE = DType.F16;
+  private static final Logger LOG = Logger.getLogger(FunctionLoader.class.getName());
   private final Map<String, Long> phases = new LinkedHashMap<>();
+  private final ColdStartOptions coldStart;
+  private ModelFiles files;
+  private DType dtype;
+  private Path snapshotFile;
+
+  FunctionLoader() {
+    this(ColdStartOptions.defaults());
+  }
+
+  FunctionLoader(ColdStartOptions coldStart) {
+    this.coldStart = coldStart;
+  }
 
   /** Phase durations of the last load, in nanoseconds, in order. */
   Map<String, Long> phases() {
@@ -39,7 +65,8 @@ final class FunctionLoader {
     long t0 = System.nanoTime();
     Path path = FunctionManifest.ModelSpec.EMBEDDED_DEMO.equals(m.model().path()) ? DemoModel.ensure()
         : Path.of(m.model().path());
-    ModelFiles files = ModelFiles.open(path);
+    files = ModelFiles.open(path);
+    dtype = m.model().dtype();
     Tokenizer tokenizer = files.vocabulary().isPresent() ? Tokenizer.fromVocabulary(files.vocabulary().get())
         : Tokenizer.load(files.tokenizerJson()
             .orElseThrow(() -> new IOException("no tokenizer.json next to " + files.source())).getParent());
@@ -53,11 +80,11 @@ final class FunctionLoader {
     try {
       model = NativeModel.load(files, LoadOptions.defaults().withDtype(m.model().dtype()).withThreads(threads)
           .withMaxBatchTokens(e.maxNumBatchedTokens()));
+      phases.putAll(model.loadReport().phases());
       long t2 = System.nanoTime();
-      phases.put("weights", t2 - t1);
       ModelConfig c = model.config();
       int maxModelLen = Math.min(e.maxModelLen(), c.maxPositionEmbeddings());
-      kv = KvCacheMemory.ofBudget(model, e.kvCacheMemory(), e.blockSize(), DType.F16);
+      kv = KvCacheMemory.ofBudget(model, e.kvCacheMemory(), e.blockSize(), KV_DTYPE);
       if ((long) (kv.numBlocks() - 1) * e.blockSize() < maxModelLen) {
         throw new IOException("kvCacheMemory " + e.kvCacheMemory() + " bytes holds " + kv.numBlocks() + " blocks of "
             + e.blockSize() + " tokens, fewer than one " + maxModelLen + "-token sequence needs; raise kvCacheMemory"
@@ -70,7 +97,13 @@ final class FunctionLoader {
           SchedulerOptions.Policy.PRIORITY);
       Engine engine = new Engine(runner, tokenizer, eos,
           EngineOptions.defaults(maxModelLen).withScheduler(so).withPrefixCaching(e.enablePrefixCaching()));
-      phases.put("allocate", System.nanoTime() - t2);
+      long t3 = System.nanoTime();
+      phases.put("allocate", t3 - t2);
+      if (coldStart.snapshots() && e.enablePrefixCaching()) {
+        snapshotFile = SnapshotFiles.file(files, m.name());
+        restore(engine);
+      }
+      phases.put("restore", System.nanoTime() - t3);
       return new LoadedFunction(model, kv, runner, engine, tokenizer, maxModelLen);
     } catch (IOException | RuntimeException ex) {
       if (runner != null) {
@@ -84,6 +117,39 @@ final class FunctionLoader {
       }
       tokenizer.close();
       throw ex;
+    }
+  }
+
+  /** Restores the prefix snapshot if there is one; a stale or corrupt one is logged and deleted. */
+  private void restore(Engine engine) throws IOException {
+    if (!Files.isRegularFile(snapshotFile)) {
+      return;
+    }
+    try {
+      PrefixSnapshot.Summary s = engine.restoreSnapshot(snapshotFile, SnapshotFiles.modelKey(files, dtype, KV_DTYPE));
+      LOG.info(() -> "restored " + s.blocks() + " prefix blocks (" + s.bytes() + " bytes) from " + snapshotFile);
+    } catch (IOException | RuntimeException ex) {
+      LOG.log(Level.WARNING, "ignoring prefix snapshot: " + ex.getMessage());
+      Files.deleteIfExists(snapshotFile);
+    }
+  }
+
+  /**
+   * Saves the hottest prefixes of a function this loader loaded (when snapshots are on), then frees
+   * it; a failed save is logged and never keeps the memory. Call on the device worker's thread.
+   */
+  void unload(LoadedFunction f) {
+    try {
+      f.engine().close();
+      if (snapshotFile != null) {
+        PrefixSnapshot.Summary s = f.engine().saveSnapshot(snapshotFile, SnapshotFiles.modelKey(files, dtype, KV_DTYPE),
+            coldStart.snapshotBudgetBytes());
+        LOG.info(() -> "saved " + s.blocks() + " prefix blocks (" + s.bytes() + " bytes) to " + snapshotFile);
+      }
+    } catch (IOException | RuntimeException ex) {
+      LOG.log(Level.WARNING, "prefix snapshot not saved: " + ex.getMessage());
+    } finally {
+      f.close();
     }
   }
 }

@@ -190,6 +190,28 @@ class FunctionLifecycleTest {
     assertEquals(FunctionState.COLD, f.state());
   }
 
+  @Test
+  void aPinnedSystemPromptHitsThePrefixCacheOnTheFirstRequest() throws Exception {
+    String system = "You are Ember's test assistant. Answer briefly, politely and in plain English, please.";
+    FunctionManifest.Prewarm prewarm = new FunctionManifest.Prewarm(true, List.of(), "UTC", List.of(), List.of(system),
+        Duration.ZERO);
+    FunctionInstance f = instance(manifest(FunctionManifest.ModelSpec.EMBEDDED_DEMO,
+        scaling(100, Duration.ofSeconds(60), Duration.ofMinutes(5)), prewarm));
+    f.warm().await(120, TimeUnit.SECONDS);
+    Promise<RequestOutput> done = Promise.promise();
+    InferenceRequest r = new InferenceRequest("pinned", "demo", new Prompt.Chat(List.of(
+        java.util.Map.of("role", "system", "content", system), java.util.Map.of("role", "user", "content", "Hi!")), true,
+        java.util.Map.of()), SamplingParams.builder().temperature(0).maxTokens(2).build(), null, 0);
+    vertx.getOrCreateContext().runOnContext(v -> f.submit(r, out -> {
+      if (out.requestFinished()) {
+        done.tryComplete(out);
+      }
+    }).onFailure(done::tryFail));
+    RequestOutput out = done.future().await(60, TimeUnit.SECONDS);
+    assertTrue(out.usage().cachedTokens() >= 16, "cached " + out.usage().cachedTokens() + " of "
+        + out.usage().promptTokens());
+  }
+
   static void copyTree(Path from, Path to) throws IOException {
     Files.createDirectories(to);
     try (Stream<Path> files = Files.list(from)) {

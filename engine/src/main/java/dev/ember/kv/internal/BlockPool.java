@@ -31,6 +31,7 @@ public final class BlockPool {
   private final boolean[] hashed;
   private final long[] keys;
   private final byte[] hashes;
+  private final int[] hits;
   private final FreeBlockQueue freeQueue;
   private final BlockHashTable cached;
   private final LongConsumer onEvict;
@@ -46,6 +47,7 @@ public final class BlockPool {
     hashed = new boolean[numBlocks];
     keys = new long[numBlocks];
     hashes = new byte[numBlocks * H];
+    hits = new int[numBlocks];
     freeQueue = new FreeBlockQueue(numBlocks);
     cached = new BlockHashTable(numBlocks);
     for (int b = NULL_BLOCK + 1; b < numBlocks; b++) {
@@ -82,6 +84,7 @@ public final class BlockPool {
     if (hashed[block]) {
       cached.remove(keys[block]);
       hashed[block] = false;
+      hits[block] = 0;
       onEvict.accept(keys[block]);
     }
     refCounts[block] = 1;
@@ -128,6 +131,7 @@ public final class BlockPool {
     System.arraycopy(hash, offset, hashes, block * H, H);
     keys[block] = key;
     hashed[block] = true;
+    hits[block] = 0;
     cached.put(key, block);
     return true;
   }
@@ -140,6 +144,21 @@ public final class BlockPool {
     Arrays.fill(hashed, false);
     cached.clear();
     return true;
+  }
+
+  /** Counts one prefix-cache hit on a cached block (its hotness, for snapshots). */
+  public void recordHit(int block) {
+    hits[block]++;
+  }
+
+  /** Prefix-cache hits on a block since it was cached. */
+  public int hits(int block) {
+    return hits[block];
+  }
+
+  /** The 32-byte hash of a cached block, copied into {@code out[offset..]}. */
+  public void hash(int block, byte[] out, int offset) {
+    System.arraycopy(hashes, block * H, out, offset, H);
   }
 
   public int refCount(int block) {
