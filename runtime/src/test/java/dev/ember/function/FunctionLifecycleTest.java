@@ -195,11 +195,15 @@ class FunctionLifecycleTest {
     String system = "You are Ember's test assistant. Answer briefly, politely and in plain English, please.";
     FunctionManifest.Prewarm prewarm = new FunctionManifest.Prewarm(true, List.of(), "UTC", List.of(), List.of(system),
         Duration.ZERO);
-    FunctionInstance f = instance(manifest(FunctionManifest.ModelSpec.EMBEDDED_DEMO,
-        scaling(100, Duration.ofSeconds(60), Duration.ofMinutes(5)), prewarm));
+    // a function name of its own: prefix snapshots are kept per (model, function) across loads
+    FunctionManifest m = manifest(FunctionManifest.ModelSpec.EMBEDDED_DEMO,
+        scaling(100, Duration.ofSeconds(60), Duration.ofMinutes(5)), prewarm);
+    String name = "pinned-" + Long.toHexString(System.nanoTime());
+    FunctionInstance f = instance(new FunctionManifest(name, m.model(), m.device(), m.engine(), m.limits(),
+        m.scaling(), m.prewarm(), m.kafka()));
     f.warm().await(120, TimeUnit.SECONDS);
     Promise<RequestOutput> done = Promise.promise();
-    InferenceRequest r = new InferenceRequest("pinned", "demo", new Prompt.Chat(List.of(
+    InferenceRequest r = new InferenceRequest("pinned", name, new Prompt.Chat(List.of(
         java.util.Map.of("role", "system", "content", system), java.util.Map.of("role", "user", "content", "Hi!")), true,
         java.util.Map.of()), SamplingParams.builder().temperature(0).maxTokens(2).build(), null, 0);
     vertx.getOrCreateContext().runOnContext(v -> f.submit(r, out -> {
@@ -210,6 +214,37 @@ class FunctionLifecycleTest {
     RequestOutput out = done.future().await(60, TimeUnit.SECONDS);
     assertTrue(out.usage().cachedTokens() >= 16, "cached " + out.usage().cachedTokens() + " of "
         + out.usage().promptTokens());
+  }
+
+  @Test
+  void thePrefixCacheSurvivesAColdStartThroughItsSnapshot() throws Exception {
+    FunctionManifest m = manifest(FunctionManifest.ModelSpec.EMBEDDED_DEMO,
+        scaling(100, Duration.ofSeconds(60), Duration.ofMinutes(5)), FunctionManifest.Prewarm.defaults());
+    String name = "snap-" + Long.toHexString(System.nanoTime());
+    FunctionInstance f = instance(new FunctionManifest(name, m.model(), m.device(), m.engine(), m.limits(),
+        m.scaling(), m.prewarm(), m.kafka()));
+    int[] prompt = new java.util.SplittableRandom(4).ints(70, 0, 1000).toArray();
+    InferenceRequest r = new InferenceRequest("s", name, new Prompt.Tokens(prompt),
+        SamplingParams.builder().temperature(0).maxTokens(2).build(), null, 0);
+    assertEquals(0, tokensRun(f, r).usage().cachedTokens(), "nothing cached at first");
+    f.drain(Duration.ofSeconds(10)).await(30, TimeUnit.SECONDS);
+    assertEquals(FunctionState.COLD, f.state());
+    RequestOutput after = tokensRun(f, r);
+    assertEquals(64, after.usage().cachedTokens(), "the four full blocks came back from the snapshot");
+  }
+
+  Future<RequestOutput> submitOn(FunctionInstance f, InferenceRequest r) {
+    Promise<RequestOutput> done = Promise.promise();
+    vertx.getOrCreateContext().runOnContext(v -> f.submit(r, out -> {
+      if (out.requestFinished()) {
+        done.tryComplete(out);
+      }
+    }).onFailure(done::tryFail));
+    return done.future();
+  }
+
+  RequestOutput tokensRun(FunctionInstance f, InferenceRequest r) throws Exception {
+    return submitOn(f, r).await(120, TimeUnit.SECONDS);
   }
 
   static void copyTree(Path from, Path to) throws IOException {
