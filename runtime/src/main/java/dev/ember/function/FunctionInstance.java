@@ -13,7 +13,9 @@ import dev.ember.tokenizer.Tokenizer;
 import dev.ember.worker.DeviceWorker;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.internal.VertxInternal;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
@@ -120,8 +122,16 @@ public final class FunctionInstance implements FunctionEndpoint {
       return Future.succeededFuture();
     }
     state = FunctionState.DRAINING;
+    String id = deploymentId;
+    // Undeploy from an event loop, never from the worker's own context: that context's pool closes with
+    // the undeployment, and the completion would be queued on it and never run.
+    Context outside = ((VertxInternal) vertx).createEventLoopContext();
     return w.awaitIdle(System.nanoTime() + deadline.toNanos())
-        .compose(idle -> vertx.undeploy(deploymentId))
+        .compose(idle -> {
+          Promise<Void> undeployed = Promise.promise();
+          outside.runOnContext(v -> vertx.undeploy(id).onComplete(undeployed));
+          return undeployed.future();
+        })
         .onComplete(r -> {
           worker = null;
           deploymentId = null;
