@@ -21,7 +21,8 @@ import java.util.concurrent.TimeUnit;
 public final class TestServer implements AutoCloseable {
   public static final String KEY = "test-key";
   private final EmberServer server;
-  private final HttpClient client = HttpClient.newHttpClient();
+  // HTTP/1.1: the 503 of a stopping server carries "Connection: close", which HTTP/2 (h2c upgrade) forbids.
+  private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   private TestServer(EmberServer server) {
     this.server = server;
