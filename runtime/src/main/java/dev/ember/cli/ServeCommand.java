@@ -12,6 +12,7 @@ import dev.ember.model.DType;
 import dev.ember.ops.LogSetup;
 import dev.ember.server.EmberServer;
 import dev.ember.server.ServerOptions;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -52,7 +53,7 @@ public final class ServeCommand implements Callable<Integer> {
       + " Default: ${DEFAULT-VALUE}.")
   String host;
 
-  @Option(names = "--port", defaultValue = "8000", description = HttpOptions.PORT_DOC)
+  @Option(names = "--port", defaultValue = "8000", description = HttpOptions.PORT_DOC + " Default: ${DEFAULT-VALUE}.")
   int port;
 
   @Option(names = "--api-key", description = HttpOptions.API_KEY_DOC)
@@ -88,8 +89,20 @@ public final class ServeCommand implements Callable<Integer> {
     // The server maps gigabytes of weights: keep JavaCPP from forcing GCs or refusing allocations.
     System.setProperty("org.bytedeco.javacpp.maxPhysicalBytes", System.getProperty("org.bytedeco.javacpp.maxPhysicalBytes", "0"));
     System.setProperty("org.bytedeco.javacpp.maxBytes", System.getProperty("org.bytedeco.javacpp.maxBytes", "0"));
-    ServerOptions options = new ServerOptions(httpOptions(), manifests(), shutdownTimeout);
-    EmberServer server = EmberServer.start(options).await();
+    ServerOptions options;
+    EmberServer server;
+    try {
+      options = new ServerOptions(httpOptions(), manifests(), shutdownTimeout);
+    } catch (IllegalArgumentException | IOException e) {
+      System.err.println("ember serve: " + e.getMessage());
+      return 2;
+    }
+    try {
+      server = EmberServer.start(options).await();
+    } catch (Exception e) {
+      System.err.println("ember serve: could not start on " + host + ":" + port + ": " + e.getMessage());
+      return 1;
+    }
     Runtime.getRuntime().addShutdownHook(server.shutdownHook());
     printBanner(out, server);
     server.stopped().await();
@@ -106,7 +119,7 @@ public final class ServeCommand implements Callable<Integer> {
   }
 
   /** The functions to serve: --functions, else --model, else the demo; engine flags applied and re-validated. */
-  List<FunctionManifest> manifests() throws java.io.IOException {
+  List<FunctionManifest> manifests() throws IOException {
     if (functions != null && model != null) {
       throw new IllegalArgumentException("give either --model or --functions, not both");
     }

@@ -70,6 +70,9 @@ public final class FunctionManifests {
 
   /** Reads every {@code *.yaml}, {@code *.yml} and {@code *.json} file in a directory, in file-name order; names must be unique. */
   public static List<FunctionManifest> loadDirectory(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      throw new IOException("not a directory of manifests: " + dir);
+    }
     List<Path> files;
     try (Stream<Path> s = Files.list(dir)) {
       files = s.filter(p -> p.toString().matches(".*\\.(ya?ml|json)") && Files.isRegularFile(p)).sorted().toList();
