@@ -103,7 +103,13 @@ public final class ServeCommand implements Callable<Integer> {
       System.err.println("ember serve: could not start on " + host + ":" + port + ": " + e.getMessage());
       return 1;
     }
-    Runtime.getRuntime().addShutdownHook(server.shutdownHook());
+    Thread graceful = server.shutdownHook();
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      System.err.println("ember serve: shutting down; in-flight requests have up to "
+          + DurationText.format(shutdownTimeout));
+      graceful.run();
+      System.err.println("ember serve: stopped");
+    }, "ember-serve-shutdown"));
     printBanner(out, server);
     server.stopped().await();
     return 0;
