@@ -20,7 +20,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
@@ -133,7 +132,7 @@ public final class ServeCommand implements Callable<Integer> {
     if (functions != null) {
       base = FunctionManifests.loadDirectory(functions);
     } else if (model != null) {
-      base = List.of(FunctionManifest.of(name != null ? name : nameFor(model), model, dtype));
+      base = List.of(FunctionManifest.of(name != null ? name : FunctionManifests.nameForModel(model), model, dtype));
     } else {
       base = List.of(DemoFunction.manifest());
     }
@@ -145,13 +144,6 @@ public final class ServeCommand implements Callable<Integer> {
         maxNumSeqs != null ? maxNumSeqs : e.maxNumSeqs(), e.maxNumBatchedTokens(), e.blockSize(),
         kvCacheMemory != null ? kvCacheMemory : e.kvCacheMemory(), threads != null ? threads : e.threads(),
         e.enablePrefixCaching());
-  }
-
-  /** A function name from a model path: its last segment, lower-cased, without .gguf, other characters as '-'. */
-  static String nameFor(String modelPath) {
-    String base = Path.of(modelPath).getFileName().toString().toLowerCase(Locale.ROOT).replaceFirst("\\.gguf$", "");
-    String n = base.replaceAll("[^a-z0-9._-]", "-").replaceFirst("^[^a-z0-9]+", "");
-    return n.isEmpty() ? "model" : n.substring(0, Math.min(n.length(), FunctionManifests.MAX_NAME_LENGTH));
   }
 
   private void printBanner(PrintStream out, EmberServer server) {

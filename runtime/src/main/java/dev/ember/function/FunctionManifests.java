@@ -224,6 +224,17 @@ public final class FunctionManifests {
     return new Kafka(k.bool("enabled", d.enabled()), topic, group, k.integer("concurrency", d.concurrency(), 1, 4096));
   }
 
+  /**
+   * A valid function name for a model path: its last segment, lower-cased, without {@code .gguf}, other
+   * characters as '-' ({@code /models/DeepSeek-R1-Distill-Qwen-1.5B} gives {@code deepseek-r1-distill-qwen-1.5b}).
+   */
+  public static String nameForModel(String modelPath) {
+    Path file = Path.of(modelPath).getFileName();
+    String base = (file == null ? "" : file.toString()).toLowerCase(java.util.Locale.ROOT).replaceFirst("\\.gguf$", "");
+    String n = base.replaceAll("[^a-z0-9._-]", "-").replaceFirst("^[^a-z0-9]+", "");
+    return n.isEmpty() ? "model" : n.substring(0, Math.min(n.length(), MAX_NAME_LENGTH));
+  }
+
   /** The manifest as an ordered tree with sizes and durations in their text forms (the YAML/JSON layout). */
   public static Map<String, Object> toMap(FunctionManifest m) {
     Map<String, Object> root = new LinkedHashMap<>();
