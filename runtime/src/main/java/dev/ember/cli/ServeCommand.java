@@ -14,6 +14,7 @@ import dev.ember.model.DType;
 import dev.ember.ops.LogSetup;
 import dev.ember.server.EmberServer;
 import dev.ember.server.ServerOptions;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -21,7 +22,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
@@ -54,7 +54,7 @@ public final class ServeCommand implements Callable<Integer> {
       + " Default: ${DEFAULT-VALUE}.")
   String host;
 
-  @Option(names = "--port", defaultValue = "8000", description = HttpOptions.PORT_DOC)
+  @Option(names = "--port", defaultValue = "8000", description = HttpOptions.PORT_DOC + " Default: ${DEFAULT-VALUE}.")
   int port;
 
   @Option(names = "--api-key", description = HttpOptions.API_KEY_DOC)
@@ -97,16 +97,40 @@ public final class ServeCommand implements Callable<Integer> {
     // The server maps gigabytes of weights: keep JavaCPP from forcing GCs or refusing allocations.
     System.setProperty("org.bytedeco.javacpp.maxPhysicalBytes", System.getProperty("org.bytedeco.javacpp.maxPhysicalBytes", "0"));
     System.setProperty("org.bytedeco.javacpp.maxBytes", System.getProperty("org.bytedeco.javacpp.maxBytes", "0"));
-    ServerOptions options = new ServerOptions(httpOptions(), manifests(), shutdownTimeout);
-    EmberServer server = EmberServer.start(options).await();
-    KafkaDoor door = kafkaBootstrap == null ? null
-        : KafkaDoor.start(server.vertx(), server.registry(), kafkaOptions(options.functions())).await();
-    Thread serverHook = server.shutdownHook();
-    // The Kafka door stops first, so its running requests finish and commit instead of being aborted.
-    Runtime.getRuntime().addShutdownHook(door == null ? serverHook : new Thread(() -> {
-      door.close().await();
-      serverHook.run();
-    }, "ember-shutdown"));
+    ServerOptions options;
+    EmberServer server;
+    try {
+      options = new ServerOptions(httpOptions(), manifests(), shutdownTimeout);
+    } catch (IllegalArgumentException | IOException e) {
+      System.err.println("ember serve: " + e.getMessage());
+      return 2;
+    }
+    try {
+      server = EmberServer.start(options).await();
+    } catch (Exception e) {
+      System.err.println("ember serve: could not start on " + host + ":" + port + ": " + e.getMessage());
+      return 1;
+    }
+    KafkaDoor door;
+    try {
+      door = kafkaBootstrap == null ? null
+          : KafkaDoor.start(server.vertx(), server.registry(), kafkaOptions(options.functions())).await();
+    } catch (Exception e) {
+      System.err.println("ember serve: could not start the Kafka door on " + kafkaBootstrap + ": " + e.getMessage());
+      server.shutdown(shutdownTimeout).await();
+      return 1;
+    }
+    Thread graceful = server.shutdownHook();
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      System.err.println("ember serve: shutting down; in-flight requests have up to "
+          + DurationText.format(shutdownTimeout));
+      // The Kafka door stops first, so its running requests finish and commit instead of being aborted.
+      if (door != null) {
+        door.close().await();
+      }
+      graceful.run();
+      System.err.println("ember serve: stopped");
+    }, "ember-serve-shutdown"));
     printBanner(out, server);
     server.stopped().await();
     return 0;
@@ -130,7 +154,7 @@ public final class ServeCommand implements Callable<Integer> {
   }
 
   /** The functions to serve: --functions, else --model, else the demo; engine flags applied and re-validated. */
-  List<FunctionManifest> manifests() throws java.io.IOException {
+  List<FunctionManifest> manifests() throws IOException {
     if (functions != null && model != null) {
       throw new IllegalArgumentException("give either --model or --functions, not both");
     }
@@ -138,7 +162,7 @@ public final class ServeCommand implements Callable<Integer> {
     if (functions != null) {
       base = FunctionManifests.loadDirectory(functions);
     } else if (model != null) {
-      base = List.of(FunctionManifest.of(name != null ? name : nameFor(model), model, dtype));
+      base = List.of(FunctionManifest.of(name != null ? name : FunctionManifests.nameForModel(model), model, dtype));
     } else {
       base = List.of(DemoFunction.manifest());
     }
@@ -150,13 +174,6 @@ public final class ServeCommand implements Callable<Integer> {
         maxNumSeqs != null ? maxNumSeqs : e.maxNumSeqs(), e.maxNumBatchedTokens(), e.blockSize(),
         kvCacheMemory != null ? kvCacheMemory : e.kvCacheMemory(), threads != null ? threads : e.threads(),
         e.enablePrefixCaching());
-  }
-
-  /** A function name from a model path: its last segment, lower-cased, without .gguf, other characters as '-'. */
-  static String nameFor(String modelPath) {
-    String base = Path.of(modelPath).getFileName().toString().toLowerCase(Locale.ROOT).replaceFirst("\\.gguf$", "");
-    String n = base.replaceAll("[^a-z0-9._-]", "-").replaceFirst("^[^a-z0-9]+", "");
-    return n.isEmpty() ? "model" : n.substring(0, Math.min(n.length(), FunctionManifests.MAX_NAME_LENGTH));
   }
 
   private void printBanner(PrintStream out, EmberServer server) {

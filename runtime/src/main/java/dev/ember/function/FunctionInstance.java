@@ -15,6 +15,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.internal.VertxInternal;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -245,12 +246,14 @@ public final class FunctionInstance implements FunctionEndpoint {
       vertx.cancelTimer(idleTimer);
       idleTimer = -1;
     }
-    // awaitIdle completes on the worker's own context, which undeploying closes: undeploy from ours.
-    Context caller = vertx.getOrCreateContext();
+    String id = deploymentId;
+    // Undeploy from an event loop, never from the worker's own context (awaitIdle completes there):
+    // that context's pool closes with the undeployment, and the completion queued on it would never run.
+    Context outside = ((VertxInternal) vertx).createEventLoopContext();
     draining = w.awaitIdle(System.nanoTime() + deadline.toNanos())
         .compose(idle -> {
-          io.vertx.core.Promise<Void> undeployed = io.vertx.core.Promise.promise();
-          caller.runOnContext(v -> vertx.undeploy(deploymentId).onComplete(undeployed));
+          Promise<Void> undeployed = Promise.promise();
+          outside.runOnContext(v -> vertx.undeploy(id).onComplete(undeployed));
           return undeployed.future();
         })
         .<Void>mapEmpty()

@@ -70,6 +70,9 @@ public final class FunctionManifests {
 
   /** Reads every {@code *.yaml}, {@code *.yml} and {@code *.json} file in a directory, in file-name order; names must be unique. */
   public static List<FunctionManifest> loadDirectory(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      throw new IOException("not a directory of manifests: " + dir);
+    }
     List<Path> files;
     try (Stream<Path> s = Files.list(dir)) {
       files = s.filter(p -> p.toString().matches(".*\\.(ya?ml|json)") && Files.isRegularFile(p)).sorted().toList();
@@ -219,6 +222,17 @@ public final class FunctionManifests {
       throw k.error("group", "must not be blank");
     }
     return new Kafka(k.bool("enabled", d.enabled()), topic, group, k.integer("concurrency", d.concurrency(), 1, 4096));
+  }
+
+  /**
+   * A valid function name for a model path: its last segment, lower-cased, without {@code .gguf}, other
+   * characters as '-' ({@code /models/DeepSeek-R1-Distill-Qwen-1.5B} gives {@code deepseek-r1-distill-qwen-1.5b}).
+   */
+  public static String nameForModel(String modelPath) {
+    Path file = Path.of(modelPath).getFileName();
+    String base = (file == null ? "" : file.toString()).toLowerCase(java.util.Locale.ROOT).replaceFirst("\\.gguf$", "");
+    String n = base.replaceAll("[^a-z0-9._-]", "-").replaceFirst("^[^a-z0-9]+", "");
+    return n.isEmpty() ? "model" : n.substring(0, Math.min(n.length(), MAX_NAME_LENGTH));
   }
 
   /** The manifest as an ordered tree with sizes and durations in their text forms (the YAML/JSON layout). */

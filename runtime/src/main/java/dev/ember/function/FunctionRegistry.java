@@ -43,17 +43,20 @@ public final class FunctionRegistry implements FunctionGateway {
   }
 
   /**
-   * Registers the function and warms it. The future fails with a 409 {@link FunctionException} when the
+   * Registers the function and, when its manifest says so ({@code prewarm.onStart}, or
+   * {@code scaling.minWarm > 0}), warms it. The future fails with a 409 {@link FunctionException} when the
    * name is taken; otherwise it completes once warming ends, with the function's info: WARM, or FAILED
-   * with the reason (the function stays registered either way).
+   * with the reason (the function stays registered either way), or COLD when it waits for its first
+   * request, schedule or prewarm signal.
    */
   public Future<FunctionInfo> deploy(FunctionManifest manifest) {
-    FunctionInstance instance = new FunctionInstance(vertx, manifest, metrics);
     synchronized (this) {
       if (functions.containsKey(manifest.name())) {
         return Future.failedFuture(duplicate(manifest.name()));
       }
-      Future<Void> warming = instance.warm();
+      FunctionInstance instance = new FunctionInstance(vertx, manifest, metrics);
+      boolean warmNow = manifest.prewarm().onStart() || manifest.scaling().minWarm() > 0;
+      Future<Void> warming = warmNow ? instance.warm() : Future.succeededFuture();
       Map<String, Deployed> next = new LinkedHashMap<>(functions);
       next.put(manifest.name(), new Deployed(instance, warming.otherwiseEmpty()));
       functions = Collections.unmodifiableMap(next);
@@ -75,7 +78,7 @@ public final class FunctionRegistry implements FunctionGateway {
     if (pending != null) {
       return pending;
     }
-    Future<FunctionInfo> removal = d.warming().transform(w -> d.instance().drain(deadline))
+    Future<FunctionInfo> removal = d.warming().transform(w -> d.instance().retire(deadline))
         .transform(r -> {
           remove(name);
           return r.succeeded() ? Future.succeededFuture(d.instance().info()) : Future.failedFuture(r.cause());

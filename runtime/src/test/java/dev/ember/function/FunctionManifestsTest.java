@@ -197,6 +197,15 @@ class FunctionManifestsTest {
     assertEquals(DemoFunction.manifest(), FunctionManifests.load(SHIPPED.resolve("demo.yaml")));
   }
 
+  @ParameterizedTest
+  @CsvSource({"/models/DeepSeek-R1-Distill-Qwen-1.5B, deepseek-r1-distill-qwen-1.5b",
+      "/m/qwen2.5-0.5b-instruct-q8_0.gguf, qwen2.5-0.5b-instruct-q8_0", "/m/My Model (v2)/, my-model--v2-",
+      "embedded:demo, embedded-demo", "/, model"})
+  void aModelPathGivesAValidFunctionName(String path, String name) {
+    assertEquals(name, FunctionManifests.nameForModel(path));
+    assertTrue(FunctionManifests.NAME.matcher(name).matches());
+  }
+
   @Test
   void aDirectoryWithTwoManifestsOfOneNameIsRejected(@TempDir Path dir) throws IOException {
     Files.writeString(dir.resolve("a.yaml"), "name: f\nmodel: {path: /m}\n");

@@ -1,0 +1,165 @@
+package dev.ember.http.admin;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ember.function.DemoFunction;
+import dev.ember.kernels.EmberNative;
+import dev.ember.server.TestServer;
+import io.vertx.core.json.JsonObject;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The function admin API on a real server over loopback, with real functions over the demo model. */
+class AdminRoutesTest {
+  static final String YAML = """
+      name: %s
+      model: {path: "embedded:demo"}
+      engine: {maxModelLen: 1024, maxNumSeqs: 4, maxNumBatchedTokens: 256, kvCacheMemory: 8MiB}
+      """;
+  TestServer s;
+
+  @BeforeEach
+  void start() throws Exception {
+    s = TestServer.start(List.of(DemoFunction.manifest()), Duration.ofSeconds(5));
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    s.close();
+  }
+
+  HttpResponse<String> deployYaml(String name) throws Exception {
+    return s.send(s.post("/functions", "application/yaml", YAML.formatted(name)));
+  }
+
+  @Test
+  void listShowsEveryFunctionWithStateAndStats() throws Exception {
+    HttpResponse<String> r = s.send(s.get("/functions"));
+    assertEquals(200, r.statusCode());
+    JsonObject demo = new JsonObject(r.body()).getJsonArray("data").getJsonObject(0);
+    assertEquals("demo", demo.getString("name"));
+    assertEquals("WARM", demo.getString("state"));
+    assertEquals("embedded:demo", demo.getString("model"));
+    assertEquals("cpu", demo.getString("device"));
+    assertEquals(2048, demo.getInteger("maxModelLen"));
+    assertEquals(0, demo.getJsonObject("stats").getInteger("running"));
+    assertEquals(0.0, demo.getJsonObject("stats").getDouble("kvCacheUsage"));
+  }
+
+  @Test
+  void getShowsTheManifestAsJsonOrYaml() throws Exception {
+    JsonObject json = new JsonObject(s.send(s.get("/functions/demo")).body());
+    assertEquals("16MiB", json.getJsonObject("manifest").getJsonObject("engine").getString("kvCacheMemory"));
+    HttpResponse<String> yaml = s.send(s.request("/functions/demo").header("Accept", "application/yaml").GET().build());
+    assertEquals("application/yaml", yaml.headers().firstValue("Content-Type").orElseThrow());
+    assertTrue(yaml.body().contains("kvCacheMemory: 16MiB"), yaml.body());
+  }
+
+  @Test
+  void aYamlManifestDeploysAndServes() throws Exception {
+    HttpResponse<String> r = deployYaml("second");
+    assertEquals(201, r.statusCode(), r.body());
+    assertEquals("WARM", new JsonObject(r.body()).getString("state"));
+    assertEquals("/functions/second", r.headers().firstValue("Location").orElseThrow());
+    HttpResponse<String> completion = s.send(s.post("/v1/completions", "application/json",
+        "{\"model\":\"second\",\"prompt\":\"Hello\",\"max_tokens\":4,\"ignore_eos\":true}"));
+    assertEquals(200, completion.statusCode(), completion.body());
+    assertEquals(4, new JsonObject(completion.body()).getJsonObject("usage").getInteger("completion_tokens"));
+  }
+
+  @Test
+  void aJsonManifestDeploys() throws Exception {
+    HttpResponse<String> r = s.send(s.post("/functions", "application/json",
+        "{\"name\":\"j\",\"model\":{\"path\":\"embedded:demo\"},\"engine\":{\"kvCacheMemory\":\"8MiB\",\"maxModelLen\":512}}"));
+    assertEquals(201, r.statusCode(), r.body());
+    assertEquals(512, new JsonObject(r.body()).getInteger("maxModelLen"));
+  }
+
+  @Test
+  void aTakenNameIs409() throws Exception {
+    HttpResponse<String> r = deployYaml("demo");
+    assertEquals(409, r.statusCode());
+    assertEquals("function_exists", TestServer.error(r).getString("code"));
+    assertTrue(TestServer.error(r).getString("message").contains("'demo' is already deployed"), r.body());
+  }
+
+  static Stream<Arguments> invalidManifests() {
+    return Stream.of(
+        Arguments.of("name: x\nmodel: {path: /m}\nengine: {maxNumSeqs: 0}", "engine.maxNumSeqs",
+            "engine.maxNumSeqs must be >= 1, got 0 in request body"),
+        Arguments.of("name: x\nmodel: {path: /m}\nengine: {maxNumSeq: 4}", "engine.maxNumSeq",
+            "engine.maxNumSeq is not a known field"),
+        Arguments.of("name: Bad Name\nmodel: {path: /m}", "name", "name must match"),
+        Arguments.of("name: [", null, "is not valid YAML"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("invalidManifests")
+  void anInvalidManifestIs400NamingTheField(String yaml, String param, String message) throws Exception {
+    HttpResponse<String> r = s.send(s.post("/functions", "application/yaml", yaml));
+    assertEquals(400, r.statusCode(), r.body());
+    JsonObject e = TestServer.error(r);
+    assertEquals("invalid_request_error", e.getString("type"));
+    assertEquals(param, e.getString("param"));
+    assertTrue(e.getString("message").contains(message), e.getString("message"));
+  }
+
+  @Test
+  void aModelThatFailsToLoadIsRegisteredAsFailedWithItsReason() throws Exception {
+    HttpResponse<String> r = s.send(s.post("/functions", "application/yaml", "name: broken\nmodel: {path: /nonexistent/m}\n"));
+    assertEquals(201, r.statusCode(), r.body());
+    JsonObject info = new JsonObject(r.body());
+    assertEquals("FAILED", info.getString("state"));
+    assertTrue(info.getString("reason").contains("/nonexistent/m"), info.getString("reason"));
+    assertNull(info.getValue("stats"));
+    assertEquals("WARM", new JsonObject(s.send(s.get("/functions/demo")).body()).getString("state"));
+  }
+
+  @Test
+  void deleteDrainsAndFreesTheMemory() throws Exception {
+    long before = EmberNative.ember_allocated_bytes();
+    assertEquals(201, deployYaml("temp").statusCode());
+    assertTrue(EmberNative.ember_allocated_bytes() > before);
+    HttpResponse<String> r = s.send(s.request("/functions/temp?timeout=5s").DELETE().build());
+    assertEquals(200, r.statusCode(), r.body());
+    assertEquals("COLD", new JsonObject(r.body()).getString("state"));
+    assertEquals(before, EmberNative.ember_allocated_bytes());
+    assertEquals(404, s.send(s.get("/functions/temp")).statusCode());
+  }
+
+  @Test
+  void unknownFunctionsAre404() throws Exception {
+    HttpResponse<String> del = s.send(s.request("/functions/nope").DELETE().build());
+    assertEquals(404, del.statusCode());
+    assertEquals("function_not_found", TestServer.error(del).getString("code"));
+    assertEquals(404, s.send(s.get("/functions/nope")).statusCode());
+  }
+
+  @ParameterizedTest
+  @CsvSource({"GET, /functions", "GET, /functions/demo", "POST, /functions", "DELETE, /functions/demo"})
+  void everyAdminRouteRequiresTheApiKey(String method, String path) throws Exception {
+    for (String auth : new String[] {null, "Bearer wrong"}) {
+      HttpRequest.Builder b = HttpRequest.newBuilder(s.request(path).build().uri())
+          .method(method, HttpRequest.BodyPublishers.ofString(YAML.formatted("x")));
+      if (auth != null) {
+        b.header("Authorization", auth);
+      }
+      HttpResponse<String> r = s.send(b.build());
+      assertEquals(401, r.statusCode(), method + " " + path + " with " + auth);
+      assertEquals("invalid_api_key", TestServer.error(r).getString("code"));
+    }
+    assertEquals("WARM", new JsonObject(s.send(s.get("/functions/demo")).body()).getString("state"));
+  }
+}

@@ -1,0 +1,70 @@
+package dev.ember.server;
+
+import dev.ember.function.FunctionManifest;
+import dev.ember.http.HttpOptions;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real {@link EmberServer} on a free loopback port with API key {@value #KEY}, and blocking HTTP
+ * calls against it, for tests.
+ *
+ * <pre>{@code try (TestServer s = TestServer.start(List.of(), Duration.ofSeconds(5))) { s.send(s.get("/functions")); } }</pre>
+ */
+public final class TestServer implements AutoCloseable {
+  public static final String KEY = "test-key";
+  private final EmberServer server;
+  // HTTP/1.1: the 503 of a stopping server carries "Connection: close", which HTTP/2 (h2c upgrade) forbids.
+  private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+  private TestServer(EmberServer server) {
+    this.server = server;
+  }
+
+  public static TestServer start(List<FunctionManifest> functions, Duration shutdownTimeout) throws Exception {
+    HttpOptions http = new HttpOptions("127.0.0.1", 0, List.of(KEY), HttpOptions.DEFAULT_BODY_LIMIT_BYTES, false);
+    return new TestServer(EmberServer.start(new ServerOptions(http, functions, shutdownTimeout)).await(120, TimeUnit.SECONDS));
+  }
+
+  public EmberServer server() {
+    return server;
+  }
+
+  public HttpClient client() {
+    return client;
+  }
+
+  public HttpRequest.Builder request(String path) {
+    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+        .header("Authorization", "Bearer " + KEY).timeout(Duration.ofSeconds(120));
+  }
+
+  public HttpRequest get(String path) {
+    return request(path).GET().build();
+  }
+
+  public HttpRequest post(String path, String contentType, String body) {
+    return request(path).header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofString(body)).build();
+  }
+
+  public HttpResponse<String> send(HttpRequest r) throws IOException, InterruptedException {
+    return client.send(r, HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** The OpenAI-style {@code error} object of a response. */
+  public static JsonObject error(HttpResponse<String> r) {
+    return new JsonObject(r.body()).getJsonObject("error");
+  }
+
+  @Override
+  public void close() throws Exception {
+    server.shutdown(Duration.ofSeconds(5)).await(60, TimeUnit.SECONDS);
+  }
+}
