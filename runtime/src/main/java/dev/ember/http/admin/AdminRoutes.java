@@ -48,6 +48,7 @@ public final class AdminRoutes implements RouteContributor {
     router.get("/functions/:name").handler(this::get);
     router.post("/functions").handler(this::deploy);
     router.delete("/functions/:name").handler(this::undeploy);
+    router.post("/functions/:name/prewarm").handler(this::prewarm);
   }
 
   @Override
@@ -82,6 +83,18 @@ public final class AdminRoutes implements RouteContributor {
         ctx.fail(r.cause());
       }
     });
+  }
+
+  /**
+   * The prewarm signal: warms a COLD function now (and keeps it warm for its {@code prewarm.keepWarmFor});
+   * answers 202 at once with the function's state, so callers (schedulers, CI hooks) never wait on a load.
+   */
+  private void prewarm(RoutingContext ctx) {
+    String name = ctx.pathParam("name");
+    registry.instance(name).ifPresentOrElse(f -> {
+      f.prewarm();
+      send(ctx, 202, FunctionDocuments.info(f.info()));
+    }, () -> ctx.fail(FunctionRegistry.notDeployed(name)));
   }
 
   private void undeploy(RoutingContext ctx) {

@@ -80,6 +80,27 @@ class AdminRoutesTest {
   }
 
   @Test
+  void aFunctionWithoutOnStartStaysColdUntilThePrewarmSignal() throws Exception {
+    HttpResponse<String> r = s.send(s.post("/functions", "application/yaml",
+        YAML.formatted("lazy") + "prewarm: {onStart: false}\nscaling: {minWarm: 0}\n"));
+    assertEquals(201, r.statusCode(), r.body());
+    assertEquals("COLD", new JsonObject(r.body()).getString("state"), r.body());
+    HttpResponse<String> p = s.send(s.post("/functions/lazy/prewarm", "application/json", ""));
+    assertEquals(202, p.statusCode(), p.body());
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+    String state = "";
+    while (System.nanoTime() < deadline && !state.equals("WARM")) {
+      state = new JsonObject(s.send(s.get("/functions/lazy")).body()).getString("state");
+    }
+    assertEquals("WARM", state);
+  }
+
+  @Test
+  void prewarmingAnUnknownFunctionIs404() throws Exception {
+    assertEquals(404, s.send(s.post("/functions/nope/prewarm", "application/json", "")).statusCode());
+  }
+
+  @Test
   void aJsonManifestDeploys() throws Exception {
     HttpResponse<String> r = s.send(s.post("/functions", "application/json",
         "{\"name\":\"j\",\"model\":{\"path\":\"embedded:demo\"},\"engine\":{\"kvCacheMemory\":\"8MiB\",\"maxModelLen\":512}}"));
