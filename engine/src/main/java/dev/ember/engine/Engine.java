@@ -54,28 +54,14 @@ public final class Engine implements AutoCloseable {
   private final int vocab;
   private final int maxModelLen;
   private final float[] row;
-  private int[] logitsRow = new int[64];
+  private final StepBuilder builder;
   private final ConcurrentLinkedQueue<Object> inbox = new ConcurrentLinkedQueue<>();
   private final Map<String, RequestState> requests = new HashMap<>();
   private final AtomicLong warmups = new AtomicLong();
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition work = lock.newCondition();
   private long arrivals;
-  private volatile long steps;
-  private volatile long submitted;
-  private volatile long finished;
-  private volatile long promptTokens;
-  private volatile long generationTokens;
-  private volatile long scheduleNanos;
-  private volatile long forwardNanos;
-  private volatile long sampleNanos;
-  private volatile int running;
-  private volatile int waiting;
-  private volatile double kvUsage;
-  private volatile int freeBlocks;
-  private volatile long prefixQueries;
-  private volatile long prefixHits;
-  private volatile long preemptions;
+  private final EngineCounters counters = new EngineCounters();
 
   private record Submit(RequestState state, SequenceSamplingState[] sampling, StopChecker[] stops,
       Detokenizer[] detokenizers) {}
@@ -103,6 +89,7 @@ public final class Engine implements AutoCloseable {
     this.kv = new KvCacheManager(new KvCacheOptions(runner.kv().numBlocks(), bs, options.hashSeed(),
         options.enablePrefixCaching()));
     this.scheduler = new Scheduler(so, kv);
+    this.builder = new StepBuilder(runner.buffers(), kv);
     this.vocab = runner.model().config().vocabSize();
     this.sampler = new Sampler(vocab);
     this.row = new float[vocab];
@@ -236,7 +223,7 @@ public final class Engine implements AutoCloseable {
 
   /** True while requests are queued, waiting or running. */
   public boolean hasWork() {
-    return !inbox.isEmpty() || running + waiting > 0;
+    return !inbox.isEmpty() || counters.active() > 0;
   }
 
   /** Blocks the step thread until work arrives or the timeout passes. */
@@ -270,7 +257,8 @@ public final class Engine implements AutoCloseable {
       publishCounts();
       return hasWork();
     }
-    int logits = build(b, t0);
+    markFirstScheduled(b, t0);
+    int logits = builder.build(b);
     long t1 = System.nanoTime();
     try {
       runner.forward(b.totalTokens(), b.size(), logits);
@@ -280,23 +268,20 @@ public final class Engine implements AutoCloseable {
     }
     long t2 = System.nanoTime();
     scheduler.commit(b);
-    promptTokens += countPromptTokens(b);
+    counters.promptTokens += countPromptTokens(b);
     for (int i = 0; i < b.size(); i++) {
-      if (logitsRow[i] >= 0) {
+      if (builder.logitsRow(i) >= 0) {
         EngineSequence s = (EngineSequence) b.sequence(i);
         if (s.forkPending) {
           s.forkPending = false;
-          forkSiblings(s, logitsRow[i], t2);
+          forkSiblings(s, builder.logitsRow(i), t2);
         }
-        sampleAndEmit(s, logitsRow[i], t2);
+        sampleAndEmit(s, builder.logitsRow(i), t2);
       }
     }
     kv.flushEvents();
     long t3 = System.nanoTime();
-    steps++;
-    scheduleNanos += t1 - t0;
-    forwardNanos += t2 - t1;
-    sampleNanos += t3 - t2;
+    counters.step(t1 - t0, t2 - t1, t3 - t2);
     publishCounts();
     return hasWork();
   }
@@ -319,7 +304,7 @@ public final class Engine implements AutoCloseable {
           new Usage(r.promptLength(), 0, 0), new RequestTimings(0, 0, 0, 0), "duplicate request id " + r.requestId()));
       return;
     }
-    submitted++;
+    counters.submitted++;
     state.pendingSampling = s.sampling();
     state.pendingStops = s.stops();
     state.pendingDetokenizers = s.detokenizers();
@@ -335,44 +320,15 @@ public final class Engine implements AutoCloseable {
     return s;
   }
 
-  private int build(ScheduledBatch b, long now) {
-    StepBuffers sb = runner.buffers();
-    if (logitsRow.length < b.size()) {
-      logitsRow = new int[Math.max(b.size(), logitsRow.length * 2)];
-    }
-    int maxBlocks = sb.maxBlocksPerSeq();
-    int t = 0;
-    int rows = 0;
+  /** Records when each request was first scheduled, and its prefix-cache hit then (usage.cached_tokens). */
+  private static void markFirstScheduled(ScheduledBatch b, long now) {
     for (int i = 0; i < b.size(); i++) {
       EngineSequence s = (EngineSequence) b.sequence(i);
-      KvSequence ks = s.kv();
-      int c = ks.numComputedTokens();
-      int n = b.numNewTokens(i);
       if (s.request.firstScheduledNanos == 0) {
         s.request.firstScheduledNanos = now;
-        s.request.cachedTokens = c;
-      }
-      sb.queryStart.put(i, t);
-      for (int j = 0; j < n; j++, t++) {
-        sb.tokenIds.put(t, ks.tokenAt(c + j));
-        sb.positions.put(t, c + j);
-        sb.slotMapping.put(t, kv.slot(ks, c + j));
-      }
-      sb.contextLens.put(i, c + n);
-      int[] table = ks.blockTable();
-      int base = i * maxBlocks;
-      for (int k = 0, nb = ks.numBlocks(); k < nb; k++) {
-        sb.blockTables.put(base + k, table[k]);
-      }
-      if (b.needsLogits(i)) {
-        sb.logitsIndices.put(rows, t - 1);
-        logitsRow[i] = rows++;
-      } else {
-        logitsRow[i] = -1;
+        s.request.cachedTokens = s.kv().numComputedTokens();
       }
     }
-    sb.queryStart.put(b.size(), t);
-    return rows;
   }
 
   private static long countPromptTokens(ScheduledBatch b) {
@@ -411,7 +367,7 @@ public final class Engine implements AutoCloseable {
     s.kv().appendToken(token);
     RequestState state = s.request;
     state.completionTokens++;
-    generationTokens++;
+    counters.generationTokens++;
     if (state.firstTokenNanos == 0) {
       state.firstTokenNanos = now;
     }
@@ -448,7 +404,7 @@ public final class Engine implements AutoCloseable {
     RequestTimings timings = null;
     if (state.unfinished == 0) {
       requests.remove(state.request.requestId());
-      finished++;
+      counters.finished++;
       usage = new Usage(state.request.promptLength(), state.completionTokens, Math.max(0, state.cachedTokens));
       long sub = state.submittedNanos;
       timings = new RequestTimings(state.firstScheduledNanos == 0 ? now - sub : state.firstScheduledNanos - sub,
@@ -500,18 +456,11 @@ public final class Engine implements AutoCloseable {
   }
 
   private void publishCounts() {
-    running = scheduler.numRunning();
-    waiting = scheduler.numWaiting();
-    kvUsage = kv.usage();
-    freeBlocks = kv.numFreeBlocks();
-    prefixQueries = kv.prefixCacheQueries();
-    prefixHits = kv.prefixCacheHits();
-    preemptions = scheduler.preemptions();
+    counters.publish(scheduler, kv);
   }
 
   public EngineStats stats() {
-    return new EngineStats(running, waiting, kvUsage, freeBlocks, prefixQueries, prefixHits, preemptions, steps,
-        submitted, finished, promptTokens, generationTokens, scheduleNanos, forwardNanos, sampleNanos);
+    return counters.snapshot();
   }
 
   /** The model's context limit in tokens. */
