@@ -248,8 +248,15 @@ struct PanelOf {
     }
   }
 
-  // Repacks blocks [b0, b0 + n) of the rows wp[0..15] into s.
-  static void pack(const uint8_t* const (&wp)[kRows], int64_t b0, int n, Slab& s) {
+  // acc += u8 lanes of w times the 4 int8 at a, broadcast (the embedded-broadcast form, which
+  // the compiler does not pick for the intrinsic: it spends a separate broadcast instead).
+  static inline __m512i dot_broadcast(__m512i acc, __m512i w, const int8_t* a) {
+    __asm__("vpdpbusd %2%{1to16%}, %1, %0" : "+v"(acc) : "v"(w), "m"(*(const int32_t*)a));
+    return acc;
+  }
+
+  // Repacks blocks [b0, b0 + n) of the rows wp[0..15] into s; rows holds wp[i] - wp[0].
+  static void pack(const uint8_t* const (&wp)[kRows], __m512i rows, int64_t b0, int n, Slab& s) {
     for (int k = 0; k < n; k++) {
       const int64_t off = (b0 + k) * kBytes;
       __m512i z[8];
@@ -273,9 +280,8 @@ struct PanelOf {
         _mm512_store_si512(&s.w[k][d], _mm512_shuffle_i32x4(u[0][d], u[1][d], _MM_SHUFFLE(2, 0, 2, 0)));
         _mm512_store_si512(&s.w[k][4 + d], _mm512_shuffle_i32x4(u[0][d], u[1][d], _MM_SHUFFLE(3, 1, 3, 1)));
       }
-      alignas(32) uint16_t h[kRows];
-      for (int i = 0; i < kRows; i++) std::memcpy(&h[i], wp[i] + off, 2);
-      _mm512_store_ps(s.d[k], _mm512_cvtph_ps(_mm256_load_si256((const __m256i*)h)));
+      const __m512i h = _mm512_i32gather_epi32(rows, wp[0] + off, 1);
+      _mm512_store_ps(s.d[k], _mm512_cvtph_ps(_mm512_cvtepi32_epi16(h)));
     }
   }
 
@@ -299,11 +305,7 @@ struct PanelOf {
       for (int j = 0; j < TT; j++) isum[j] = _mm512_set1_epi32(-kOffset * as[j][k]);
       for (int q = 0; q < 8; q++) {
         const __m512i wq = _mm512_load_si512(&s.w[k][q]);
-        for (int j = 0; j < TT; j++) {
-          int32_t a4;
-          std::memcpy(&a4, aq[j] + k * kBlockValues + 4 * q, 4);
-          isum[j] = _mm512_dpbusd_epi32(isum[j], wq, _mm512_set1_epi32(a4));
-        }
+        for (int j = 0; j < TT; j++) isum[j] = dot_broadcast(isum[j], wq, aq[j] + k * kBlockValues + 4 * q);
       }
       const __m512 dw = _mm512_load_ps(s.d[k]);
       for (int j = 0; j < TT; j++) {
@@ -331,9 +333,10 @@ struct PanelOf {
       const __mmask16 mask = (__mmask16)((1u << nr) - 1);
       const uint8_t* wp[kRows];
       for (int i = 0; i < kRows; i++) wp[i] = w.data + (r + (i < nr ? i : nr - 1)) * w.row_bytes;
+      const __m512i rows = _mm512_mullo_epi32(_mm512_min_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), _mm512_set1_epi32(nr - 1)), _mm512_set1_epi32((int)w.row_bytes));
       for (int64_t b0 = 0; b0 < nb; b0 += kSlab) {
         const int n = nb - b0 < kSlab ? (int)(nb - b0) : kSlab;
-        pack(wp, b0, n, slab);
+        pack(wp, rows, b0, n, slab);
         int64_t t = t0;
         for (; t + kTokens <= t1; t += kTokens) tokens<kTokens>(slab, n, a, nb, b0, t, b0 == 0, mask, y + r, ldy);
         if (t < t1) token_rows<kTokens - 1>(slab, n, a, nb, b0, t, t1, b0 == 0, mask, y + r, ldy);
