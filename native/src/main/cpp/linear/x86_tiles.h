@@ -212,7 +212,7 @@ struct GemvOf {
 // T >= 2 rows for the AVX-512 VNNI variant: 16 weight rows side by side in the 16 lanes of a
 // 512-bit vector, so one vpdpbusd advances 16 rows of one activation row by 4 values, the
 // activation's 4 bytes coming in as an embedded broadcast. A slab of up to kSlab blocks of the
-// 16 rows is first repacked on the stack: per block, 8 vectors of [row][4 bytes] weights as u8
+// 16 rows is first repacked on the stack (prefetching the next 16 rows into L2): per block, 8 vectors of [row][4 bytes] weights as u8
 // (Q8 as w + 128, Q4 unpacked nibbles) and the 16 row scales as f32. The tile then runs every
 // activation row over the slab, kTokens at a time, with the block's int32 sums starting from
 // the activation-side correction (-128 * sum(a) or -8 * sum(a)) and one convert + FMA per block
@@ -256,9 +256,12 @@ struct PanelOf {
   }
 
   // Repacks blocks [b0, b0 + n) of the rows wp[0..15] into s; rows holds wp[i] - wp[0].
-  static void pack(const uint8_t* const (&wp)[kRows], __m512i rows, int64_t b0, int n, Slab& s) {
+  static void pack(const uint8_t* const (&wp)[kRows], __m512i rows, int64_t ahead, int64_t b0, int n, Slab& s) {
     for (int k = 0; k < n; k++) {
       const int64_t off = (b0 + k) * kBytes;
+      if (DT == EMBER_Q8_0 || (k & 1) == 0) {
+        for (int i = 0; i < kRows; i++) _mm_prefetch((const char*)(wp[i] + off + ahead), _MM_HINT_T1);
+      }
       __m512i z[8];
       for (int i = 0; i < 4; i++) {
         z[i] = pair(wp[i] + off, wp[i + 4] + off);
@@ -336,7 +339,7 @@ struct PanelOf {
       const __m512i rows = _mm512_mullo_epi32(_mm512_min_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), _mm512_set1_epi32(nr - 1)), _mm512_set1_epi32((int)w.row_bytes));
       for (int64_t b0 = 0; b0 < nb; b0 += kSlab) {
         const int n = nb - b0 < kSlab ? (int)(nb - b0) : kSlab;
-        pack(wp, rows, b0, n, slab);
+        pack(wp, rows, kRows * w.row_bytes, b0, n, slab);
         int64_t t = t0;
         for (; t + kTokens <= t1; t += kTokens) tokens<kTokens>(slab, n, a, nb, b0, t, b0 == 0, mask, y + r, ldy);
         if (t < t1) token_rows<kTokens - 1>(slab, n, a, nb, b0, t, t1, b0 == 0, mask, y + r, ldy);
