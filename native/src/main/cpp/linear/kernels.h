@@ -22,7 +22,7 @@ constexpr int64_t kQ4Bytes = 18;        // f16 scale + 16 bytes of nibbles
 // Activation rows quantized to 8-bit blocks (ggml Q8_0 formula, scale kept as f32):
 // row t has int8 q[t * cols + k], scale d[t * nb + b] and block sum sum[t * nb + b] (sum of
 // the 32 int8 values, used by Q4_0 kernels to apply the -8 offset once per block). A variant
-// may store q in its own encoding, read only by its own tiles: AVX-512 keeps a + 128 as u8.
+// may store q in its own encoding, read only by its own tiles (all variants keep plain int8 today).
 struct ActQ8 {
   const int8_t* q;
   const float* d;

@@ -48,7 +48,7 @@ struct FloatVec {
 #define EMBER_X86_NS avx2
 #define EMBER_X86_MAX_R 2
 #define EMBER_X86_MAX_T 4
-#define EMBER_X86_UNSIGNED_ACT 0
+#define EMBER_X86_VNNI 0
 #include "linear/x86_tiles.h"
 
 namespace ember {

@@ -46,7 +46,7 @@ struct FloatVec {
 #define EMBER_X86_NS avx512
 #define EMBER_X86_MAX_R 2
 #define EMBER_X86_MAX_T 6
-#define EMBER_X86_UNSIGNED_ACT 1
+#define EMBER_X86_VNNI 1
 #include "linear/x86_tiles.h"
 
 namespace ember {

@@ -6,8 +6,9 @@
 //   #include "linear/x86_tiles.h"
 //
 // Everything here has internal linkage, so no AVX-512 code can leak into the AVX2 copy.
-// Quantized tiles: one 256-bit vector is one 32-value block; a micro-kernel holds R weight
-// rows x TT activation rows of float accumulators and reuses each weight block TT times.
+// Quantized tiles: AVX2 holds one 32-value block in a 256-bit vector and R weight rows x TT
+// activation rows of float accumulators (QuantMicroOf); the VNNI variant (EMBER_X86_VNNI) has
+// its own T=1 rows (GemvOf) and 16-row panels for T >= 2 (PanelOf).
 #pragma once
 
 #include <immintrin.h>
@@ -46,25 +47,18 @@ inline float scale_of(const uint8_t* block) {
 using QuantMicro = void (*)(const WeightView&, const ActQ8&, int64_t r, int64_t t, float* y, int64_t ldy);
 using FloatMicro = void (*)(const WeightView&, const float* x, int64_t r, int64_t t, float* y, int64_t ldy);
 
-// Quantized micro-kernel: R weight rows x TT activation rows of float accumulators; each
-// weight block is loaded once and reused TT times. With few accumulators the FMA latency
-// chain would bound a T=1 stream, so small tiles keep two accumulator sets (even/odd blocks).
-//
-// Integer dot product per block, by policy:
-//  - EMBER_X86_UNSIGNED_ACT (VNNI): activations are stored as a + 128 (u8); weights are signed
-//    (Q8 as is, Q4 as q - 8); vpdpbusd starts from -128 * sum(w), computed once per weight block.
-//  - otherwise (AVX2 maddubs): Q8 as |w| x sign(a, w); Q4 nibbles (unsigned) x a, starting from
-//    -sum(a) in each of the 8 lanes (-8 * sum(a) in all).
+// Quantized micro-kernel (maddubs variants): R weight rows x TT activation rows of float
+// accumulators; each weight block is loaded once and reused TT times. With few accumulators the
+// FMA latency chain would bound a T=1 stream, so small tiles keep two accumulator sets (even/odd
+// blocks). Integer dot product per block: Q8 as |w| x sign(a, w); Q4 nibbles (unsigned) x a,
+// starting from -sum(a) in each of the 8 lanes (-8 * sum(a) in all).
 template <int DT, int R, int TT>
 struct QuantMicroOf {
   static constexpr int kSets = R * TT <= 4 ? 2 : 1;
 
   static inline void step(const uint8_t* const (&wp)[R], const ActQ8& a, int64_t nb, int64_t t, int64_t b,
                           int64_t ahead, __m256 (&acc)[R][TT]) {
-    __m256i ws[R], init[R];
-#if !EMBER_X86_UNSIGNED_ACT
-    __m256i wu[R];
-#endif
+    __m256i ws[R], wu[R];
     __m256 dw[R];
     for (int i = 0; i < R; i++) {
       const uint8_t* blk = wp[i] + b * (DT == EMBER_Q8_0 ? kQ8Bytes : kQ4Bytes);
@@ -77,30 +71,19 @@ struct QuantMicroOf {
         __m128i packed = _mm_loadu_si128((const __m128i*)(blk + 2));
         q = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(packed, 4), packed), _mm256_set1_epi8(0x0F));
       }
-#if EMBER_X86_UNSIGNED_ACT
-      ws[i] = DT == EMBER_Q8_0 ? q : _mm256_sub_epi8(q, _mm256_set1_epi8(8));
-      init[i] = _mm256_sub_epi32(_mm256_setzero_si256(),
-                                 DotU8S8::dot(_mm256_setzero_si256(), _mm256_set1_epi8((char)0x80), ws[i]));
-#else
       ws[i] = q;
       wu[i] = DT == EMBER_Q8_0 ? _mm256_abs_epi8(q) : q;
-      init[i] = _mm256_setzero_si256();
-#endif
     }
     for (int j = 0; j < TT; j++) {
       const __m256i aq = _mm256_loadu_si256((const __m256i*)(a.q + (t + j) * a.cols + b * kBlockValues));
       const __m256 da = _mm256_broadcast_ss(a.d + (t + j) * nb + b);
       for (int i = 0; i < R; i++) {
         __m256i isum;
-#if EMBER_X86_UNSIGNED_ACT
-        isum = DotU8S8::dot(init[i], aq, ws[i]);
-#else
         if constexpr (DT == EMBER_Q8_0) {
-          isum = DotU8S8::dot(init[i], wu[i], _mm256_sign_epi8(aq, ws[i]));
+          isum = DotU8S8::dot(_mm256_setzero_si256(), wu[i], _mm256_sign_epi8(aq, ws[i]));
         } else {
           isum = DotU8S8::dot(_mm256_set1_epi32(-a.sum[(t + j) * nb + b]), wu[i], aq);
         }
-#endif
         acc[i][j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_mul_ps(dw[i], da), acc[i][j]);
       }
     }
@@ -133,7 +116,7 @@ struct QuantMicroOf {
   }
 };
 
-#if EMBER_X86_UNSIGNED_ACT
+#if EMBER_X86_VNNI
 // T=1 (decode) rows for the AVX-512 VNNI variant: vpdpbusd with the weights as the unsigned
 // operand, so that every correction term comes from the activation block (built once per block
 // for all R rows):
@@ -168,8 +151,7 @@ struct GemvOf {
   template <int R>
   static inline void step(const uint8_t* const (&wp)[R], const int8_t* aq, const int32_t* asum, int64_t b,
                           const float (&scale)[R][8], int k, int64_t ahead, __m256 (&acc)[R]) {
-    const __m256i as = _mm256_xor_si256(_mm256_loadu_si256((const __m256i*)(aq + b * kBlockValues)),
-                                        _mm256_set1_epi8((char)0x80));
+    const __m256i as = _mm256_loadu_si256((const __m256i*)(aq + b * kBlockValues));
     const __m256i init = _mm256_zextsi128_si256(_mm_cvtsi32_si128((DT == EMBER_Q8_0 ? -128 : -8) * asum[b]));
     for (int i = 0; i < R; i++) {
       const uint8_t* blk = wp[i] + b * kBytes;
@@ -224,6 +206,145 @@ struct GemvOf {
     int64_t r = r0;
     for (; r + kGemvRows <= r1; r += kGemvRows) rows<kGemvRows>(w, a, r, t, y, ldy);
     for (; r < r1; r++) rows<1>(w, a, r, t, y, ldy);
+  }
+};
+
+// T >= 2 rows for the AVX-512 VNNI variant: 16 weight rows side by side in the 16 lanes of a
+// 512-bit vector, so one vpdpbusd advances 16 rows of one activation row by 4 values, the
+// activation's 4 bytes coming in as an embedded broadcast. A slab of up to kSlab blocks of the
+// 16 rows is first repacked on the stack (prefetching the next 16 rows into L2): per block, 8 vectors of [row][4 bytes] weights as u8
+// (Q8 as w + 128, Q4 unpacked nibbles) and the 16 row scales as f32. The tile then runs every
+// activation row over the slab, kTokens at a time, with the block's int32 sums starting from
+// the activation-side correction (-128 * sum(a) or -8 * sum(a)) and one convert + FMA per block
+// for all 16 rows; partial sums live in y between slabs.
+template <int DT>
+struct PanelOf {
+  static constexpr int64_t kBytes = DT == EMBER_Q8_0 ? kQ8Bytes : kQ4Bytes;
+  static constexpr int kRows = 16;
+  static constexpr int kSlab = 32;    // blocks per repacked slab: 16 KiB of weights, in L1
+  static constexpr int kTokens = 8;   // activation rows per micro step
+  static constexpr int kOffset = DT == EMBER_Q8_0 ? 128 : 8;
+
+  struct Slab {
+    __m512i w[kSlab][8];
+    float d[kSlab][kRows];
+  };
+
+  // One block of 8 row pairs into [row i | row i + 4] (i < 4) and [row 8 + i | row 12 + i]
+  // (128-bit lanes: dwords 0-3, 4-7 of each row), as u8.
+  static inline __m512i pair(const uint8_t* a, const uint8_t* b) {
+    if constexpr (DT == EMBER_Q8_0) {
+      const __m512i v = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i*)(a + 2))),
+                                           _mm256_loadu_si256((const __m256i*)(b + 2)), 1);
+      return _mm512_xor_si512(v, _mm512_set1_epi8((char)0x80));
+    } else {
+      const __m256i p = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i*)(a + 2))),
+                                                _mm_loadu_si128((const __m128i*)(b + 2)), 1);
+      const __m512i v = _mm512_castsi256_si512(p);
+      const __m512i dup = _mm512_shuffle_i64x2(v, v, _MM_SHUFFLE(1, 1, 0, 0));  // [a, a, b, b]
+      const __m512i shift = _mm512_set_epi64(0x0004000400040004ll, 0x0004000400040004ll, 0, 0,
+                                             0x0004000400040004ll, 0x0004000400040004ll, 0, 0);
+      return _mm512_and_si512(_mm512_srlv_epi16(dup, shift), _mm512_set1_epi8(0x0F));
+    }
+  }
+
+  // acc += u8 lanes of w times the 4 int8 at a, broadcast (the embedded-broadcast form, which
+  // the compiler does not pick for the intrinsic: it spends a separate broadcast instead).
+  static inline __m512i dot_broadcast(__m512i acc, __m512i w, const int8_t* a) {
+    __asm__("vpdpbusd %2%{1to16%}, %1, %0" : "+v"(acc) : "v"(w), "m"(*(const int32_t*)a));
+    return acc;
+  }
+
+  // Repacks blocks [b0, b0 + n) of the rows wp[0..15] into s; rows holds wp[i] - wp[0].
+  static void pack(const uint8_t* const (&wp)[kRows], __m512i rows, int64_t ahead, int64_t b0, int n, Slab& s) {
+    for (int k = 0; k < n; k++) {
+      const int64_t off = (b0 + k) * kBytes;
+      if (DT == EMBER_Q8_0 || (k & 1) == 0) {
+        for (int i = 0; i < kRows; i++) _mm_prefetch((const char*)(wp[i] + off + ahead), _MM_HINT_T1);
+      }
+      __m512i z[8];
+      for (int i = 0; i < 4; i++) {
+        z[i] = pair(wp[i] + off, wp[i + 4] + off);
+        z[4 + i] = pair(wp[8 + i] + off, wp[12 + i] + off);
+      }
+      // 8x(2x8) dword transpose: u[g][d] holds dword d (and 4 + d) of rows 4g..4g+3 (and the
+      // partner rows), then 128-bit lanes are gathered into out[d] / out[4 + d].
+      __m512i u[2][4];
+      for (int g = 0; g < 2; g++) {
+        const __m512i* zz = z + 4 * g;
+        const __m512i lo01 = _mm512_unpacklo_epi32(zz[0], zz[1]), hi01 = _mm512_unpackhi_epi32(zz[0], zz[1]);
+        const __m512i lo23 = _mm512_unpacklo_epi32(zz[2], zz[3]), hi23 = _mm512_unpackhi_epi32(zz[2], zz[3]);
+        u[g][0] = _mm512_unpacklo_epi64(lo01, lo23);
+        u[g][1] = _mm512_unpackhi_epi64(lo01, lo23);
+        u[g][2] = _mm512_unpacklo_epi64(hi01, hi23);
+        u[g][3] = _mm512_unpackhi_epi64(hi01, hi23);
+      }
+      for (int d = 0; d < 4; d++) {
+        _mm512_store_si512(&s.w[k][d], _mm512_shuffle_i32x4(u[0][d], u[1][d], _MM_SHUFFLE(2, 0, 2, 0)));
+        _mm512_store_si512(&s.w[k][4 + d], _mm512_shuffle_i32x4(u[0][d], u[1][d], _MM_SHUFFLE(3, 1, 3, 1)));
+      }
+      const __m512i h = _mm512_i32gather_epi32(rows, wp[0] + off, 1);
+      _mm512_store_ps(s.d[k], _mm512_cvtph_ps(_mm512_cvtepi32_epi16(h)));
+    }
+  }
+
+  // y[t + j][r..r+15] (lanes in mask) for TT activation rows over the slab's n blocks from b0;
+  // adds to y unless first.
+  template <int TT>
+  static void tokens(const Slab& s, int n, const ActQ8& a, int64_t nb, int64_t b0, int64_t t, bool first,
+                     __mmask16 mask, float* y, int64_t ldy) {
+    __m512 acc[TT];
+    const int8_t* aq[TT];
+    const float* ad[TT];
+    const int32_t* as[TT];
+    for (int j = 0; j < TT; j++) {
+      acc[j] = first ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(mask, y + (t + j) * ldy);
+      aq[j] = a.q + (t + j) * a.cols + b0 * kBlockValues;
+      ad[j] = a.d + (t + j) * nb + b0;
+      as[j] = a.sum + (t + j) * nb + b0;
+    }
+    for (int k = 0; k < n; k++) {
+      __m512i isum[TT];
+      for (int j = 0; j < TT; j++) isum[j] = _mm512_set1_epi32(-kOffset * as[j][k]);
+      for (int q = 0; q < 8; q++) {
+        const __m512i wq = _mm512_load_si512(&s.w[k][q]);
+        for (int j = 0; j < TT; j++) isum[j] = dot_broadcast(isum[j], wq, aq[j] + k * kBlockValues + 4 * q);
+      }
+      const __m512 dw = _mm512_load_ps(s.d[k]);
+      for (int j = 0; j < TT; j++) {
+        acc[j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[j]), _mm512_mul_ps(dw, _mm512_set1_ps(ad[j][k])), acc[j]);
+      }
+    }
+    for (int j = 0; j < TT; j++) _mm512_mask_storeu_ps(y + (t + j) * ldy, mask, acc[j]);
+  }
+
+  template <int TT>
+  static void token_rows(const Slab& s, int n, const ActQ8& a, int64_t nb, int64_t b0, int64_t t0, int64_t t1,
+                         bool first, __mmask16 mask, float* y, int64_t ldy) {
+    if constexpr (TT > 0) {
+      if (t1 - t0 == TT) return tokens<TT>(s, n, a, nb, b0, t0, first, mask, y, ldy);
+      return token_rows<TT - 1>(s, n, a, nb, b0, t0, t1, first, mask, y, ldy);
+    }
+  }
+
+  static void tile(const WeightView& w, const ActQ8& a, int64_t r0, int64_t r1, int64_t t0, int64_t t1, float* y,
+                   int64_t ldy) {
+    const int64_t nb = w.cols / kBlockValues;
+    alignas(64) Slab slab;
+    for (int64_t r = r0; r < r1; r += kRows) {
+      const int nr = r1 - r < kRows ? (int)(r1 - r) : kRows;
+      const __mmask16 mask = (__mmask16)((1u << nr) - 1);
+      const uint8_t* wp[kRows];
+      for (int i = 0; i < kRows; i++) wp[i] = w.data + (r + (i < nr ? i : nr - 1)) * w.row_bytes;
+      const __m512i rows = _mm512_mullo_epi32(_mm512_min_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), _mm512_set1_epi32(nr - 1)), _mm512_set1_epi32((int)w.row_bytes));
+      for (int64_t b0 = 0; b0 < nb; b0 += kSlab) {
+        const int n = nb - b0 < kSlab ? (int)(nb - b0) : kSlab;
+        pack(wp, rows, kRows * w.row_bytes, b0, n, slab);
+        int64_t t = t0;
+        for (; t + kTokens <= t1; t += kTokens) tokens<kTokens>(slab, n, a, nb, b0, t, b0 == 0, mask, y + r, ldy);
+        if (t < t1) token_rows<kTokens - 1>(slab, n, a, nb, b0, t, t1, b0 == 0, mask, y + r, ldy);
+      }
+    }
   }
 };
 #endif
@@ -305,20 +426,24 @@ inline void walk(const Fn (&fn)[kMaxR + 1][kMaxT + 1], const WeightView& w, cons
 
 void q8_0_tile(const WeightView& w, const ActQ8& a, int64_t r0, int64_t r1, int64_t t0, int64_t t1, float* y,
                int64_t ldy) {
-#if EMBER_X86_UNSIGNED_ACT
+#if EMBER_X86_VNNI
   if (t1 - t0 == 1) return GemvOf<EMBER_Q8_0>::tile(w, a, r0, r1, t0, y, ldy);
-#endif
+  return PanelOf<EMBER_Q8_0>::tile(w, a, r0, r1, t0, t1, y, ldy);
+#else
   static const MicroTable<QuantMicro, Q8Micro> table;
   walk(table.fn, w, a, r0, r1, t0, t1, y, ldy);
+#endif
 }
 
 void q4_0_tile(const WeightView& w, const ActQ8& a, int64_t r0, int64_t r1, int64_t t0, int64_t t1, float* y,
                int64_t ldy) {
-#if EMBER_X86_UNSIGNED_ACT
+#if EMBER_X86_VNNI
   if (t1 - t0 == 1) return GemvOf<EMBER_Q4_0>::tile(w, a, r0, r1, t0, y, ldy);
-#endif
+  return PanelOf<EMBER_Q4_0>::tile(w, a, r0, r1, t0, t1, y, ldy);
+#else
   static const MicroTable<QuantMicro, Q4Micro> table;
   walk(table.fn, w, a, r0, r1, t0, t1, y, ldy);
+#endif
 }
 
 template <int DT>
@@ -361,9 +486,6 @@ void quantize_act(const float* x, int64_t n_blocks, int8_t* q, float* d, int32_t
     }
     __m256i packed = _mm256_packs_epi16(_mm256_packs_epi32(iv[0], iv[1]), _mm256_packs_epi32(iv[2], iv[3]));
     packed = _mm256_permutevar8x32_epi32(packed, order);
-#if EMBER_X86_UNSIGNED_ACT
-    packed = _mm256_xor_si256(packed, _mm256_set1_epi8((char)0x80));  // a + 128 as u8
-#endif
     _mm256_storeu_si256((__m256i*)(q + b * kBlockValues), packed);
     __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
     s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0x4E));
