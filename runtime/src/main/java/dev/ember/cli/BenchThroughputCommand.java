@@ -23,7 +23,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code ember bench throughput}: the engine under a closed-loop load at several concurrency levels
  * (in process, no HTTP): aggregate generated tok/s (prefill included), the decode rate (concurrency over
- * the mean inter-token latency), TTFT and inter-token latency percentiles, KV usage,
+ * the median inter-token latency: a typical decode step, not the steps that also carry new prompts'
+ * prefill chunks), TTFT and inter-token latency percentiles, KV usage,
  * prefix-cache hit rate and where step time goes; with {@code --shared-prefix}, also the TTFT of a
  * request whose prefix is cached against one whose prefix is not.
  */
@@ -98,7 +99,7 @@ public final class BenchThroughputCommand implements Callable<Integer> {
             long fwd = after.forwardNanos() - before.forwardNanos();
             long smp = after.sampleNanos() - before.sampleNanos();
             System.out.printf("%-6d %10.1f %11.1f %8.1fms %8.1fms %8.2fms %8.2fms %8.1f%% %8.1f%% %8.2f%%%n", c,
-                level.generated.get() / (level.wallNanos / 1e9), c * 1000.0 / level.itl.meanMs(),
+                level.generated.get() / (level.wallNanos / 1e9), c * 1000.0 / level.itl.percentileMs(50),
                 level.ttft.percentileMs(50), level.ttft.percentileMs(99),
                 level.itl.percentileMs(50), level.itl.percentileMs(99), 100 * level.maxKvUsage,
                 q == 0 ? 0.0 : 100.0 * h / q, 100.0 * (sched + smp) / Math.max(1, sched + fwd + smp));
