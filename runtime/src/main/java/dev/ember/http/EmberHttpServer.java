@@ -1,6 +1,7 @@
 package dev.ember.http;
 
 import dev.ember.function.FunctionGateway;
+import dev.ember.http.internal.AccessLog;
 import dev.ember.http.internal.ApiKeyCheck;
 import dev.ember.http.internal.InFlightRequests;
 import dev.ember.http.internal.OpenAiErrors;
@@ -50,6 +51,7 @@ public final class EmberHttpServer {
   private static Router router(Vertx vertx, FunctionGateway gateway, HttpOptions options, List<RouteContributor> extra,
       InFlightRequests inFlight) {
     Router router = Router.router(vertx);
+    router.route().handler(new AccessLog());
     router.route().handler(inFlight);
     router.route().handler(BodyHandler.create(false).setBodyLimit(options.bodyLimitBytes()));
     ApiKeyCheck keyCheck = new ApiKeyCheck(options.apiKeys());

@@ -36,10 +36,17 @@ public final class CompletionCall {
         responder.clientClosed();
       }
     });
+    AccessLog.completion(ctx, id, request.model());
     TokenTexts texts = request.params().logprobs() != null ? new TokenTexts(endpoint) : null;
-    OutputSink sink = texts == null
+    OutputSink toResponder = texts == null
         ? out -> responder.accept(out, null)
         : new CompletionCall().ordered(responder, texts);
+    OutputSink sink = out -> {
+      if (out.requestFinished()) {
+        AccessLog.usage(ctx, out.usage());
+      }
+      toResponder.accept(out);
+    };
     io.vertx.core.Future<FunctionEndpoint.Submission> submitted = endpoint.submit(request.toInference(id), sink);
     if (request.warmupEvents() && responder instanceof StreamingCompletionResponder streaming && !submitted.isComplete()
         && endpoint.info().state() != dev.ember.function.FunctionState.WARM) {
