@@ -9,6 +9,7 @@ import dev.ember.function.FunctionManifest.EngineSettings;
 import dev.ember.function.FunctionManifests;
 import dev.ember.http.HttpOptions;
 import dev.ember.kafka.KafkaDoor;
+import dev.ember.kafka.KafkaDoorMetrics;
 import dev.ember.kafka.KafkaDoorOptions;
 import dev.ember.model.DType;
 import dev.ember.ops.LogSetup;
@@ -119,6 +120,9 @@ public final class ServeCommand implements Callable<Integer> {
       System.err.println("ember serve: could not start the Kafka door on " + kafkaBootstrap + ": " + e.getMessage());
       server.shutdown(shutdownTimeout).await();
       return 1;
+    }
+    if (door != null) {
+      KafkaDoorMetrics.bind(server.metrics().registry(), door);
     }
     Thread graceful = server.shutdownHook();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -84,6 +84,11 @@ public final class EmberServer {
     return http.actualPort();
   }
 
+  /** The replica's metrics (one Prometheus scrape), e.g. for binding the Kafka door's counters. */
+  public MetricsSetup metrics() {
+    return metrics;
+  }
+
   public FunctionRegistry registry() {
     return registry;
   }

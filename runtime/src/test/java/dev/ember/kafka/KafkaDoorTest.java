@@ -252,6 +252,10 @@ class KafkaDoorTest {
       assertEquals(topic, header(r, EmberKafkaHeaders.DLT_ORIGINAL_TOPIC));
       assertEquals(0L, ByteBuffer.wrap(r.headers().lastHeader(EmberKafkaHeaders.DLT_ORIGINAL_OFFSET).value()).getLong());
     }
+    io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry =
+        new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+    KafkaDoorMetrics.bind(registry, door);
+    assertTrue(registry.scrape().contains("ember_kafka_dead_letters_total 1.0"), registry.scrape());
   }
 
   @Test
