@@ -194,7 +194,7 @@ public final class FunctionManifests {
     for (int i = 0; i < schedule.size(); i++) {
       String entry = schedule.get(i);
       p.parse("schedule[" + i + "]", entry, s -> {
-        ScheduleEntry.validate(s);
+        CronExpression.parse(s);
         return s;
       });
     }
