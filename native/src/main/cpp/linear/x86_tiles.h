@@ -27,8 +27,10 @@ constexpr int kMaxT = EMBER_X86_MAX_T;
 // Weight rows software-prefetched ahead of the rows being read: the hardware prefetcher alone
 // leaves a T=1 stream far below DRAM bandwidth once the loop has work between loads.
 constexpr int kPrefetchRows = 8 * kMaxR;
-// T=1 kernel: weight rows per micro step and rows prefetched ahead.
-constexpr int kGemvRows = 8;
+// T=1 kernel: weight rows per micro step (Q4 rows are short and cheap to load, so more of them
+// keep the vector units busy; Q8 is bandwidth bound with 4) and rows prefetched ahead.
+constexpr int kGemvRowsQ4 = 8;
+constexpr int kGemvRowsQ8 = 4;
 constexpr int kGemvPrefetchRows = 16;
 
 inline float hsum8(__m256 v) {
@@ -231,7 +233,8 @@ struct GemvOf {
 
   static void tile(const WeightView& w, const ActQ8& a, int64_t r0, int64_t r1, int64_t t, float* y, int64_t ldy) {
     int64_t r = r0;
-    for (; r + kGemvRows <= r1; r += kGemvRows) rows<kGemvRows>(w, a, r, t, y, ldy);
+    constexpr int kRows = DT == EMBER_Q8_0 ? kGemvRowsQ8 : kGemvRowsQ4;
+    for (; r + kRows <= r1; r += kRows) rows<kRows>(w, a, r, t, y, ldy);
     for (; r + 4 <= r1; r += 4) rows<4>(w, a, r, t, y, ldy);
     for (; r < r1; r++) rows<1>(w, a, r, t, y, ldy);
   }
