@@ -27,8 +27,10 @@ constexpr int kMaxT = EMBER_X86_MAX_T;
 // Weight rows software-prefetched ahead of the rows being read: the hardware prefetcher alone
 // leaves a T=1 stream far below DRAM bandwidth once the loop has work between loads.
 constexpr int kPrefetchRows = 8 * kMaxR;
-// T=1 kernel: weight rows per micro step and rows prefetched ahead.
-constexpr int kGemvRows = 4;
+// T=1 kernel: weight rows per micro step (Q4 rows are short and cheap to load, so more of them
+// keep the vector units busy; Q8 is bandwidth bound with 4) and rows prefetched ahead.
+constexpr int kGemvRowsQ4 = 8;
+constexpr int kGemvRowsQ8 = 4;
 constexpr int kGemvPrefetchRows = 16;
 
 inline float hsum8(__m256 v) {
@@ -148,6 +150,21 @@ struct GemvOf {
     }
   }
 
+  // The same for the last n < kGroup blocks of a row, by masked loads (nothing read past the
+  // scale of block b + n - 1); out[k] for k >= n is undefined.
+  static inline void tail_scales(const uint8_t* row, const float* ad, int64_t b, int n, float* out) {
+    const uint8_t* p = row + b * kBytes;
+    constexpr short kStep = (short)(kBytes / 2);
+    const int words = (n - 1) * kStep + 1;
+    const __mmask32 lo_mask = words >= 32 ? ~0u : (1u << words) - 1;
+    const __mmask32 hi_mask = words > 32 ? (1u << (words - 32)) - 1 : 0;
+    const __m512i lo = _mm512_maskz_loadu_epi16(lo_mask, p), hi = _mm512_maskz_loadu_epi16(hi_mask, p + 64);
+    const __m512i idx = _mm512_zextsi128_si512(
+        _mm_setr_epi16(0, kStep, 2 * kStep, 3 * kStep, 4 * kStep, 5 * kStep, 6 * kStep, 7 * kStep));
+    const __m128i h = _mm512_castsi512_si128(_mm512_permutex2var_epi16(lo, idx, hi));
+    _mm256_store_ps(out, _mm256_mul_ps(_mm256_cvtph_ps(h), _mm256_maskz_loadu_ps((__mmask8)((1u << n) - 1), ad + b)));
+  }
+
   template <int R>
   static inline void step(const uint8_t* const (&wp)[R], const int8_t* aq, const int32_t* asum, int64_t b,
                           const float (&scale)[R][8], int k, int64_t ahead, __m256 (&acc)[R]) {
@@ -190,21 +207,35 @@ struct GemvOf {
         step<R>(wp, aq, asum, b + k + 1, scale, k + 1, ahead, acc[1]);
       }
     }
-    for (; b < nb; b++) {
-      for (int i = 0; i < R; i++) {
-        uint16_t h;
-        std::memcpy(&h, wp[i] + b * kBytes, 2);
-        scale[i][0] = _cvtsh_ss(h) * ad[b];
-      }
-      step<R>(wp, aq, asum, b, scale, 0, ahead, acc[0]);
+    if (b < nb) {
+      const int n = (int)(nb - b);
+      for (int i = 0; i < R; i++) tail_scales(wp[i], ad, b, n, scale[i]);
+      for (int k = 0; k < n; k++) step<R>(wp, aq, asum, b + k, scale, k, ahead, acc[k & 1]);
     }
-    const __m256 fix = DT == EMBER_Q8_0 ? _mm256_set1_ps(1.0f) : _mm256_setr_ps(1, 1, 1, 1, 0.0625f, 0.0625f, 0.0625f, 0.0625f);
-    for (int i = 0; i < R; i++) y[t * ldy + r + i] = hsum8(_mm256_mul_ps(_mm256_add_ps(acc[0][i], acc[1][i]), fix));
+    // Row sums: lanes 0-3 plus lanes 4-7 times hi (1/16 for the Q4 high nibbles).
+    const __m128 hi = _mm_set1_ps(DT == EMBER_Q8_0 ? 1.0f : 0.0625f);
+    if constexpr (R % 4 == 0) {  // four rows at a time: [row sums of v0..v3] in both halves
+      for (int i = 0; i < R; i += 4) {
+        __m256 v[4];
+        for (int j = 0; j < 4; j++) v[j] = _mm256_add_ps(acc[0][i + j], acc[1][i + j]);
+        const __m256 s = _mm256_hadd_ps(_mm256_hadd_ps(v[0], v[1]), _mm256_hadd_ps(v[2], v[3]));
+        _mm_storeu_ps(y + t * ldy + r + i, _mm_fmadd_ps(_mm256_extractf128_ps(s, 1), hi, _mm256_castps256_ps128(s)));
+      }
+    } else {
+      for (int i = 0; i < R; i++) {
+        const __m256 v = _mm256_add_ps(acc[0][i], acc[1][i]);
+        __m128 s = _mm_fmadd_ps(_mm256_extractf128_ps(v, 1), hi, _mm256_castps256_ps128(v));
+        s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+        y[t * ldy + r + i] = _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
+      }
+    }
   }
 
   static void tile(const WeightView& w, const ActQ8& a, int64_t r0, int64_t r1, int64_t t, float* y, int64_t ldy) {
     int64_t r = r0;
-    for (; r + kGemvRows <= r1; r += kGemvRows) rows<kGemvRows>(w, a, r, t, y, ldy);
+    constexpr int kRows = DT == EMBER_Q8_0 ? kGemvRowsQ8 : kGemvRowsQ4;
+    for (; r + kRows <= r1; r += kRows) rows<kRows>(w, a, r, t, y, ldy);
+    for (; r + 4 <= r1; r += 4) rows<4>(w, a, r, t, y, ldy);
     for (; r < r1; r++) rows<1>(w, a, r, t, y, ldy);
   }
 };
