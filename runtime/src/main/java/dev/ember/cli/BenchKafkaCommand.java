@@ -1,31 +1,41 @@
 package dev.ember.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ember.function.FunctionManifest;
-import dev.ember.kafka.EmberKafkaHeaders;
 import dev.ember.kafka.KafkaRequester;
-import io.vertx.core.json.JsonObject;
-import java.nio.charset.StandardCharsets;
+import java.io.IOException;
+import java.io.PrintStream;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code ember bench kafka}: end-to-end latency and throughput of a function over the Kafka door, with
- * {@code --concurrency} requests outstanding at a time: p50/p99 from send to final reply, and generated
- * tokens per second over the whole run.
+ * {@code ember bench kafka}: the load of {@code ember bench serve}, sent through the Kafka door, with the
+ * same figures. The requests are the same (prompts of about {@code --prompt-len} tokens of random words
+ * from the same seed, calibrated with the function's own token count of a calibration prompt;
+ * {@code max_tokens = --gen}, {@code ignore_eos}, greedy), so the two commands' results compare the doors
+ * and not the work. {@code --concurrency} requests are outstanding at a time; with {@code --stream} the
+ * replies are streamed records and TTFT and inter-token latency are measured from them, otherwise each
+ * reply is one record and TTFT is its end-to-end time.
  *
- * <pre>{@code ember bench kafka --bootstrap localhost:9092 --function demo --requests 200 --concurrency 16}</pre>
+ * <pre>{@code ember bench kafka --bootstrap localhost:9092 --function demo --requests 64 --concurrency 16 --prompt-len 16 --gen 128}</pre>
  */
 @Command(name = "kafka", mixinStandardHelpOptions = true,
-    description = "End-to-end latency (p50/p99) and tok/s of a function invoked over Kafka.")
+    description = "Load a function over Kafka with bench serve's requests and print the same latency and throughput figures.")
 public final class BenchKafkaCommand implements Callable<Integer> {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  /** How long the calibration request may take: it may have to wake a cold function. */
+  private static final long CALIBRATION_TIMEOUT_S = 600;
+
   @Option(names = "--bootstrap", required = true, description = "Kafka bootstrap servers, HOST:PORT.")
   String bootstrap;
 
@@ -38,49 +48,134 @@ public final class BenchKafkaCommand implements Callable<Integer> {
   @Option(names = "--topic", description = "Request topic (default ember.<function>.requests).")
   String topic;
 
-  @Option(names = "--requests", defaultValue = "100", description = "Requests to send (default ${DEFAULT-VALUE}).")
+  @Option(names = "--requests", defaultValue = "64", description = "Requests in total (default ${DEFAULT-VALUE}).")
   int requests;
 
   @Option(names = "--concurrency", defaultValue = "8", description = "Requests outstanding at once (default ${DEFAULT-VALUE}).")
   int concurrency;
 
-  @Option(names = "--max-tokens", defaultValue = "64", description = "max_tokens per request (default ${DEFAULT-VALUE}).")
-  int maxTokens;
+  @Option(names = "--prompt-len", defaultValue = "128", description = "Prompt tokens, approximately (default ${DEFAULT-VALUE}).")
+  int promptLen;
+
+  @Option(names = {"--gen", "--max-tokens"}, defaultValue = "64",
+      description = "Generated tokens per request (default ${DEFAULT-VALUE}).")
+  int gen;
+
+  @Option(names = "--endpoint", defaultValue = "chat", description = "chat or completions request bodies (default ${DEFAULT-VALUE}).")
+  BenchServeCommand.Endpoint endpoint;
+
+  @Option(names = "--stream", description = "Ask for streamed replies (a record per chunk).")
+  boolean stream;
+
+  @Option(names = "--seed", defaultValue = "17", description = "Prompt word seed (default ${DEFAULT-VALUE}).")
+  long seed;
 
   @Override
   public Integer call() throws Exception {
+    ServingReport report = run(System.out);
+    report.print(System.out);
+    return report.failed() == 0 ? 0 : 1;
+  }
+
+  /** Calibrates the prompt length, runs the load and returns the figures; progress notes go to {@code log}. */
+  ServingReport run(PrintStream log) throws Exception {
+    if (requests < 1 || concurrency < 1 || promptLen < 1 || gen < 1) {
+      throw new IllegalArgumentException("--requests, --concurrency, --prompt-len and --gen must be >= 1");
+    }
     String requestTopic = topic != null ? topic : FunctionManifest.Kafka.defaults(function).requestTopic();
-    String json = new JsonObject().put("model", function)
-        .put("messages", List.of(Map.of("role", "user", "content", "Write a short story about a lighthouse.")))
-        .put("max_tokens", maxTokens).put("ignore_eos", true).encode();
-    LatencyStats latency = new LatencyStats();
-    AtomicLong tokens = new AtomicLong();
-    AtomicInteger errors = new AtomicInteger();
-    Semaphore slots = new Semaphore(concurrency);
     try (KafkaRequester k = KafkaRequester.connect(bootstrap, InvokeCommand.parse(properties))) {
+      int promptWords = BenchPrompts.words(promptLen, calibrate(k, requestTopic, log));
+      log.printf("%s via %s (%s bodies%s): %d requests, concurrency %d, prompt ~%d tokens (%d words), gen %d%n",
+          function, requestTopic, endpoint, stream ? ", streamed" : "", requests, concurrency, promptLen,
+          promptWords, gen);
+      ServingReport report = new ServingReport();
+      AtomicReference<String> firstError = new AtomicReference<>();
+      Semaphore slots = new Semaphore(concurrency);
       CompletableFuture<?>[] all = new CompletableFuture<?>[requests];
       long t0 = System.nanoTime();
       for (int i = 0; i < requests; i++) {
         slots.acquire();
-        long sent = System.nanoTime();
-        all[i] = k.request(requestTopic, function, json, r -> { }).whenComplete((last, e) -> {
-          slots.release();
-          if (e != null || KafkaRequester.header(last, EmberKafkaHeaders.ERROR) != null) {
-            errors.incrementAndGet();
-            return;
-          }
-          latency.add(System.nanoTime() - sent);
-          JsonObject body = new JsonObject(new String(last.value(), StandardCharsets.UTF_8));
-          tokens.addAndGet(body.getJsonObject("usage").getLong("completion_tokens"));
-        });
+        Timed timed = new Timed(System.nanoTime());
+        all[i] = k.request(requestTopic, function, body(BenchPrompts.request(seed, i, promptWords)).toString(),
+            timed::accept).whenComplete((last, e) -> {
+              slots.release();
+              try {
+                report.add(timed.finish(e));
+              } catch (IOException | RuntimeException failure) {
+                report.fail();
+                firstError.compareAndSet(null, failure.toString());
+              }
+            });
       }
       CompletableFuture.allOf(all).exceptionally(e -> null).get(1, TimeUnit.HOURS);
-      double seconds = (System.nanoTime() - t0) / 1e9;
-      System.out.printf("requests %d  concurrency %d  errors %d  wall %.2f s%n", requests, concurrency, errors.get(), seconds);
-      System.out.printf("end-to-end latency  p50 %.1f ms  p99 %.1f ms  mean %.1f ms%n", latency.percentileMs(50),
-          latency.percentileMs(99), latency.meanMs());
-      System.out.printf("generated %d tokens  %.1f tok/s%n", tokens.get(), tokens.get() / seconds);
-      return errors.get() == 0 ? 0 : 1;
+      report.wallNanos = System.nanoTime() - t0;
+      if (firstError.get() != null) {
+        log.println("first failure: " + firstError.get());
+      }
+      return report;
+    }
+  }
+
+  /** The function's token count of the calibration prompt (a completion of one token), or 0 if it fails. */
+  private int calibrate(KafkaRequester k, String requestTopic, PrintStream log) throws InterruptedException {
+    ObjectNode body = JSON.createObjectNode().put("model", function).put("prompt", BenchPrompts.calibration(seed))
+        .put("max_tokens", 1).put("temperature", 0.0);
+    try {
+      ConsumerRecord<byte[], byte[]> reply = k.request(requestTopic, function, body.toString(), r -> { })
+          .get(CALIBRATION_TIMEOUT_S, TimeUnit.SECONDS);
+      int count = JSON.readTree(reply.value()).path("usage").path("prompt_tokens").asInt(0);
+      if (count == 0) {
+        log.println("the calibration request got no usage; assuming one token per word");
+      }
+      return count;
+    } catch (ExecutionException | TimeoutException | IOException e) {
+      log.println("the calibration request failed (" + e + "); assuming one token per word");
+      return 0;
+    }
+  }
+
+  private ObjectNode body(String prompt) {
+    ObjectNode body = JSON.createObjectNode().put("model", function).put("max_tokens", gen).put("ignore_eos", true)
+        .put("temperature", 0.0).put("stream", stream);
+    if (endpoint == BenchServeCommand.Endpoint.chat) {
+      body.putArray("messages").addObject().put("role", "user").put("content", prompt);
+    } else {
+      body.put("prompt", prompt);
+    }
+    return body;
+  }
+
+  /** One request's reply records, timed as they arrive on the requester's poll thread. */
+  private static final class Timed {
+    private final ReplyTimer timer;
+    private IOException failure;
+
+    Timed(long sentNanos) {
+      timer = new ReplyTimer(sentNanos);
+    }
+
+    void accept(ConsumerRecord<byte[], byte[]> r) {
+      long now = System.nanoTime();
+      if (failure != null) {
+        return;
+      }
+      try {
+        timer.event(JSON.readTree(r.value()), now);
+      } catch (IOException e) {
+        failure = e;
+      }
+    }
+
+    /** The timing once the final record arrived, or the reason the request failed. */
+    RequestTiming finish(Throwable sendFailure) throws IOException {
+      long now = System.nanoTime();
+      if (sendFailure != null) {
+        throw new IOException("the request could not be sent: " + sendFailure, sendFailure);
+      }
+      if (failure != null) {
+        throw failure;
+      }
+      return timer.finish(now);
     }
   }
 }

@@ -14,9 +14,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -39,14 +36,6 @@ import picocli.CommandLine.Option;
     description = "Load an OpenAI-compatible server over HTTP (streaming) and print latency and throughput.")
 public final class BenchServeCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String[] WORDS = ("time year people way day man thing woman life child world school state "
-      + "family student group country problem hand part place case week company system program question work "
-      + "government number night point home water room mother area money story fact month lot right study book "
-      + "eye job word business issue side kind head house service friend father power hour game line end member "
-      + "law car city community name president team minute idea kid body information back parent face others "
-      + "level office door health person art war history party result change morning reason research girl guy "
-      + "moment air teacher force education").split(" ");
-  private static final int CALIBRATION_WORDS = 200;
 
   /** Which OpenAI endpoint to stream from. */
   enum Endpoint {
@@ -88,23 +77,22 @@ public final class BenchServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Report report = run(System.out);
+    ServingReport report = run(System.out);
     report.print(System.out);
     return report.failed() == 0 ? 0 : 1;
   }
 
   /** Calibrates the prompt length, runs the load and returns the figures; progress notes go to {@code log}. */
-  Report run(PrintStream log) throws InterruptedException {
+  ServingReport run(PrintStream log) throws InterruptedException {
     if (requests < 1 || concurrency < 1 || promptLen < 1 || gen < 1) {
       throw new IllegalArgumentException("--requests, --concurrency, --prompt-len and --gen must be >= 1");
     }
     HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(Duration.ofSeconds(10)).build();
-    double wordsPerToken = calibrate(client, log);
-    int promptWords = Math.max(1, (int) Math.round(promptLen * wordsPerToken));
+    int promptWords = BenchPrompts.words(promptLen, calibrate(client, log));
     log.printf("%s%s: %d requests, concurrency %d, prompt ~%d tokens (%d words), gen %d%n", url, endpoint.path,
         requests, concurrency, promptLen, promptWords, gen);
-    Report report = new Report();
+    ServingReport report = new ServingReport();
     AtomicInteger next = new AtomicInteger();
     AtomicReference<String> firstError = new AtomicReference<>();
     long t0 = System.nanoTime();
@@ -113,7 +101,7 @@ public final class BenchServeCommand implements Callable<Integer> {
         clients.submit(() -> {
           for (int i = next.getAndIncrement(); i < requests; i = next.getAndIncrement()) {
             try {
-              report.add(send(client, prompt(new SplittableRandom(seed + i), promptWords)));
+              report.add(send(client, BenchPrompts.request(seed, i, promptWords)));
             } catch (IOException | RuntimeException e) {
               report.fail();
               firstError.compareAndSet(null, e.toString());
@@ -132,24 +120,23 @@ public final class BenchServeCommand implements Callable<Integer> {
     return report;
   }
 
-  /** Words per token from the server's tokenizer, or 1 when it has no {@code /tokenize}. */
-  private double calibrate(HttpClient client, PrintStream log) throws InterruptedException {
-    ObjectNode body = JSON.createObjectNode().put("model", model)
-        .put("prompt", prompt(new SplittableRandom(seed - 1), CALIBRATION_WORDS));
+  /** Tokens in the calibration prompt by the server's tokenizer, or 0 when it has no {@code /tokenize}. */
+  private int calibrate(HttpClient client, PrintStream log) throws InterruptedException {
+    ObjectNode body = JSON.createObjectNode().put("model", model).put("prompt", BenchPrompts.calibration(seed));
     try {
       HttpResponse<String> r = client.send(request("/tokenize", body), HttpResponse.BodyHandlers.ofString());
       int count = r.statusCode() == 200 ? JSON.readTree(r.body()).path("count").asInt(0) : 0;
-      if (count > 0) {
-        return (double) CALIBRATION_WORDS / count;
+      if (count == 0) {
+        log.println("POST /tokenize answered " + r.statusCode() + "; assuming one token per word");
       }
-      log.println("POST /tokenize answered " + r.statusCode() + "; assuming one token per word");
+      return count;
     } catch (IOException e) {
       log.println("POST /tokenize failed (" + e + "); assuming one token per word");
+      return 0;
     }
-    return 1.0;
   }
 
-  private Streamed send(HttpClient client, String prompt) throws IOException, InterruptedException {
+  private RequestTiming send(HttpClient client, String prompt) throws IOException, InterruptedException {
     ObjectNode body = JSON.createObjectNode().put("model", model).put("max_tokens", gen).put("ignore_eos", true)
         .put("temperature", 0.0).put("stream", true);
     body.putObject("stream_options").put("include_usage", true);
@@ -178,27 +165,11 @@ public final class BenchServeCommand implements Callable<Integer> {
     return b.build();
   }
 
-  private static String prompt(SplittableRandom rnd, int words) {
-    StringBuilder b = new StringBuilder(words * 7);
-    for (int i = 0; i < words; i++) {
-      b.append(i == 0 ? "" : " ").append(WORDS[rnd.nextInt(WORDS.length)]);
-    }
-    return b.toString();
-  }
-
   /**
-   * Reads an OpenAI SSE stream until {@code data: [DONE]}: the arrival time of every chunk carrying
-   * text (chat {@code delta.content} or {@code delta.reasoning_content}, completion {@code text}) and
-   * the usage of the final chunk; output tokens are the usage's {@code completion_tokens}, or the text
-   * chunks when the server sends no usage. An {@code error} event fails the request.
+   * Reads an OpenAI SSE stream until {@code data: [DONE]}, timing its events with a {@link ReplyTimer}.
    */
-  static Streamed readStream(BufferedReader in, long startNanos) throws IOException {
-    long first = 0;
-    long last = 0;
-    List<Long> gaps = new ArrayList<>();
-    int chunks = 0;
-    int promptTokens = 0;
-    int completionTokens = -1;
+  static RequestTiming readStream(BufferedReader in, long startNanos) throws IOException {
+    ReplyTimer timer = new ReplyTimer(startNanos);
     for (String line = in.readLine(); line != null; line = in.readLine()) {
       if (!line.startsWith("data:")) {
         continue;
@@ -207,119 +178,8 @@ public final class BenchServeCommand implements Callable<Integer> {
       if (data.equals("[DONE]")) {
         break;
       }
-      long now = System.nanoTime();
-      JsonNode event = JSON.readTree(data);
-      if (event.hasNonNull("error")) {
-        throw new IOException("error event: " + event.get("error"));
-      }
-      JsonNode usage = event.path("usage");
-      if (usage.isObject()) {
-        promptTokens = usage.path("prompt_tokens").asInt(0);
-        completionTokens = usage.path("completion_tokens").asInt(0);
-      }
-      JsonNode choice = event.path("choices").path(0);
-      String text = firstText(choice.path("text"), choice.path("delta").path("content"),
-          choice.path("delta").path("reasoning_content"));
-      if (!text.isEmpty()) {
-        if (first == 0) {
-          first = now;
-        } else {
-          gaps.add(now - last);
-        }
-        last = now;
-        chunks++;
-      }
+      timer.event(JSON.readTree(data), System.nanoTime());
     }
-    long end = System.nanoTime();
-    if (first == 0) {
-      throw new IOException("stream ended without any text");
-    }
-    long[] gapNanos = gaps.stream().mapToLong(Long::longValue).toArray();
-    return new Streamed(first - startNanos, end - startNanos, promptTokens,
-        completionTokens >= 0 ? completionTokens : chunks, gapNanos);
-  }
-
-  private static String firstText(JsonNode... candidates) {
-    for (JsonNode n : candidates) {
-      if (n.isTextual() && !n.asText().isEmpty()) {
-        return n.asText();
-      }
-    }
-    return "";
-  }
-
-  /** One streamed request: time to first text, end-to-end time, token counts and the gaps between text chunks. */
-  record Streamed(long ttftNanos, long e2eNanos, int promptTokens, int outputTokens, long[] gapNanos) {
-    /** Decode time per output token after the first (vLLM's TPOT), or -1 with fewer than two tokens. */
-    long tpotNanos() {
-      return outputTokens > 1 ? (e2eNanos - ttftNanos) / (outputTokens - 1) : -1;
-    }
-  }
-
-  /** Aggregated figures of a run; thread-safe while requests are added. */
-  static final class Report {
-    final LatencyStats ttft = new LatencyStats();
-    final LatencyStats tpot = new LatencyStats();
-    final LatencyStats itl = new LatencyStats();
-    final LatencyStats e2e = new LatencyStats();
-    private final AtomicInteger failed = new AtomicInteger();
-    private long promptTokens;
-    private long outputTokens;
-    long wallNanos;
-
-    synchronized void add(Streamed s) {
-      ttft.add(s.ttftNanos());
-      e2e.add(s.e2eNanos());
-      if (s.tpotNanos() >= 0) {
-        tpot.add(s.tpotNanos());
-      }
-      for (long g : s.gapNanos()) {
-        itl.add(g);
-      }
-      promptTokens += s.promptTokens();
-      outputTokens += s.outputTokens();
-    }
-
-    void fail() {
-      failed.incrementAndGet();
-    }
-
-    int completed() {
-      return e2e.count();
-    }
-
-    int failed() {
-      return failed.get();
-    }
-
-    synchronized long outputTokens() {
-      return outputTokens;
-    }
-
-    double requestsPerSecond() {
-      return completed() / (wallNanos / 1e9);
-    }
-
-    double outputTokensPerSecond() {
-      return outputTokens() / (wallNanos / 1e9);
-    }
-
-    void print(PrintStream out) {
-      out.printf("completed %d, failed %d in %.2f s%n", completed(), failed(), wallNanos / 1e9);
-      synchronized (this) {
-        out.printf("prompt tokens %d, output tokens %d%n", promptTokens, outputTokens);
-      }
-      out.printf("request throughput %.2f req/s, output throughput %.1f tok/s%n", requestsPerSecond(),
-          outputTokensPerSecond());
-      out.printf("%-6s %10s %10s %10s%n", "ms", "mean", "p50", "p99");
-      row(out, "TTFT", ttft);
-      row(out, "TPOT", tpot);
-      row(out, "ITL", itl);
-      row(out, "E2E", e2e);
-    }
-
-    private static void row(PrintStream out, String name, LatencyStats s) {
-      out.printf("%-6s %10.2f %10.2f %10.2f%n", name, s.meanMs(), s.percentileMs(50), s.percentileMs(99));
-    }
+    return timer.finish(System.nanoTime());
   }
 }

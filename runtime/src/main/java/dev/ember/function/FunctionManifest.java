@@ -96,7 +96,8 @@ public record FunctionManifest(
   }
 
   /**
-   * Kafka door settings (acted on by the Kafka issue; parsed and validated now).
+   * The function's Kafka door: whether it is served over Kafka, its request topic, consumer group and the
+   * most requests the door runs at once (the rest wait in a bounded prefetch, then the partitions pause).
    *
    * @param requestTopic default {@code ember.<function>.requests}
    * @param group default {@code ember.<function>}

@@ -78,7 +78,7 @@ class BenchServeCommandTest {
     vertx.close().await(10, TimeUnit.SECONDS);
   }
 
-  private BenchServeCommand.Report run(String... extra) throws InterruptedException {
+  private ServingReport run(String... extra) throws InterruptedException {
     BenchServeCommand cmd = new BenchServeCommand();
     String[] base = {"--url", "http://127.0.0.1:" + port, "--model", "fn", "--requests", "4", "--concurrency", "2",
         "--prompt-len", "40", "--gen", "3"};
@@ -90,7 +90,7 @@ class BenchServeCommandTest {
 
   @Test
   void countsCompletedRequestsAndOutputTokensFromUsage() throws Exception {
-    BenchServeCommand.Report r = run();
+    ServingReport r = run();
 
     assertEquals(4, r.completed());
     assertEquals(0, r.failed());
@@ -101,7 +101,7 @@ class BenchServeCommandTest {
 
   @Test
   void interTokenLatencyIsEveryGapBetweenTextChunks() throws Exception {
-    BenchServeCommand.Report r = run();
+    ServingReport r = run();
 
     // one gap per pair of consecutive text chunks of every request; their size depends on scheduling
     // (two chunks read together give a short gap), so only their presence and sign are asserted
@@ -112,7 +112,7 @@ class BenchServeCommandTest {
 
   @Test
   void endToEndCoversTheWholeStreamAndExceedsTimeToFirstToken() throws Exception {
-    BenchServeCommand.Report r = run();
+    ServingReport r = run();
 
     assertTrue(r.e2e.percentileMs(50) >= (TOKENS.size() - 1) * GAP_MS, "E2E p50 " + r.e2e.percentileMs(50));
     assertTrue(r.ttft.percentileMs(99) < r.e2e.percentileMs(50));
@@ -127,6 +127,7 @@ class BenchServeCommandTest {
     assertEquals(true, body.getBoolean("stream"));
     assertEquals(true, body.getBoolean("ignore_eos"));
     assertEquals(3, body.getInteger("max_tokens"));
+    assertEquals(0.0, body.getDouble("temperature"), "greedy, so the load does not depend on sampling");
     assertTrue(authorizations.stream().allMatch("Bearer secret"::equals), authorizations.toString());
   }
 
@@ -142,7 +143,7 @@ class BenchServeCommandTest {
   void errorResponsesCountAsFailures() throws Exception {
     status = 429;
 
-    BenchServeCommand.Report r = run();
+    ServingReport r = run();
 
     assertEquals(0, r.completed());
     assertEquals(4, r.failed());

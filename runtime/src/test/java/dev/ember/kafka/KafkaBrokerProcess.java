@@ -31,7 +31,7 @@ import org.apache.kafka.clients.admin.NewTopic;
  *
  * <pre>{@code try (KafkaBrokerProcess broker = KafkaBrokerProcess.start()) { broker.createTopic("t", 3); } }</pre>
  */
-final class KafkaBrokerProcess implements AutoCloseable {
+public final class KafkaBrokerProcess implements AutoCloseable {
   /** System property naming the broker's classpath directory (set by the runtime's surefire configuration). */
   static final String LIB_PROPERTY = "ember.kafka.broker.lib";
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
@@ -49,7 +49,7 @@ final class KafkaBrokerProcess implements AutoCloseable {
   }
 
   /** Formats a fresh data directory, starts the broker and waits until it answers a metadata request. */
-  static KafkaBrokerProcess start() throws IOException, InterruptedException {
+  public static KafkaBrokerProcess start() throws IOException, InterruptedException {
     Path dir = Files.createTempDirectory("ember-kafka-");
     KafkaBrokerProcess broker = new KafkaBrokerProcess(dir, freePort(), freePort());
     broker.writeConfig();
@@ -58,7 +58,7 @@ final class KafkaBrokerProcess implements AutoCloseable {
     return broker;
   }
 
-  String bootstrap() {
+  public String bootstrap() {
     return "127.0.0.1:" + port;
   }
 
@@ -81,7 +81,7 @@ final class KafkaBrokerProcess implements AutoCloseable {
     }
   }
 
-  void createTopic(String name, int partitions) throws Exception {
+  public void createTopic(String name, int partitions) throws Exception {
     try (Admin admin = admin()) {
       admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
     }

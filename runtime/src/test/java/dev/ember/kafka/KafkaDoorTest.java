@@ -47,6 +47,8 @@ class KafkaDoorTest {
   static FunctionInstance tiny;
   /** Never warmed by the fixture: Kafka requests must wake it. */
   static FunctionInstance sleepy;
+  /** The demo function behind a gate, to hold requests in flight. */
+  static GatedFunction gated;
   static FunctionGateway gateway;
   static int topics;
   KafkaDoor door;
@@ -64,6 +66,7 @@ class KafkaDoorTest {
         ServingMetrics.NOOP);
     demo.warm().await(120, TimeUnit.SECONDS);
     tiny.warm().await(120, TimeUnit.SECONDS);
+    gated = new GatedFunction(demo);
     gateway = new FunctionGateway() {
       @Override
       public Optional<FunctionEndpoint> function(String name) {
@@ -71,6 +74,7 @@ class KafkaDoorTest {
           case "demo" -> demo;
           case "tiny" -> tiny;
           case "sleepy" -> sleepy;
+          case "gated" -> gated;
           default -> null;
         });
       }
@@ -274,14 +278,17 @@ class KafkaDoorTest {
 
   @Test
   void everyRequestGetsExactlyOneFinalReplyAcrossABrokerRestart() throws Exception {
-    String topic = serve("demo", 2, 1, new KafkaDoorOptions());
+    gated.shut();
+    String topic = serve("gated", 2, 1, new KafkaDoorOptions());
     List<byte[]> ids = new ArrayList<>();
     for (int i = 0; i < 12; i++) {
-      ids.add(client.send(topic, chat(48, i % 2 == 1), Map.of()));
+      ids.add(client.send(topic, chat(16, i % 2 == 1), Map.of()));
     }
-    client.awaitFinal(ids.get(0), WAIT);
+    awaitCondition("the door took every record", () -> door.stats().received() == 12);
     broker.stop();
-    assertTrue(door.stats().answered() < 12, "the broker went away mid-run");
+    gated.open();
+    awaitCondition("the door's 8 running requests generated", () -> gated.finished() == 8);
+    assertEquals(0, door.stats().answered(), "no reply can be acknowledged while the broker is down");
     broker.restart();
     for (byte[] id : ids) {
       client.awaitFinal(id, WAIT);
@@ -289,6 +296,30 @@ class KafkaDoorTest {
     for (byte[] id : ids) {
       assertEquals(1, client.replies(id).stream().filter(r -> header(r, EmberKafkaHeaders.FINAL) != null).count());
     }
+    assertEquals(12, gated.submitted(), "no request was generated twice");
+  }
+
+  @Test
+  void aFullDoorPausesThePartitionsWithABoundedPrefetch() throws Exception {
+    gated.shut();
+    String topic = serve("gated", 2, 1, new KafkaDoorOptions());
+    int concurrency = 8;
+    List<byte[]> ids = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      ids.add(client.send(topic, chat(2, false), Map.of()));
+    }
+    awaitCondition("paused with the door full", () -> door.stats().paused());
+    Thread.sleep(500);
+    long received = door.stats().received();
+    assertTrue(received >= 2 * concurrency, "running plus a full prefetch queue: " + received);
+    assertTrue(received <= 3 * concurrency, "no unbounded buffering: " + received + " of 40 taken");
+    gated.open();
+    for (byte[] id : ids) {
+      assertEquals(1, client.awaitFinal(id, WAIT).size());
+    }
+    awaitCondition("resumed", () -> !door.stats().paused());
+    assertEquals(40, door.stats().answered());
+    assertEquals(40, gated.submitted());
   }
 
   @Test

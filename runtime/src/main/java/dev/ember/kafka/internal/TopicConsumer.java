@@ -7,6 +7,7 @@ import io.vertx.kafka.client.common.TopicPartition;
 import io.vertx.kafka.client.consumer.KafkaConsumer;
 import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
 import io.vertx.kafka.client.consumer.OffsetAndMetadata;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -17,10 +18,12 @@ import java.util.logging.Logger;
 
 /**
  * Consumes one request topic in one consumer group and runs its records, at least once and without
- * duplicate work. Received records wait in a queue bounded by {@code max.poll.records}; at most
- * {@code concurrency} run at a time; when the door is full or the function answers 429, the partitions
- * are paused (polling goes on, so the group keeps the member) and resumed when a request finishes or the
- * retry delay passes. A record's offset is committed only after its final reply is acknowledged, and per
+ * duplicate work. At most {@code concurrency} records run at a time; the next ones wait in a prefetch
+ * queue, so a finished request is followed at once by the next record instead of by a resume and a
+ * fresh poll. When that queue holds {@code concurrency} records or the function answers 429, the
+ * partitions are paused (polling goes on, so the group keeps the member); a poll returns at most
+ * {@code concurrency} records, so fewer than {@code 2 * concurrency} ever wait. They are resumed when the
+ * queue drains below the bound or the retry delay passes. A record's offset is committed only after its final reply is acknowledged, and per
  * partition never past an earlier unfinished record ({@link PartitionProgress}); redelivered correlation
  * ids are answered once ({@link CorrelationWindow}). Records without a reply address go to the
  * dead-letter topic. Runs entirely on the context that created it (the door's verticle).
@@ -30,6 +33,8 @@ import java.util.logging.Logger;
 public final class TopicConsumer {
   private static final Logger LOG = Logger.getLogger(TopicConsumer.class.getName());
   private static final long CLOSE_WAIT_MS = 10_000;
+  /** How long one poll may block the consumer's thread, which also delays a pause or resume queued behind it. */
+  private static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
 
   /** What the consumer serves and how it paces itself. */
   public record Settings(String topic, String group, String defaultFunction, int concurrency, long commitIntervalMs,
@@ -81,6 +86,7 @@ public final class TopicConsumer {
     config.put("key.deserializer", "org.apache.kafka.common.serialization.ByteArrayDeserializer");
     config.put("value.deserializer", "org.apache.kafka.common.serialization.ByteArrayDeserializer");
     consumer = KafkaConsumer.create(vertx, config);
+    consumer.pollTimeout(POLL_TIMEOUT);
     consumer.partitionsAssignedHandler(this::assigned);
     consumer.partitionsRevokedHandler(this::revoked);
     consumer.exceptionHandler(e -> LOG.log(Level.WARNING, "kafka consumer of " + settings.topic() + ": " + e));
@@ -146,7 +152,7 @@ public final class TopicConsumer {
     while (!stopped && !refused && active < settings.concurrency() && !waiting.isEmpty()) {
       run(waiting.poll());
     }
-    setPaused(stopped || refused || active >= settings.concurrency() || !waiting.isEmpty());
+    setPaused(stopped || refused || waiting.size() >= settings.concurrency());
   }
 
   private void run(KafkaConsumerRecord<byte[], byte[]> rec) {
