@@ -15,9 +15,12 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * Turns one request's engine outputs into reply records, in the HTTP API's JSON shapes (built with the
- * HTTP door's {@link ChoiceBuffer} and {@link OpenAiJson}): a stream sends one chunk record per output
+ * HTTP door's {@link ChoiceBuffer} and {@link OpenAiJson}): a stream sends chunk records
  * ({@code ember-seq} 0, 1, 2, ...) and then a final record with the finish reasons and usage; otherwise
- * one final record holds the whole response. An error is a final record with OpenAI's error JSON and
+ * one final record holds the whole response. A stream keeps at most one chunk record unacknowledged:
+ * outputs that come while one is in flight are merged into the next chunk, sent when it is
+ * acknowledged (or with the final record), so a slow or absent broker costs fewer, larger chunks
+ * instead of a record per token piling up in the producer. An error is a final record with OpenAI's error JSON and
  * {@code ember-error: <status>}. {@link #done()} completes once every record is acknowledged.
  * Event-loop confined.
  *
@@ -33,6 +36,7 @@ public final class ReplyWriter {
   private final Promise<Void> done = Promise.promise();
   private int seq;
   private int unacknowledged;
+  private boolean chunkInFlight;
   private boolean finalSent;
   private Throwable sendFailure;
 
@@ -74,19 +78,34 @@ public final class ReplyWriter {
       fail(new FunctionException(500, "server_error", "engine_error", null, null, "the request failed: " + out.error()));
       return;
     }
-    if (request.stream()) {
-      for (ChoiceBuffer c : choices) {
-        if (c.hasPending()) {
-          JsonObject chunk = OpenAiJson.envelope(request.kind().chunkObject(), id, created, request.model(),
-              new JsonArray().add(c.chunkChoice()));
-          c.clear();
-          send(chunk.encode(), EmberKafkaHeaders.SEQ, Integer.toString(seq++));
-        }
-      }
+    if (request.stream() && (!chunkInFlight || out.requestFinished())) {
+      sendChunks();
     }
     if (out.requestFinished()) {
       finalSent = true;
       send(finalBody(out).encode(), EmberKafkaHeaders.FINAL, "true");
+    }
+  }
+
+  /** Sends each choice's pending text as a chunk record; the last one sent is watched for its acknowledgement. */
+  private void sendChunks() {
+    Future<?> last = null;
+    for (ChoiceBuffer c : choices) {
+      if (c.hasPending()) {
+        JsonObject chunk = OpenAiJson.envelope(request.kind().chunkObject(), id, created, request.model(),
+            new JsonArray().add(c.chunkChoice()));
+        c.clear();
+        last = send(chunk.encode(), EmberKafkaHeaders.SEQ, Integer.toString(seq++));
+      }
+    }
+    if (last != null) {
+      chunkInFlight = true;
+      last.onComplete(ar -> {
+        chunkInFlight = false;
+        if (!finalSent) {
+          sendChunks();
+        }
+      });
     }
   }
 
@@ -118,9 +137,9 @@ public final class ReplyWriter {
         .put("usage", OpenAiJson.usage(last.usage()));
   }
 
-  private void send(String json, String... headers) {
+  private Future<?> send(String json, String... headers) {
     unacknowledged++;
-    sender.reply(to, json, headers).onComplete(ar -> {
+    return sender.reply(to, json, headers).onComplete(ar -> {
       unacknowledged--;
       if (ar.failed() && sendFailure == null) {
         sendFailure = ar.cause();
