@@ -326,6 +326,34 @@ class KafkaDoorTest {
   }
 
   @Test
+  void aPartitionMovedToANewMemberMidRequestIsAnsweredOnceByItsNewOwner() throws Exception {
+    gated.shut();
+    String topic = serve("gated", 2, 1, new KafkaDoorOptions());
+    List<byte[]> ids = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      ids.add(client.send(topic, i % 2, chat(4, i % 3 == 0), Map.of()));
+    }
+    awaitCondition("the first member took every record", () -> door.stats().received() == 6);
+    KafkaDoor second = KafkaDoor.start(vertx, gateway, new KafkaDoorOptions().setBootstrapServers(broker.bootstrap())
+        .addFunction("gated", new FunctionManifest.Kafka(true, topic, "ember." + topic.replace(".requests", ""), 8)))
+        .await(60, TimeUnit.SECONDS);
+    try {
+      awaitCondition("one partition moved to the second member", () -> second.stats().received() == 3);
+      gated.open();
+      for (byte[] id : ids) {
+        client.awaitFinal(id, WAIT);
+      }
+      awaitCondition("each member answered its own partition's records",
+          () -> door.stats().answered() == 3 && second.stats().answered() == 3);
+      for (byte[] id : ids) {
+        assertEquals(1, client.replies(id).stream().filter(r -> header(r, EmberKafkaHeaders.FINAL) != null).count());
+      }
+    } finally {
+      second.close().await(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void aFullDoorPausesThePartitionsWithABoundedPrefetch() throws Exception {
     gated.shut();
     String topic = serve("gated", 2, 1, new KafkaDoorOptions());

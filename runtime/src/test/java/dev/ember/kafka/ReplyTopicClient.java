@@ -54,18 +54,28 @@ final class ReplyTopicClient implements AutoCloseable {
 
   /** Sends a request and returns its (fresh) correlation id once the broker acknowledged it. */
   byte[] send(String topic, String json, Map<String, byte[]> extraHeaders) throws Exception {
+    return send(topic, null, json, extraHeaders);
+  }
+
+  /** {@link #send(String, String, Map)} to one partition ({@code null}: the producer chooses). */
+  byte[] send(String topic, Integer partition, String json, Map<String, byte[]> extraHeaders) throws Exception {
     byte[] id = UUID.randomUUID().toString().getBytes(StandardCharsets.UTF_8);
     Map<String, byte[]> headers = new HashMap<>();
     headers.put(EmberKafkaHeaders.CORRELATION_ID, id);
     headers.put(EmberKafkaHeaders.REPLY_TOPIC, replyTopic.getBytes(StandardCharsets.UTF_8));
     headers.putAll(extraHeaders);
-    sendRaw(topic, json, headers);
+    sendRaw(topic, partition, json, headers);
     return id;
   }
 
   /** Sends a record with exactly these headers (null values drop a header). */
   void sendRaw(String topic, String json, Map<String, byte[]> headers) throws Exception {
-    ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(topic, null, json.getBytes(StandardCharsets.UTF_8));
+    sendRaw(topic, null, json, headers);
+  }
+
+  private void sendRaw(String topic, Integer partition, String json, Map<String, byte[]> headers) throws Exception {
+    ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(topic, partition, null,
+        json.getBytes(StandardCharsets.UTF_8));
     headers.forEach((k, v) -> {
       if (v != null) {
         r.headers().add(k, v);

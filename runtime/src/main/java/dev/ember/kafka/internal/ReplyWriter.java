@@ -109,6 +109,21 @@ public final class ReplyWriter {
     }
   }
 
+  /**
+   * Sends nothing more and completes {@link #done()}: the request is someone else's now. Returns false
+   * (and changes nothing) when the final record was already sent.
+   */
+  public boolean abandon() {
+    if (finalSent) {
+      return false;
+    }
+    finalSent = true;
+    if (unacknowledged == 0) {
+      done.tryComplete();
+    }
+    return true;
+  }
+
   /** Answers with an error as the final record (unless the final record was already sent). */
   public void fail(FunctionException e) {
     if (finalSent) {

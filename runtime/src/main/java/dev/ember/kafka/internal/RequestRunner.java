@@ -1,6 +1,7 @@
 package dev.ember.kafka.internal;
 
 import dev.ember.engine.OutputSink;
+import dev.ember.engine.RequestHandle;
 import dev.ember.function.FunctionEndpoint;
 import dev.ember.function.FunctionException;
 import dev.ember.function.FunctionGateway;
@@ -9,6 +10,7 @@ import dev.ember.http.internal.CompletionRequestParser;
 import dev.ember.http.internal.OpenAiErrors;
 import dev.ember.http.internal.TokenTexts;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
@@ -20,7 +22,11 @@ import java.util.UUID;
  * {@code messages}), resolves the function through the gateway and submits it, answering through a
  * {@link ReplyWriter}. Anything wrong with the request is answered with an error reply.
  *
- * <pre>{@code runner.run(address, record.value(), "demo").onSuccess(ran -> { if (!ran) retryLater(); }); }</pre>
+ * <pre>{@code
+ * RequestRunner.Run run = runner.run(address, record.value(), "demo");
+ * run.outcome().onSuccess(o -> { if (o == Outcome.REFUSED) retryLater(); });
+ * run.abandon(); // the record's partition moved to another member
+ * }</pre>
  */
 public final class RequestRunner {
   private final FunctionGateway gateway;
@@ -31,36 +37,90 @@ public final class RequestRunner {
     this.sender = sender;
   }
 
-  /**
-   * Completes with true once the final reply is acknowledged, with false when the function refused the
-   * request because its queue is full (429: nothing was sent; run it again later), and fails when a reply
-   * could not be delivered. {@code defaultFunction} serves requests naming no function.
-   */
-  public Future<Boolean> run(RequestAddress to, byte[] value, String defaultFunction) {
+  /** How a run ended. */
+  public enum Outcome {
+    /** The final reply was acknowledged. */
+    ANSWERED,
+    /** The function's queue was full (429): nothing was sent; run it again later. */
+    REFUSED,
+    /** {@link Run#abandon()} was called before the final reply was sent: nothing more is sent. */
+    ABANDONED
+  }
+
+  /** One running request. Event-loop confined, like the runner. */
+  public static final class Run {
+    private final Promise<Outcome> outcome = Promise.promise();
+    private ReplyWriter writer;
+    private RequestHandle handle;
+    private boolean abandoned;
+
+    /** Completes with how the run ended; fails when a reply could not be delivered. */
+    public Future<Outcome> outcome() {
+      return outcome.future();
+    }
+
+    /**
+     * Gives the request up (its record now belongs to another consumer, which runs it again): sends
+     * nothing more and cancels the generation. A run whose final reply is already on its way finishes.
+     */
+    public void abandon() {
+      if (abandoned || writer == null || !writer.abandon()) {
+        return;
+      }
+      abandoned = true;
+      if (handle != null) {
+        handle.cancel();
+      }
+      outcome.tryComplete(Outcome.ABANDONED);
+    }
+
+    private void submitted(RequestHandle h) {
+      handle = h;
+      if (abandoned) {
+        h.cancel();
+      }
+    }
+  }
+
+  /** Starts {@code value}'s request; {@code defaultFunction} serves requests naming no function. */
+  public Run run(RequestAddress to, byte[] value, String defaultFunction) {
+    Run run = new Run();
     CompletionRequest request;
     FunctionEndpoint endpoint;
-    String id;
-    ReplyWriter writer;
     try {
       request = parse(to, value, defaultFunction);
       endpoint = gateway.function(request.model()).orElseThrow(() -> FunctionException.notFound(request.model()));
     } catch (RuntimeException e) {
-      return answerWithError(to, e);
+      run.writer = new ReplyWriter(sender, to);
+      run.writer.fail(OpenAiErrors.toFunctionException(e));
+      run.writer.done().map(Outcome.ANSWERED).onComplete(run.outcome);
+      return run;
     }
-    id = request.kind().idPrefix() + UUID.randomUUID().toString().replace("-", "");
-    writer = new ReplyWriter(sender, to, request, id, System.currentTimeMillis() / 1000);
+    String id = request.kind().idPrefix() + UUID.randomUUID().toString().replace("-", "");
+    ReplyWriter writer = new ReplyWriter(sender, to, request, id, System.currentTimeMillis() / 1000);
+    run.writer = writer;
     TokenTexts texts = request.params().logprobs() != null ? new TokenTexts(endpoint) : null;
     OutputSink sink = texts == null ? out -> writer.accept(out, null) : new Ordered(writer, texts);
-    return endpoint.submit(request.toInference(id), sink).transform(ar -> {
-      if (ar.failed()) {
+    endpoint.submit(request.toInference(id), sink).onComplete(ar -> {
+      if (ar.succeeded()) {
+        run.submitted(ar.result().handle());
+      } else {
         FunctionException e = OpenAiErrors.toFunctionException(ar.cause());
-        if (e.status() == 429) {
-          return Future.succeededFuture(false);
+        if (e.status() == 429 && !run.abandoned) {
+          run.outcome.tryComplete(Outcome.REFUSED);
+          return;
         }
         writer.fail(e);
       }
-      return writer.done().map(true);
+      writer.done().map(Outcome.ANSWERED).onComplete(ar2 -> {
+        if (ar2.succeeded()) {
+          run.outcome.tryComplete(ar2.result());
+        } else {
+          run.outcome.tryFail(ar2.cause());
+        }
+      });
     });
+    return run;
   }
 
   private static CompletionRequest parse(RequestAddress to, byte[] value, String defaultFunction) {
@@ -81,12 +141,6 @@ public final class RequestRunner {
     return body.containsKey("messages") || !body.containsKey("prompt")
         ? CompletionRequestParser.chat(body, null)
         : CompletionRequestParser.completion(body);
-  }
-
-  private Future<Boolean> answerWithError(RequestAddress to, RuntimeException e) {
-    ReplyWriter writer = new ReplyWriter(sender, to);
-    writer.fail(OpenAiErrors.toFunctionException(e));
-    return writer.done().map(true);
   }
 
   /** With logprobs, each output waits (in order) for its token texts, decoded off the event loop. */

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.logging.Level;
@@ -25,8 +26,9 @@ import java.util.logging.Logger;
  * {@code concurrency} records, so fewer than {@code 2 * concurrency} ever wait. They are resumed when the
  * queue drains below the bound or the retry delay passes. A record's offset is committed only after its final reply is acknowledged, and per
  * partition never past an earlier unfinished record ({@link PartitionProgress}); redelivered correlation
- * ids are answered once ({@link CorrelationWindow}). Records without a reply address go to the
- * dead-letter topic. Runs entirely on the context that created it (the door's verticle).
+ * ids are answered once ({@link CorrelationWindow}). Partitions are assigned cooperatively; when some
+ * move to another member, what finished on them is committed and their unfinished requests are
+ * abandoned for the new owner to run. Records without a reply address go to the dead-letter topic. Runs entirely on the context that created it (the door's verticle).
  *
  * <pre>{@code new TopicConsumer(vertx, config, binding, runner, sender, window, counters, delays).start(); }</pre>
  */
@@ -50,6 +52,7 @@ public final class TopicConsumer {
   private final ArrayDeque<KafkaConsumerRecord<byte[], byte[]>> waiting = new ArrayDeque<>();
   private final Map<TopicPartition, PartitionProgress> progress = new HashMap<>();
   private final Set<TopicPartition> assigned = new HashSet<>();
+  private final Map<TopicPartition, Set<RequestRunner.Run>> runs = new HashMap<>();
   private KafkaConsumer<byte[], byte[]> consumer;
   private int active;
   private boolean paused;
@@ -79,6 +82,8 @@ public final class TopicConsumer {
   public Future<Void> start() {
     Map<String, String> config = new HashMap<>();
     config.put("auto.offset.reset", "earliest");
+    // only the partitions that move are revoked in a rebalance, so the others' requests run on
+    config.put("partition.assignment.strategy", "org.apache.kafka.clients.consumer.CooperativeStickyAssignor");
     config.putAll(clientConfig);
     config.put("group.id", settings.group());
     config.put("enable.auto.commit", "false");
@@ -138,7 +143,7 @@ public final class TopicConsumer {
     if (stopped) {
       return;
     }
-    TopicPartition tp = new TopicPartition(rec.topic(), rec.partition());
+    TopicPartition tp = partitionOf(rec);
     if (!assigned.contains(tp)) {
       return;
     }
@@ -150,7 +155,10 @@ public final class TopicConsumer {
 
   private void drain() {
     while (!stopped && !refused && active < settings.concurrency() && !waiting.isEmpty()) {
-      run(waiting.poll());
+      KafkaConsumerRecord<byte[], byte[]> rec = waiting.poll();
+      if (assigned.contains(partitionOf(rec))) {
+        run(rec);
+      }
     }
     setPaused(stopped || refused || waiting.size() >= settings.concurrency());
   }
@@ -179,21 +187,34 @@ public final class TopicConsumer {
       case IN_FLIGHT -> counters.duplicates.incrementAndGet();
       case NEW -> {
         active++;
-        runner.run(to, rec.value(), settings.defaultFunction()).onComplete(ar -> {
+        TopicPartition tp = partitionOf(rec);
+        RequestRunner.Run running = runner.run(to, rec.value(), settings.defaultFunction());
+        runs.computeIfAbsent(tp, k -> new HashSet<>()).add(running);
+        running.outcome().onComplete(ar -> {
           active--;
           refused = false;
+          Set<RequestRunner.Run> ofPartition = runs.get(tp);
+          if (ofPartition != null) {
+            ofPartition.remove(running);
+          }
           if (ar.failed()) {
             LOG.log(Level.WARNING, "the reply to " + to.replyTopic() + " failed; dead-lettering the request", ar.cause());
             deadLetter(rec, ar.cause(), key);
-          } else if (ar.result()) {
-            window.answered(key, System.nanoTime());
-            counters.answered.incrementAndGet();
-            finished(rec);
           } else {
-            window.abandoned(key);
-            if (!stopped) {
-              waiting.addFirst(rec);
-              refuseUntilRetry();
+            switch (ar.result()) {
+              case ANSWERED -> {
+                window.answered(key, System.nanoTime());
+                counters.answered.incrementAndGet();
+                finished(rec);
+              }
+              case REFUSED -> {
+                window.abandoned(key);
+                if (!stopped) {
+                  waiting.addFirst(rec);
+                  refuseUntilRetry();
+                }
+              }
+              case ABANDONED -> window.abandoned(key);
             }
           }
           if (idle != null && active == 0) {
@@ -293,7 +314,11 @@ public final class TopicConsumer {
     }
   }
 
-  /** Commits what finished on the revoked partitions; their unfinished records go to the new owner. */
+  /**
+   * Commits what finished on the revoked partitions and gives up their unfinished records, running or
+   * waiting: the new owner gets them from the committed offset and runs them, so each still gets one
+   * final reply (a stream that had started restarts at {@code ember-seq} 0 from the new owner).
+   */
   private void revoked(Set<TopicPartition> partitions) {
     if (stopped) {
       return;
@@ -301,7 +326,17 @@ public final class TopicConsumer {
     commit(partitions);
     partitions.forEach(progress::remove);
     assigned.removeAll(partitions);
-    waiting.removeIf(r -> partitions.contains(new TopicPartition(r.topic(), r.partition())));
+    waiting.removeIf(r -> partitions.contains(partitionOf(r)));
+    for (TopicPartition tp : partitions) {
+      Set<RequestRunner.Run> moved = runs.remove(tp);
+      if (moved != null) {
+        List.copyOf(moved).forEach(RequestRunner.Run::abandon);
+      }
+    }
+  }
+
+  private static TopicPartition partitionOf(KafkaConsumerRecord<byte[], byte[]> rec) {
+    return new TopicPartition(rec.topic(), rec.partition());
   }
 
   private void setPaused(boolean pause) {
