@@ -16,6 +16,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -48,27 +49,11 @@ public final class BenchKafkaCommand implements Callable<Integer> {
   @Option(names = "--topic", description = "Request topic (default ember.<function>.requests).")
   String topic;
 
-  @Option(names = "--requests", defaultValue = "64", description = "Requests in total (default ${DEFAULT-VALUE}).")
-  int requests;
-
-  @Option(names = "--concurrency", defaultValue = "8", description = "Requests outstanding at once (default ${DEFAULT-VALUE}).")
-  int concurrency;
-
-  @Option(names = "--prompt-len", defaultValue = "128", description = "Prompt tokens, approximately (default ${DEFAULT-VALUE}).")
-  int promptLen;
-
-  @Option(names = {"--gen", "--max-tokens"}, defaultValue = "64",
-      description = "Generated tokens per request (default ${DEFAULT-VALUE}).")
-  int gen;
-
-  @Option(names = "--endpoint", defaultValue = "chat", description = "chat or completions request bodies (default ${DEFAULT-VALUE}).")
-  BenchServeCommand.Endpoint endpoint;
+  @Mixin
+  ServingLoad load = new ServingLoad();
 
   @Option(names = "--stream", description = "Ask for streamed replies (a record per chunk).")
   boolean stream;
-
-  @Option(names = "--seed", defaultValue = "17", description = "Prompt word seed (default ${DEFAULT-VALUE}).")
-  long seed;
 
   @Override
   public Integer call() throws Exception {
@@ -79,33 +64,29 @@ public final class BenchKafkaCommand implements Callable<Integer> {
 
   /** Calibrates the prompt length, runs the load and returns the figures; progress notes go to {@code log}. */
   ServingReport run(PrintStream log) throws Exception {
-    if (requests < 1 || concurrency < 1 || promptLen < 1 || gen < 1) {
-      throw new IllegalArgumentException("--requests, --concurrency, --prompt-len and --gen must be >= 1");
-    }
+    load.validate();
     String requestTopic = topic != null ? topic : FunctionManifest.Kafka.defaults(function).requestTopic();
     try (KafkaRequester k = KafkaRequester.connect(bootstrap, InvokeCommand.parse(properties))) {
-      int promptWords = BenchPrompts.words(promptLen, calibrate(k, requestTopic, log));
-      log.printf("%s via %s (%s bodies%s): %d requests, concurrency %d, prompt ~%d tokens (%d words), gen %d%n",
-          function, requestTopic, endpoint, stream ? ", streamed" : "", requests, concurrency, promptLen,
-          promptWords, gen);
+      int promptWords = BenchPrompts.words(load.promptLen, calibrate(k, requestTopic, log));
+      log.printf("%s via %s%s: %s%n", function, requestTopic, stream ? " (streamed)" : "", load.describe(promptWords));
       ServingReport report = new ServingReport();
       AtomicReference<String> firstError = new AtomicReference<>();
-      Semaphore slots = new Semaphore(concurrency);
-      CompletableFuture<?>[] all = new CompletableFuture<?>[requests];
+      Semaphore slots = new Semaphore(load.concurrency);
+      CompletableFuture<?>[] all = new CompletableFuture<?>[load.requests];
       long t0 = System.nanoTime();
-      for (int i = 0; i < requests; i++) {
+      for (int i = 0; i < load.requests; i++) {
+        String body = load.body(function, BenchPrompts.request(load.seed, i, promptWords), stream).toString();
         slots.acquire();
         Timed timed = new Timed(System.nanoTime());
-        all[i] = k.request(requestTopic, function, body(BenchPrompts.request(seed, i, promptWords)).toString(),
-            timed::accept).whenComplete((last, e) -> {
-              slots.release();
-              try {
-                report.add(timed.finish(e));
-              } catch (IOException | RuntimeException failure) {
-                report.fail();
-                firstError.compareAndSet(null, failure.toString());
-              }
-            });
+        all[i] = k.request(requestTopic, function, body, timed::accept).whenComplete((last, e) -> {
+          slots.release();
+          try {
+            report.add(timed.finish(e));
+          } catch (IOException | RuntimeException failure) {
+            report.fail();
+            firstError.compareAndSet(null, failure.toString());
+          }
+        });
       }
       CompletableFuture.allOf(all).exceptionally(e -> null).get(1, TimeUnit.HOURS);
       report.wallNanos = System.nanoTime() - t0;
@@ -118,7 +99,7 @@ public final class BenchKafkaCommand implements Callable<Integer> {
 
   /** The function's token count of the calibration prompt (a completion of one token), or 0 if it fails. */
   private int calibrate(KafkaRequester k, String requestTopic, PrintStream log) throws InterruptedException {
-    ObjectNode body = JSON.createObjectNode().put("model", function).put("prompt", BenchPrompts.calibration(seed))
+    ObjectNode body = JSON.createObjectNode().put("model", function).put("prompt", BenchPrompts.calibration(load.seed))
         .put("max_tokens", 1).put("temperature", 0.0);
     try {
       ConsumerRecord<byte[], byte[]> reply = k.request(requestTopic, function, body.toString(), r -> { })
@@ -132,17 +113,6 @@ public final class BenchKafkaCommand implements Callable<Integer> {
       log.println("the calibration request failed (" + e + "); assuming one token per word");
       return 0;
     }
-  }
-
-  private ObjectNode body(String prompt) {
-    ObjectNode body = JSON.createObjectNode().put("model", function).put("max_tokens", gen).put("ignore_eos", true)
-        .put("temperature", 0.0).put("stream", stream);
-    if (endpoint == BenchServeCommand.Endpoint.chat) {
-      body.putArray("messages").addObject().put("role", "user").put("content", prompt);
-    } else {
-      body.put("prompt", prompt);
-    }
-    return body;
   }
 
   /** One request's reply records, timed as they arrive on the requester's poll thread. */

@@ -20,6 +20,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -37,43 +38,17 @@ import picocli.CommandLine.Option;
 public final class BenchServeCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** Which OpenAI endpoint to stream from. */
-  enum Endpoint {
-    chat("/v1/chat/completions"), completions("/v1/completions");
-
-    final String path;
-
-    Endpoint(String path) {
-      this.path = path;
-    }
-  }
-
   @Option(names = "--url", defaultValue = "http://127.0.0.1:8000", description = "Server base URL (default ${DEFAULT-VALUE}).")
   String url;
 
   @Option(names = "--model", required = true, description = "Function (model) name to request.")
   String model;
 
-  @Option(names = "--requests", defaultValue = "64", description = "Requests in total (default ${DEFAULT-VALUE}).")
-  int requests;
-
-  @Option(names = "--concurrency", defaultValue = "8", description = "Requests in flight (default ${DEFAULT-VALUE}).")
-  int concurrency;
-
-  @Option(names = "--prompt-len", defaultValue = "128", description = "Prompt tokens, approximately (default ${DEFAULT-VALUE}).")
-  int promptLen;
-
-  @Option(names = "--gen", defaultValue = "64", description = "Generated tokens per request (default ${DEFAULT-VALUE}).")
-  int gen;
-
-  @Option(names = "--endpoint", defaultValue = "chat", description = "chat or completions (default ${DEFAULT-VALUE}).")
-  Endpoint endpoint;
+  @Mixin
+  ServingLoad load = new ServingLoad();
 
   @Option(names = "--api-key", defaultValue = "${env:EMBER_API_KEY}", description = "Bearer token (default: env EMBER_API_KEY).")
   String apiKey;
-
-  @Option(names = "--seed", defaultValue = "17", description = "Prompt word seed (default ${DEFAULT-VALUE}).")
-  long seed;
 
   @Override
   public Integer call() throws Exception {
@@ -84,24 +59,21 @@ public final class BenchServeCommand implements Callable<Integer> {
 
   /** Calibrates the prompt length, runs the load and returns the figures; progress notes go to {@code log}. */
   ServingReport run(PrintStream log) throws InterruptedException {
-    if (requests < 1 || concurrency < 1 || promptLen < 1 || gen < 1) {
-      throw new IllegalArgumentException("--requests, --concurrency, --prompt-len and --gen must be >= 1");
-    }
+    load.validate();
     HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(Duration.ofSeconds(10)).build();
-    int promptWords = BenchPrompts.words(promptLen, calibrate(client, log));
-    log.printf("%s%s: %d requests, concurrency %d, prompt ~%d tokens (%d words), gen %d%n", url, endpoint.path,
-        requests, concurrency, promptLen, promptWords, gen);
+    int promptWords = BenchPrompts.words(load.promptLen, calibrate(client, log));
+    log.printf("%s%s: %s%n", url, load.endpoint.path, load.describe(promptWords));
     ServingReport report = new ServingReport();
     AtomicInteger next = new AtomicInteger();
     AtomicReference<String> firstError = new AtomicReference<>();
     long t0 = System.nanoTime();
     try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
-      for (int c = 0; c < Math.min(concurrency, requests); c++) {
+      for (int c = 0; c < Math.min(load.concurrency, load.requests); c++) {
         clients.submit(() -> {
-          for (int i = next.getAndIncrement(); i < requests; i = next.getAndIncrement()) {
+          for (int i = next.getAndIncrement(); i < load.requests; i = next.getAndIncrement()) {
             try {
-              report.add(send(client, BenchPrompts.request(seed, i, promptWords)));
+              report.add(send(client, BenchPrompts.request(load.seed, i, promptWords)));
             } catch (IOException | RuntimeException e) {
               report.fail();
               firstError.compareAndSet(null, e.toString());
@@ -122,7 +94,7 @@ public final class BenchServeCommand implements Callable<Integer> {
 
   /** Tokens in the calibration prompt by the server's tokenizer, or 0 when it has no {@code /tokenize}. */
   private int calibrate(HttpClient client, PrintStream log) throws InterruptedException {
-    ObjectNode body = JSON.createObjectNode().put("model", model).put("prompt", BenchPrompts.calibration(seed));
+    ObjectNode body = JSON.createObjectNode().put("model", model).put("prompt", BenchPrompts.calibration(load.seed));
     try {
       HttpResponse<String> r = client.send(request("/tokenize", body), HttpResponse.BodyHandlers.ofString());
       int count = r.statusCode() == 200 ? JSON.readTree(r.body()).path("count").asInt(0) : 0;
@@ -137,16 +109,10 @@ public final class BenchServeCommand implements Callable<Integer> {
   }
 
   private RequestTiming send(HttpClient client, String prompt) throws IOException, InterruptedException {
-    ObjectNode body = JSON.createObjectNode().put("model", model).put("max_tokens", gen).put("ignore_eos", true)
-        .put("temperature", 0.0).put("stream", true);
+    ObjectNode body = load.body(model, prompt, true);
     body.putObject("stream_options").put("include_usage", true);
-    if (endpoint == Endpoint.chat) {
-      body.putArray("messages").addObject().put("role", "user").put("content", prompt);
-    } else {
-      body.put("prompt", prompt);
-    }
     long start = System.nanoTime();
-    HttpResponse<InputStream> r = client.send(request(endpoint.path, body), HttpResponse.BodyHandlers.ofInputStream());
+    HttpResponse<InputStream> r = client.send(request(load.endpoint.path, body), HttpResponse.BodyHandlers.ofInputStream());
     try (InputStream in = r.body()) {
       if (r.statusCode() != 200) {
         throw new IOException("HTTP " + r.statusCode() + ": " + new String(in.readNBytes(500), StandardCharsets.UTF_8));
