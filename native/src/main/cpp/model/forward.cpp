@@ -66,14 +66,14 @@ int Model::forward(KvCache& kv, const ember_step& s) {
   b.embed(embed_, in.token_ids, T, x_);
   b.rope_angles(inv_freq_, half, view.positions, T, rope_);
   profile_.mark(Profile::Embed);
-  b.rms_norm(x_, bias_of(layers_[0].attn_norm), T, H, eps, h_);
+  b.rms_norm(x_, vector_of(layers_[0].attn_norm), T, H, eps, h_);
   profile_.mark(Profile::Norm);
 
   for (int32_t l = 0; l < c.num_layers; l++) {
     const LayerWeights& L = layers_[l];
-    b.matmul(L.wq, h_, T, q_, QD, bias_of(L.bq));
-    b.matmul(L.wk, h_, T, k_, KD, bias_of(L.bk));
-    b.matmul(L.wv, h_, T, v_, KD, bias_of(L.bv));
+    b.matmul(L.wq, h_, T, q_, QD, vector_of(L.bq));
+    b.matmul(L.wk, h_, T, k_, KD, vector_of(L.bk));
+    b.matmul(L.wv, h_, T, v_, KD, vector_of(L.bv));
     profile_.mark(Profile::Linear);
     b.rope(q_, T, c.num_heads, c.head_dim, c.rope_style, rope_);
     b.rope(k_, T, c.num_kv_heads, c.head_dim, c.rope_style, rope_);
@@ -85,7 +85,7 @@ int Model::forward(KvCache& kv, const ember_step& s) {
     profile_.mark(Profile::Attention);
     b.matmul(L.wo, attn_, T, h_, H, nullptr);
     profile_.mark(Profile::Linear);
-    b.add_rms_norm(x_, h_, bias_of(L.ffn_norm), T, H, eps, h_);
+    b.add_rms_norm(x_, h_, vector_of(L.ffn_norm), T, H, eps, h_);
     profile_.mark(Profile::Norm);
     b.matmul(L.gate, h_, T, gate_, I, nullptr);
     b.matmul(L.up, h_, T, up_, I, nullptr);
@@ -96,7 +96,7 @@ int Model::forward(KvCache& kv, const ember_step& s) {
     profile_.mark(Profile::Linear);
     // The residual add of this layer is fused with the next layer's input norm (the last layer only adds).
     const bool last = l + 1 == c.num_layers;
-    b.add_rms_norm(x_, h_, last ? nullptr : bias_of(layers_[l + 1].attn_norm), T, H, eps, h_);
+    b.add_rms_norm(x_, h_, last ? nullptr : vector_of(layers_[l + 1].attn_norm), T, H, eps, h_);
     profile_.mark(Profile::Norm);
   }
 
@@ -104,7 +104,7 @@ int Model::forward(KvCache& kv, const ember_step& s) {
   const int32_t N = s.num_logits;
   if (N > 0) {
     b.gather_rows(x_, in.logits_indices, N, H, h_);
-    b.rms_norm(h_, bias_of(final_norm_), N, H, eps, h_);
+    b.rms_norm(h_, vector_of(final_norm_), N, H, eps, h_);
   }
   profile_.mark(Profile::Norm);
   if (N > 0) b.matmul(lm_head_, h_, N, in.logits, c.vocab_size, nullptr);

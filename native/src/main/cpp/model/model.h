@@ -50,8 +50,8 @@ class Model {
   int check(int32_t kind, int32_t layer, int64_t rows, int64_t cols);
   int validate(const KvCache& kv, const ember_step& step) const;
   void* own(int64_t bytes);
-  int upload(Tensor* t);
-  static const float* bias_of(const Tensor& t) { return (const float*)t.data; }
+  // The f32 values of a copied 1-D tensor (norm weights, biases); null when the tensor is absent.
+  static const float* vector_of(const Tensor& t) { return (const float*)t.data; }
 
   ember_config config_;
   int32_t max_tokens_;
