@@ -1,7 +1,8 @@
 // Backend: the device seam of the library. The transformer forward (model/forward.cpp) is
 // written once over these operations; a backend owns a device's memory and runs them there.
 // The CPU backend (backend/cpu_backend.cpp) is the first implementation: host memory and the
-// kernels in linear/, ops/ and kv/. A CUDA or Ascend backend implements the same interface.
+// kernels in linear/ and ops/. A CUDA or Ascend backend implements the same interface; the paged
+// KV cache (kv/) lives in its memory.
 //
 //   std::shared_ptr<Backend> b = Backend::create("cpu", threads);   // nullptr + ember_last_error
 //   float* x = (float*)b->alloc(bytes);
