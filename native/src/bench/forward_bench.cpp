@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
   const int H = c.hidden_size, QD = c.num_heads * c.head_dim, KD = c.num_kv_heads * c.head_dim;
   const int I = c.intermediate_size;
   const int prefill_chunk = 256;
-  ember_model* m = ember_model_new(&c, threads, prefill_chunk);
+  ember_model* m = ember_model_new(&c, "cpu", threads, prefill_chunk);
   std::vector<void*> owned;
   uint64_t seed = 1;
   auto mat = [&](int kind, int layer, int64_t rows, int64_t cols) {

@@ -6,15 +6,19 @@
  * JavaCPP binding dev.ember.kernels.EmberNative) owns scheduling and fills an
  * ember_step per engine step; ember_forward is the one native call per step.
  *
- *   ember_model* m = ember_model_new(&cfg, threads, max_batch_tokens);
+ *   ember_model* m = ember_model_new(&cfg, "cpu", threads, max_batch_tokens);
  *   ember_model_set_tensor(m, EMBER_W_WQ, layer, ptr, EMBER_Q8_0, rows, cols);  ... every tensor
  *   if (ember_model_finalize(m) != 0) puts(ember_last_error());
  *   ember_kv* kv = ember_kv_new(m, num_blocks, 16, EMBER_F16);
  *   ember_forward(m, kv, &step);    // logits for step.logits_indices rows
  *
- * Errors: functions returning int return 0 on success and a negative code on failure;
- * functions returning pointers return NULL. ember_last_error() then describes the
- * failure (thread-local, valid until the next call on the same thread).
+ * Errors: functions returning int return 0 on success and a negative code (enum
+ * ember_status) on failure; functions returning pointers return NULL. ember_last_error()
+ * then describes the failure and ember_last_error_code() gives its code (thread-local,
+ * valid until the next failure on the same thread).
+ *
+ * This header is the source of truth of the ABI: the JavaCPP binding and the engine's
+ * ordinals are checked against it by tests (EmberHeaderTest, NativeOrdinalsTest).
  */
 #ifndef EMBER_H
 #define EMBER_H
@@ -25,6 +29,15 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* ---- status codes ---------------------------------------------------------------- */
+enum ember_status {
+  EMBER_OK = 0,
+  EMBER_ERR_INVALID = -1,              /* bad argument or state */
+  EMBER_ERR_MISSING_TENSOR = -2,       /* finalize: a required tensor was never set */
+  EMBER_ERR_SHAPE = -3,                /* finalize: a tensor has the wrong shape */
+  EMBER_ERR_BACKEND_UNAVAILABLE = -4   /* ember_model_new: no such device in this build/machine */
+};
 
 /* ---- data types ------------------------------------------------------------------
  * Weight matrices are row-major [rows = out_features][cols = in_features] (HF Linear and
@@ -79,7 +92,8 @@ typedef struct ember_config {
 
 /* Tensor kinds for ember_model_set_tensor. Layer-less kinds ignore the layer argument.
  * 1-D tensors (norms, biases) are passed with rows = 1, cols = n, in f32/f16/bf16; the
- * library copies them. Matrices are referenced in place (they must outlive the model). */
+ * library copies them. Matrices are uploaded to the model's device: the cpu backend
+ * references them in place (they must outlive the model). */
 enum ember_tensor_kind {
   EMBER_W_EMBED = 0,      /* [vocab][hidden] */
   EMBER_W_FINAL_NORM = 1, /* [hidden] */
@@ -100,9 +114,15 @@ enum ember_tensor_kind {
 
 typedef struct ember_model ember_model;
 
-/* threads: worker threads for this model's kernels (the calling thread counts as one);
+/* device: the backend that holds the model's weights, KV cache and activations and runs its
+ * ops: "cpu" (NULL means "cpu"); a device this build or machine lacks fails with
+ * EMBER_ERR_BACKEND_UNAVAILABLE ("backend not available: ...").
+ * threads: worker threads for this model's kernels (the calling thread counts as one);
  * max_batch_tokens: the most tokens one ember_forward may carry (sizes scratch memory). */
-ember_model* ember_model_new(const ember_config* config, int32_t threads, int32_t max_batch_tokens);
+ember_model* ember_model_new(const ember_config* config, const char* device, int32_t threads,
+                             int32_t max_batch_tokens);
+/* The device name the model runs on ("cpu"). */
+const char* ember_model_device(const ember_model* model);
 int ember_model_set_tensor(ember_model* model, int32_t kind, int32_t layer, const void* data,
                            int32_t dtype, int64_t rows, int64_t cols);
 /* Checks every required tensor is present with the right shape; after it the model runs. */
@@ -179,6 +199,8 @@ double ember_read_bandwidth_gbs(int64_t bytes, int32_t threads);
 double ember_peak_gops(int32_t kind, int32_t threads);
 
 const char* ember_last_error(void);
+/* The enum ember_status code of the last failure on this thread. */
+int32_t ember_last_error_code(void);
 
 #ifdef __cplusplus
 }

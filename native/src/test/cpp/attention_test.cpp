@@ -8,6 +8,7 @@
 #include "core/thread_pool.h"
 #include "ember.h"
 #include "isa_variants.h"
+#include "backend/backend.h"
 #include "kv/kv_cache.h"
 #include "linear/linear.h"
 #include "ops/ops.h"
@@ -19,6 +20,8 @@ using ember_test::for_each_isa;
 using ember_test::Random;
 
 static float round_f16(float x) { return ember::f16_to_f32(ember::f32_to_f16(x)); }
+
+static std::shared_ptr<ember::Backend> cpu_backend() { return ember::Backend::create("cpu", 1); }
 
 TEST(attention_kernels_match_reference_on_odd_sizes) {
   Random rng(11);
@@ -83,7 +86,7 @@ void run_scenario(const Scenario& sc, ember::ThreadPool& pool, Random& rng) {
   cfg.num_kv_heads = sc.kv_heads;
   cfg.head_dim = d;
   const int num_blocks = total_blocks + 3;
-  ember::KvCache* kv = ember::KvCache::create(cfg, num_blocks, bs, sc.kv_dtype);
+  ember::KvCache* kv = ember::KvCache::create(cpu_backend(), cfg, num_blocks, bs, sc.kv_dtype);
   CHECK(kv != nullptr);
   // Scattered block tables: a shuffled permutation of the pool.
   std::vector<int> perm(num_blocks);
@@ -177,7 +180,7 @@ TEST(kv_blocks_copy_and_round_trip_through_buffers) {
   cfg.num_kv_heads = 2;
   cfg.head_dim = 16;
   for (int dtype : {EMBER_F16, EMBER_F32}) {
-    ember::KvCache* kv = ember::KvCache::create(cfg, 4, 16, dtype);
+    ember::KvCache* kv = ember::KvCache::create(cpu_backend(), cfg, 4, 16, dtype);
     const int64_t bytes = ember::KvCache::block_bytes(cfg, 16, dtype);
     CHECK(bytes == 3 * 2 * 2 * 16 * 16 * (dtype == EMBER_F16 ? 2 : 4));
     std::vector<unsigned char> a(bytes), b(bytes), c(bytes);

@@ -178,7 +178,7 @@ TEST(finalize_names_the_missing_or_misshapen_tensor) {
   CHECK(std::string(ember_last_error()) == "missing tensor lm_head");
 
   ember_config c = tiny_config();
-  ember_model* m = ember_model_new(&c, 1, 8);
+  ember_model* m = ember_model_new(&c, "cpu", 1, 8);
   std::vector<float> w(64 * 100);
   CHECK(ember_model_set_tensor(m, EMBER_W_EMBED, 0, w.data(), EMBER_F32, 64, 100) == 0);
   CHECK(ember_model_finalize(m) != 0);

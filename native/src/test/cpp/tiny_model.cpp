@@ -56,9 +56,13 @@ TinyModel::TinyModel(const ember_config& c, uint64_t seed) : cfg_(c), layers_(c.
 
 ember_model* TinyModel::build(int threads, int max_tokens, int skip_kind, int skip_layer) const {
   const ember_config& c = cfg_;
+  return fill(ember_model_new(&c, "cpu", threads, max_tokens), skip_kind, skip_layer);
+}
+
+ember_model* TinyModel::fill(ember_model* m, int skip_kind, int skip_layer) const {
+  const ember_config& c = cfg_;
   const int H = c.hidden_size, QD = c.num_heads * c.head_dim, KD = c.num_kv_heads * c.head_dim;
   const int I = c.intermediate_size, V = c.vocab_size;
-  ember_model* m = ember_model_new(&c, threads, max_tokens);
   if (m == nullptr) return nullptr;
   auto set = [&](int kind, int layer, const std::vector<float>& w, int64_t rows, int64_t cols) {
     if (kind == skip_kind && (layer == skip_layer || skip_layer < 0)) return;

@@ -22,6 +22,8 @@ class TinyModel {
   TinyModel(const ember_config& cfg, uint64_t seed);
   // A finalized model over these weights (nullptr on failure); leaves out one tensor if asked.
   ember_model* build(int threads, int max_tokens, int skip_kind = -1, int skip_layer = -1) const;
+  // Sets these weights on a fresh model and finalizes it (nullptr, the model freed, on failure).
+  ember_model* fill(ember_model* fresh, int skip_kind = -1, int skip_layer = -1) const;
   // Logits of every position of one sequence, in double precision.
   std::vector<double> reference(const std::vector<int32_t>& tokens) const;
   const ember_config& config() const { return cfg_; }

@@ -17,6 +17,7 @@
 namespace ember {
 
 static thread_local char last_error[1024];
+static thread_local int last_error_code = 0;
 static std::atomic<int64_t> allocated{0};
 
 int fail(int code, const char* fmt, ...) {
@@ -24,6 +25,7 @@ int fail(int code, const char* fmt, ...) {
   va_start(args, fmt);
   vsnprintf(last_error, sizeof last_error, fmt, args);
   va_end(args);
+  last_error_code = code;
   return code;
 }
 
@@ -32,6 +34,8 @@ int fail(int code, const char* fmt, ...) {
 using ember::fail;
 
 extern "C" const char* ember_last_error(void) { return ember::last_error; }
+
+extern "C" int32_t ember_last_error_code(void) { return ember::last_error_code; }
 
 extern "C" int64_t ember_dtype_bytes(int32_t dtype, int64_t n) {
   switch (dtype) {

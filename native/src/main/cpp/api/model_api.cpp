@@ -15,12 +15,17 @@ static const Model* model_of(const ember_model* m) { return reinterpret_cast<con
 static KvCache* kv_of(ember_kv* kv) { return reinterpret_cast<KvCache*>(kv); }
 static const KvCache* kv_of(const ember_kv* kv) { return reinterpret_cast<const KvCache*>(kv); }
 
-extern "C" ember_model* ember_model_new(const ember_config* config, int32_t threads, int32_t max_batch_tokens) {
+extern "C" ember_model* ember_model_new(const ember_config* config, const char* device, int32_t threads,
+                                        int32_t max_batch_tokens) {
   if (config == nullptr) {
     fail(-1, "ember_model_new: config is null");
     return nullptr;
   }
-  return reinterpret_cast<ember_model*>(Model::create(*config, threads, max_batch_tokens));
+  return reinterpret_cast<ember_model*>(Model::create(*config, device, threads, max_batch_tokens));
+}
+
+extern "C" const char* ember_model_device(const ember_model* model) {
+  return model == nullptr ? "" : model_of(model)->backend()->name();
 }
 
 extern "C" int ember_model_set_tensor(ember_model* model, int32_t kind, int32_t layer, const void* data, int32_t dtype,
@@ -45,7 +50,8 @@ extern "C" ember_kv* ember_kv_new(const ember_model* model, int32_t num_blocks, 
     fail(-1, "ember_kv_new: model is null");
     return nullptr;
   }
-  return reinterpret_cast<ember_kv*>(KvCache::create(model_of(model)->config(), num_blocks, block_size, kv_dtype));
+  const Model* m = model_of(model);
+  return reinterpret_cast<ember_kv*>(KvCache::create(m->backend(), m->config(), num_blocks, block_size, kv_dtype));
 }
 
 extern "C" void ember_kv_free(ember_kv* kv) { delete kv_of(kv); }

@@ -15,7 +15,8 @@ int64_t KvCache::block_bytes(const ember_config& c, int32_t block_size, int32_t 
   return part_bytes(c, block_size, dtype) * 2 * c.num_layers;
 }
 
-KvCache* KvCache::create(const ember_config& c, int32_t num_blocks, int32_t block_size, int32_t dtype) {
+KvCache* KvCache::create(std::shared_ptr<Backend> backend, const ember_config& c, int32_t num_blocks,
+                         int32_t block_size, int32_t dtype) {
   if (dtype != EMBER_F16 && dtype != EMBER_F32) {
     fail(-1, "kv cache dtype %d unsupported: use EMBER_F16 or EMBER_F32", dtype);
     return nullptr;
@@ -25,6 +26,7 @@ KvCache* KvCache::create(const ember_config& c, int32_t num_blocks, int32_t bloc
     return nullptr;
   }
   KvCache* kv = new KvCache();
+  kv->backend_ = std::move(backend);
   kv->layers_ = c.num_layers;
   kv->kv_heads_ = c.num_kv_heads;
   kv->head_dim_ = c.head_dim;
@@ -32,7 +34,7 @@ KvCache* KvCache::create(const ember_config& c, int32_t num_blocks, int32_t bloc
   kv->block_size_ = block_size;
   kv->dtype_ = dtype;
   kv->part_bytes_ = part_bytes(c, block_size, dtype);
-  kv->data_ = (char*)ember_alloc(kv->part_bytes_ * 2 * c.num_layers * num_blocks);
+  kv->data_ = (char*)kv->backend_->alloc(kv->part_bytes_ * 2 * c.num_layers * num_blocks);
   if (kv->data_ == nullptr) {
     delete kv;
     return nullptr;
@@ -40,7 +42,9 @@ KvCache* KvCache::create(const ember_config& c, int32_t num_blocks, int32_t bloc
   return kv;
 }
 
-KvCache::~KvCache() { ember_free(data_); }
+KvCache::~KvCache() {
+  if (data_ != nullptr) backend_->free(data_);
+}
 
 KvLayer KvCache::layer(int32_t l) const {
   KvLayer out;
@@ -62,7 +66,7 @@ int KvCache::copy_blocks(const int32_t* src, const int32_t* dst, int32_t n) {
   for (int32_t i = 0; i < n; i++) {
     if (src[i] == dst[i]) continue;
     for (int32_t l = 0; l < layers_; l++)
-      for (int32_t kv = 0; kv < 2; kv++) std::memcpy(part(l, kv, dst[i]), part(l, kv, src[i]), part_bytes_);
+      for (int32_t kv = 0; kv < 2; kv++) backend_->copy_on_device(part(l, kv, dst[i]), part(l, kv, src[i]), part_bytes_);
   }
   return 0;
 }
@@ -71,7 +75,7 @@ int KvCache::read_block(int32_t block, void* buf) const {
   if (block < 0 || block >= num_blocks_) return fail(-1, "block %d outside the cache's %d blocks", block, num_blocks_);
   char* out = (char*)buf;
   for (int32_t l = 0; l < layers_; l++)
-    for (int32_t kv = 0; kv < 2; kv++, out += part_bytes_) std::memcpy(out, part(l, kv, block), part_bytes_);
+    for (int32_t kv = 0; kv < 2; kv++, out += part_bytes_) backend_->copy_to_host(out, part(l, kv, block), part_bytes_);
   return 0;
 }
 
@@ -79,7 +83,7 @@ int KvCache::write_block(int32_t block, const void* buf) {
   if (block < 0 || block >= num_blocks_) return fail(-1, "block %d outside the cache's %d blocks", block, num_blocks_);
   const char* in = (const char*)buf;
   for (int32_t l = 0; l < layers_; l++)
-    for (int32_t kv = 0; kv < 2; kv++, in += part_bytes_) std::memcpy(part(l, kv, block), in, part_bytes_);
+    for (int32_t kv = 0; kv < 2; kv++, in += part_bytes_) backend_->copy_to_device(part(l, kv, block), in, part_bytes_);
   return 0;
 }
 

@@ -1,14 +1,17 @@
-// Paged KV cache: per layer a K and a V region of num_blocks blocks, each block laid out
-// [kv_head][block_size][head_dim] so one head's keys of a block are contiguous for attention.
+// Paged KV cache on a model's device: per layer a K and a V region of num_blocks blocks, each
+// block laid out [kv_head][block_size][head_dim] so one head's keys of a block are contiguous.
 //
-//   KvCache* kv = KvCache::create(config, 1024, 16, EMBER_F16);
-//   KvLayer l = kv->layer(3);          // pointers handed to kv_write / attention
+//   KvCache* kv = KvCache::create(model->backend(), config, 1024, 16, EMBER_F16);
+//   KvLayer l = kv->layer(3);          // device pointers handed to Backend::kv_write / attention
 //
-// Memory: layer-major, [layer][K|V][block] parts of part_bytes() each, in one allocation.
+// Memory: layer-major, [layer][K|V][block] parts of part_bytes() each, in one device allocation.
+// Blocks move between the device and the host only through read_block/write_block (snapshots).
 #pragma once
 
 #include <cstdint>
+#include <memory>
 
+#include "backend/backend.h"
 #include "ember.h"
 #include "ops/ops.h"
 
@@ -17,7 +20,8 @@ namespace ember {
 class KvCache {
  public:
   // nullptr (with ember_last_error set) on bad arguments or out of memory.
-  static KvCache* create(const ember_config& config, int32_t num_blocks, int32_t block_size, int32_t dtype);
+  static KvCache* create(std::shared_ptr<Backend> backend, const ember_config& config, int32_t num_blocks,
+                         int32_t block_size, int32_t dtype);
   ~KvCache();
   KvCache(const KvCache&) = delete;
   KvCache& operator=(const KvCache&) = delete;
@@ -36,6 +40,7 @@ class KvCache {
   int32_t head_dim() const { return head_dim_; }
   int32_t num_blocks() const { return num_blocks_; }
   int32_t block_size() const { return block_size_; }
+  const Backend& backend() const { return *backend_; }
 
  private:
   KvCache() = default;
@@ -45,6 +50,7 @@ class KvCache {
 
   int32_t layers_ = 0, kv_heads_ = 0, head_dim_ = 0, num_blocks_ = 0, block_size_ = 0, dtype_ = 0;
   int64_t part_bytes_ = 0;
+  std::shared_ptr<Backend> backend_;
   char* data_ = nullptr;
 };
 

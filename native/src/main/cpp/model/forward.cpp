@@ -1,10 +1,10 @@
-// The forward of one engine step: embeddings, decoder layers over the paged KV cache,
-// final norm and LM head for the requested rows only. Allocates nothing.
+// The forward of one engine step, written once over the Backend's ops: embeddings, decoder
+// layers over the paged KV cache, final norm and LM head for the requested rows only.
+// Allocates nothing.
+#include <cstring>
+
 #include "api/error.h"
-#include "core/isa.h"
 #include "model/model.h"
-#include "ops/ops.h"
-#include "ops/parallel.h"
 
 namespace ember {
 
@@ -13,6 +13,8 @@ int Model::validate(const KvCache& kv, const ember_step& s) const {
   if (!ready_) return fail(-1, "forward before ember_model_finalize");
   if (kv.num_layers() != c.num_layers || kv.kv_heads() != c.num_kv_heads || kv.head_dim() != c.head_dim)
     return fail(-1, "kv cache was made for another model geometry");
+  if (&kv.backend() != backend_.get() && std::strcmp(kv.backend().name(), backend_->name()) != 0)
+    return fail(-1, "kv cache lives on device %s, the model on %s", kv.backend().name(), backend_->name());
   if (s.num_tokens < 0 || s.num_tokens > max_tokens_)
     return fail(-1, "num_tokens %d outside 0..max_batch_tokens %d", s.num_tokens, max_tokens_);
   if (s.num_logits < 0 || s.num_logits > max_tokens_)
@@ -48,18 +50,6 @@ int Model::validate(const KvCache& kv, const ember_step& s) const {
   return 0;
 }
 
-void Model::linear_(const Tensor& w, const float* x, int64_t T, float* y, int64_t ldy, const Tensor* bias) {
-  linear(*pool_, w, x, T, y, ldy, bias && bias->data ? (const float*)bias->data : nullptr, linear_scratch_);
-}
-
-void Model::rope_rows(float* x, int32_t heads, int32_t T) {
-  const int64_t ld = (int64_t)heads * config_.head_dim;
-  parallel_for(*pool_, T, (int64_t)T * ld >= 16384, [&](int64_t b, int64_t e) {
-    for (int64_t t = b; t < e; t++)
-      rope_apply(x + t * ld, heads, config_.head_dim, config_.rope_style, rope_ + t * config_.head_dim);
-  });
-}
-
 int Model::forward(KvCache& kv, const ember_step& s) {
   int rc = validate(kv, s);
   if (rc != 0 || s.num_tokens == 0) return rc;
@@ -68,68 +58,57 @@ int Model::forward(KvCache& kv, const ember_step& s) {
   const int64_t H = c.hidden_size, QD = (int64_t)c.num_heads * c.head_dim, KD = (int64_t)c.num_kv_heads * c.head_dim;
   const int64_t I = c.intermediate_size;
   const float eps = c.rms_norm_eps;
-  ThreadPool& pool = *pool_;
-  const AttentionKernels& kern = attention_kernels(active_isa());
-  const StepView view{T, s.num_seqs, s.max_blocks, s.positions, s.query_start, s.block_tables, s.slot_mapping};
-  const bool share_rows = (int64_t)T * H >= 16384;
+  Backend& b = *backend_;
+  const StepInputs in = b.stage_step(s);
+  const StepView& view = in.view;
   profile_.start();
 
-  gather_rows(embed_, s.token_ids, T, x_);
-  for (int32_t t = 0; t < T; t++) rope_angles(inv_freq_, half, s.positions[t], rope_ + (int64_t)t * c.head_dim);
+  b.embed(embed_, in.token_ids, T, x_);
+  b.rope_angles(inv_freq_, half, view.positions, T, rope_);
   profile_.mark(Profile::Embed);
-  parallel_for(pool, T, share_rows, [&](int64_t b, int64_t e) {
-    for (int64_t t = b; t < e; t++) rms_norm_row(x_ + t * H, (const float*)layers_[0].attn_norm.data, H, eps, h_ + t * H);
-  });
+  b.rms_norm(x_, vector_of(layers_[0].attn_norm), T, H, eps, h_);
   profile_.mark(Profile::Norm);
 
   for (int32_t l = 0; l < c.num_layers; l++) {
     const LayerWeights& L = layers_[l];
-    linear_(L.wq, h_, T, q_, QD, &L.bq);
-    linear_(L.wk, h_, T, k_, KD, &L.bk);
-    linear_(L.wv, h_, T, v_, KD, &L.bv);
+    b.matmul(L.wq, h_, T, q_, QD, vector_of(L.bq));
+    b.matmul(L.wk, h_, T, k_, KD, vector_of(L.bk));
+    b.matmul(L.wv, h_, T, v_, KD, vector_of(L.bv));
     profile_.mark(Profile::Linear);
-    rope_rows(q_, c.num_heads, T);
-    rope_rows(k_, c.num_kv_heads, T);
+    b.rope(q_, T, c.num_heads, c.head_dim, c.rope_style, rope_);
+    b.rope(k_, T, c.num_kv_heads, c.head_dim, c.rope_style, rope_);
     profile_.mark(Profile::Rope);
     const KvLayer cache = kv.layer(l);
-    kv_write(pool, kern, cache, view, k_, v_, KD);
+    b.kv_write(cache, view, k_, v_, KD);
     profile_.mark(Profile::KvWrite);
-    attention(pool, kern, cache, view, c.num_heads, q_, attn_, attn_scratch_);
+    b.attention(cache, view, c.num_heads, q_, attn_);
     profile_.mark(Profile::Attention);
-    linear_(L.wo, attn_, T, h_, H, nullptr);
+    b.matmul(L.wo, attn_, T, h_, H, nullptr);
     profile_.mark(Profile::Linear);
-    parallel_for(pool, T, share_rows, [&](int64_t b, int64_t e) {
-      for (int64_t t = b; t < e; t++)
-        add_rms_norm_row(x_ + t * H, h_ + t * H, (const float*)L.ffn_norm.data, H, eps, h_ + t * H);
-    });
+    b.add_rms_norm(x_, h_, vector_of(L.ffn_norm), T, H, eps, h_);
     profile_.mark(Profile::Norm);
-    linear_(L.gate, h_, T, gate_, I, nullptr);
-    linear_(L.up, h_, T, up_, I, nullptr);
+    b.matmul(L.gate, h_, T, gate_, I, nullptr);
+    b.matmul(L.up, h_, T, up_, I, nullptr);
     profile_.mark(Profile::Linear);
-    parallel_for(pool, T, (int64_t)T * I >= 16384, [&](int64_t b, int64_t e) {
-      for (int64_t t = b; t < e; t++) swiglu_row(gate_ + t * I, up_ + t * I, I);
-    });
+    b.swiglu(gate_, up_, T, I);
     profile_.mark(Profile::Swiglu);
-    linear_(L.down, gate_, T, h_, H, nullptr);
+    b.matmul(L.down, gate_, T, h_, H, nullptr);
     profile_.mark(Profile::Linear);
-    // The residual add of this layer is fused with the next layer's input norm.
+    // The residual add of this layer is fused with the next layer's input norm (the last layer only adds).
     const bool last = l + 1 == c.num_layers;
-    const float* next_norm = last ? nullptr : (const float*)layers_[l + 1].attn_norm.data;
-    parallel_for(pool, T, share_rows, [&](int64_t b, int64_t e) {
-      for (int64_t t = b; t < e; t++) {
-        if (last) add_row(x_ + t * H, h_ + t * H, H);
-        else add_rms_norm_row(x_ + t * H, h_ + t * H, next_norm, H, eps, h_ + t * H);
-      }
-    });
+    b.add_rms_norm(x_, h_, last ? nullptr : vector_of(layers_[l + 1].attn_norm), T, H, eps, h_);
     profile_.mark(Profile::Norm);
   }
 
   // Final norm and LM head over the requested rows only (gathered into h_).
   const int32_t N = s.num_logits;
-  for (int32_t i = 0; i < N; i++)
-    rms_norm_row(x_ + (int64_t)s.logits_indices[i] * H, (const float*)final_norm_.data, H, eps, h_ + (int64_t)i * H);
+  if (N > 0) {
+    b.gather_rows(x_, in.logits_indices, N, H, h_);
+    b.rms_norm(h_, vector_of(final_norm_), N, H, eps, h_);
+  }
   profile_.mark(Profile::Norm);
-  if (N > 0) linear_(lm_head_, h_, N, s.logits, c.vocab_size, nullptr);
+  if (N > 0) b.matmul(lm_head_, h_, N, in.logits, c.vocab_size, nullptr);
+  b.finish_step(s, in);
   profile_.mark(Profile::LmHead);
   return 0;
 }

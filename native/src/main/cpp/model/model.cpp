@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <vector>
 
 #include "api/error.h"
 #include "ops/ops.h"
@@ -26,51 +27,63 @@ bool is_layerless(int32_t kind) { return kind <= EMBER_W_LM_HEAD; }
 
 }  // namespace
 
-Model* Model::create(const ember_config& c, int32_t threads, int32_t max_batch_tokens) {
+// 0 when the config and sizes describe a model the forward can run.
+static int check_config(const ember_config& c, int32_t threads, int32_t max_batch_tokens) {
   if (c.hidden_size <= 0 || c.num_layers <= 0 || c.num_heads <= 0 || c.num_kv_heads <= 0 || c.head_dim <= 0 ||
       c.intermediate_size <= 0 || c.vocab_size <= 0) {
-    fail(-1, "config sizes must be positive (hidden %d, layers %d, heads %d, kv_heads %d, head_dim %d, "
-             "intermediate %d, vocab %d)",
-         c.hidden_size, c.num_layers, c.num_heads, c.num_kv_heads, c.head_dim, c.intermediate_size, c.vocab_size);
-    return nullptr;
+    return fail(-1, "config sizes must be positive (hidden %d, layers %d, heads %d, kv_heads %d, head_dim %d, "
+                "intermediate %d, vocab %d)",
+                c.hidden_size, c.num_layers, c.num_heads, c.num_kv_heads, c.head_dim, c.intermediate_size, c.vocab_size);
   }
   if (c.num_heads % c.num_kv_heads != 0) {
-    fail(-1, "num_heads %d is not a multiple of num_kv_heads %d", c.num_heads, c.num_kv_heads);
-    return nullptr;
+    return fail(-1, "num_heads %d is not a multiple of num_kv_heads %d", c.num_heads, c.num_kv_heads);
   }
   if (c.head_dim % 2 != 0) {
-    fail(-1, "head_dim %d must be even for RoPE", c.head_dim);
-    return nullptr;
+    return fail(-1, "head_dim %d must be even for RoPE", c.head_dim);
   }
   if (c.rope_style != EMBER_ROPE_NEOX && c.rope_style != EMBER_ROPE_INTERLEAVED) {
-    fail(-1, "unknown rope_style %d", c.rope_style);
-    return nullptr;
+    return fail(-1, "unknown rope_style %d", c.rope_style);
   }
   if (c.rope_scaling != EMBER_ROPE_SCALING_NONE && c.rope_scaling != EMBER_ROPE_SCALING_LLAMA3) {
-    fail(-1, "unknown rope_scaling %d", c.rope_scaling);
-    return nullptr;
+    return fail(-1, "unknown rope_scaling %d", c.rope_scaling);
   }
   if (c.rope_scaling == EMBER_ROPE_SCALING_LLAMA3 &&
       (c.rope_factor <= 0 || c.rope_high_freq_factor <= c.rope_low_freq_factor || c.rope_original_max_position <= 0)) {
-    fail(-1, "llama3 rope scaling needs factor > 0, high_freq_factor > low_freq_factor and original_max_position > 0");
-    return nullptr;
+    return fail(-1, "llama3 rope scaling needs factor > 0, high_freq_factor > low_freq_factor and "
+                "original_max_position > 0");
   }
   if (threads <= 0 || max_batch_tokens <= 0) {
-    fail(-1, "threads (%d) and max_batch_tokens (%d) must be positive", threads, max_batch_tokens);
-    return nullptr;
+    return fail(-1, "threads (%d) and max_batch_tokens (%d) must be positive", threads, max_batch_tokens);
   }
-  return new Model(c, threads, max_batch_tokens);
+  return 0;
 }
 
-Model::Model(const ember_config& c, int32_t threads, int32_t max_batch_tokens)
-    : config_(c), max_tokens_(max_batch_tokens), pool_(new ThreadPool(threads)), layers_(c.num_layers) {}
+Model* Model::create(const ember_config& c, const char* device, int32_t threads, int32_t max_batch_tokens) {
+  if (check_config(c, threads, max_batch_tokens) != 0) return nullptr;
+  std::shared_ptr<Backend> backend = Backend::create(device, threads);
+  if (backend == nullptr) return nullptr;
+  return new Model(c, std::move(backend), max_batch_tokens);
+}
+
+Model* Model::create_on(const ember_config& c, std::shared_ptr<Backend> backend, int32_t max_batch_tokens) {
+  if (backend == nullptr) {
+    fail(-1, "Model::create_on: backend is null");
+    return nullptr;
+  }
+  if (check_config(c, 1, max_batch_tokens) != 0) return nullptr;
+  return new Model(c, std::move(backend), max_batch_tokens);
+}
+
+Model::Model(const ember_config& c, std::shared_ptr<Backend> backend, int32_t max_batch_tokens)
+    : config_(c), max_tokens_(max_batch_tokens), backend_(std::move(backend)), layers_(c.num_layers) {}
 
 Model::~Model() {
-  for (void* p : owned_) ember_free(p);
+  for (const Tensor& t : uploaded_) backend_->free_weight(t);
+  for (void* p : owned_) backend_->free(p);
 }
 
 void* Model::own(int64_t bytes) {
-  void* p = ember_alloc(bytes);
+  void* p = backend_->alloc(bytes);
   if (p != nullptr) {
     owned_.push_back(p);
     owned_bytes_ += bytes;
@@ -118,20 +131,26 @@ int Model::set_tensor(int32_t kind, int32_t layer, const void* data, int32_t dty
                                (long long)rows);
     if (dtype != EMBER_F32 && dtype != EMBER_F16 && dtype != EMBER_BF16)
       return fail(-1, "%s of layer %d: 1-D tensors must be f32, f16 or bf16, got dtype %d", kind_name(kind), layer, dtype);
+    std::vector<float> host(cols);
+    for (int64_t i = 0; i < cols; i++) {
+      if (dtype == EMBER_F32) host[i] = ((const float*)data)[i];
+      else if (dtype == EMBER_F16) host[i] = f16_to_f32(((const uint16_t*)data)[i]);
+      else host[i] = bf16_to_f32(((const uint16_t*)data)[i]);
+    }
     float* copy = (float*)own(cols * 4);
     if (copy == nullptr) return -1;
-    for (int64_t i = 0; i < cols; i++) {
-      if (dtype == EMBER_F32) copy[i] = ((const float*)data)[i];
-      else if (dtype == EMBER_F16) copy[i] = f16_to_f32(((const uint16_t*)data)[i]);
-      else copy[i] = bf16_to_f32(((const uint16_t*)data)[i]);
-    }
+    backend_->copy_to_device(copy, host.data(), cols * 4);
     *t = Tensor{copy, EMBER_F32, 1, cols};
     return 0;
   }
   if ((dtype == EMBER_Q8_0 || dtype == EMBER_Q4_0) && cols % 32 != 0)
     return fail(-1, "%s of layer %d: quantized matrix needs cols %% 32 == 0, has %lld cols", kind_name(kind), layer,
                 (long long)cols);
-  *t = Tensor{data, dtype, rows, cols};
+  Tensor device;
+  int rc = backend_->upload_weight(Tensor{data, dtype, rows, cols}, &device);
+  if (rc != 0) return rc;
+  uploaded_.push_back(device);
+  *t = device;
   return 0;
 }
 
@@ -178,14 +197,15 @@ int Model::finalize() {
     }
   }
 
-  // Scratch, sized once for max_tokens_ rows.
+  // Activations and op workspaces, sized once for max_tokens_ rows.
   const int64_t T = max_tokens_;
-  int64_t lin = 0;
-  auto need = [&](const Tensor& w) { lin = std::max(lin, linear_scratch_bytes(w.dtype, T, w.cols)); };
-  need(lm_head_);
+  Backend& b = *backend_;
+  if ((rc = b.reserve_matmul(lm_head_, T)) != 0) return rc;
   for (const LayerWeights& L : layers_) {
-    need(L.wq), need(L.wk), need(L.wv), need(L.wo), need(L.gate), need(L.up), need(L.down);
+    for (const Tensor* w : {&L.wq, &L.wk, &L.wv, &L.wo, &L.gate, &L.up, &L.down})
+      if ((rc = b.reserve_matmul(*w, T)) != 0) return rc;
   }
+  if ((rc = b.reserve_attention(c.head_dim, max_tokens_)) != 0) return rc;
   x_ = (float*)own(T * H * 4);
   h_ = (float*)own(T * H * 4);
   q_ = (float*)own(T * QD * 4);
@@ -196,11 +216,7 @@ int Model::finalize() {
   up_ = (float*)own(T * I * 4);
   rope_ = (float*)own(T * c.head_dim * 4);
   inv_freq_ = (float*)own(c.head_dim / 2 * 4);
-  attn_scratch_ = (float*)own(pool_->size() * attention_scratch_floats(c.head_dim) * 4);
-  linear_scratch_ = own(std::max<int64_t>(lin, 64));
-  if (!x_ || !h_ || !q_ || !k_ || !v_ || !attn_ || !gate_ || !up_ || !rope_ || !inv_freq_ || !attn_scratch_ ||
-      !linear_scratch_)
-    return -1;
+  if (!x_ || !h_ || !q_ || !k_ || !v_ || !attn_ || !gate_ || !up_ || !rope_ || !inv_freq_) return -1;
   RopeConfig rc_;
   rc_.head_dim = c.head_dim;
   rc_.style = c.rope_style;
@@ -210,7 +226,9 @@ int Model::finalize() {
   rc_.low_freq_factor = c.rope_low_freq_factor;
   rc_.high_freq_factor = c.rope_high_freq_factor;
   rc_.original_max_position = c.rope_original_max_position;
-  rope_inv_freq(rc_, inv_freq_);
+  std::vector<float> inv_freq(c.head_dim / 2);
+  rope_inv_freq(rc_, inv_freq.data());
+  b.copy_to_device(inv_freq_, inv_freq.data(), inv_freq.size() * 4);
   ready_ = true;
   return 0;
 }

@@ -1,7 +1,8 @@
-// A Llama/Qwen2 decoder: its weights (matrices referenced in place, 1-D tensors copied to
-// f32), its thread pool and its scratch memory, and the forward over a paged KV cache.
+// A Llama/Qwen2 decoder on one Backend: its weights (matrices uploaded to the device, which for
+// the CPU means referenced in place; 1-D tensors copied to f32), its activation memory on the
+// device, and the forward over a paged KV cache, written once over the Backend's ops.
 //
-//   Model* m = Model::create(cfg, threads, max_batch_tokens);
+//   Model* m = Model::create(cfg, "cpu", threads, max_batch_tokens);
 //   m->set_tensor(EMBER_W_WQ, 0, ptr, EMBER_Q8_0, rows, cols); ...; m->finalize();
 //   m->forward(*kv, step);
 #pragma once
@@ -10,7 +11,7 @@
 #include <memory>
 #include <vector>
 
-#include "core/thread_pool.h"
+#include "backend/backend.h"
 #include "ember.h"
 #include "kv/kv_cache.h"
 #include "linear/linear.h"
@@ -25,7 +26,9 @@ struct LayerWeights {
 class Model {
  public:
   // nullptr (with ember_last_error set) when the config is invalid.
-  static Model* create(const ember_config& config, int32_t threads, int32_t max_batch_tokens);
+  static Model* create(const ember_config& config, const char* device, int32_t threads, int32_t max_batch_tokens);
+  // The same on a given backend (tests wrap a backend to watch the forward's ops).
+  static Model* create_on(const ember_config& config, std::shared_ptr<Backend> backend, int32_t max_batch_tokens);
   ~Model();
   Model(const Model&) = delete;
   Model& operator=(const Model&) = delete;
@@ -35,30 +38,33 @@ class Model {
   int forward(KvCache& kv, const ember_step& step);
 
   const ember_config& config() const { return config_; }
-  int64_t scratch_bytes() const { return owned_bytes_; }
+  // The device this model runs on; KV caches for it are made on the same backend.
+  const std::shared_ptr<Backend>& backend() const { return backend_; }
+  int64_t scratch_bytes() const { return owned_bytes_ + backend_->workspace_bytes(); }
   // Per op class timing of forward calls (off by default; benchmarks turn it on).
   Profile& profile() { return profile_; }
 
  private:
-  Model(const ember_config& config, int32_t threads, int32_t max_batch_tokens);
+  Model(const ember_config& config, std::shared_ptr<Backend> backend, int32_t max_batch_tokens);
   Tensor* slot(int32_t kind, int32_t layer);
   int check(int32_t kind, int32_t layer, int64_t rows, int64_t cols);
   int validate(const KvCache& kv, const ember_step& step) const;
   void* own(int64_t bytes);
-  void linear_(const Tensor& w, const float* x, int64_t T, float* y, int64_t ldy, const Tensor* bias);
-  void rope_rows(float* x, int32_t heads, int32_t T);
+  // The f32 values of a copied 1-D tensor (norm weights, biases); null when the tensor is absent.
+  static const float* vector_of(const Tensor& t) { return (const float*)t.data; }
 
   ember_config config_;
   int32_t max_tokens_;
-  std::unique_ptr<ThreadPool> pool_;
+  std::shared_ptr<Backend> backend_;
   Tensor embed_, lm_head_, final_norm_;
   std::vector<LayerWeights> layers_;
-  std::vector<void*> owned_;
+  std::vector<void*> owned_;     // device memory from backend_->alloc
+  std::vector<Tensor> uploaded_;  // weights from backend_->upload_weight
   int64_t owned_bytes_ = 0;
   bool ready_ = false;
   Profile profile_;
 
-  // Scratch (allocated by finalize, sized for max_tokens_ rows).
+  // Activations on the device (allocated by finalize, sized for max_tokens_ rows).
   float* x_ = nullptr;     // residual stream [T][hidden]
   float* h_ = nullptr;     // normed input / projection output [T][hidden]
   float* q_ = nullptr;     // [T][heads*head_dim]
@@ -69,8 +75,6 @@ class Model {
   float* up_ = nullptr;    // [T][intermediate]
   float* rope_ = nullptr;  // cos/sin per token [T][head_dim]
   float* inv_freq_ = nullptr;
-  float* attn_scratch_ = nullptr;
-  void* linear_scratch_ = nullptr;
 };
 
 }  // namespace ember

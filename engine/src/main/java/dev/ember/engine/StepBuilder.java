@@ -6,7 +6,7 @@ import dev.ember.runner.StepBuffers;
 import dev.ember.sched.ScheduledBatch;
 
 /**
- * Packs a scheduled batch into the runner's reused step buffers (DESIGN.md, "The native step"): the
+ * Packs a scheduled batch into the runner's reused step buffers (ARCHITECTURE.md, "The step"): the
  * new tokens of every sequence with their positions and cache slots, query starts, context lengths, block
  * tables, and the rows whose logits the step must produce. Allocates nothing per step once its row map
  * has grown to the largest batch.

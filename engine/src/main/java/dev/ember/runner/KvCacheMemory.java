@@ -12,7 +12,7 @@ import org.bytedeco.javacpp.IntPointer;
  * <pre>{@code KvCacheMemory kv = KvCacheMemory.ofBudget(model, 512L << 20, 16, DType.F16); }</pre>
  */
 public final class KvCacheMemory implements AutoCloseable {
-  /** Default block size on CPU (vLLM's and DESIGN.md's 16 tokens). */
+  /** Default block size on CPU (vLLM's 16 tokens). */
   public static final int DEFAULT_BLOCK_SIZE = 16;
 
   private final long handle;

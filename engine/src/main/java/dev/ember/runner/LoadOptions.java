@@ -15,9 +15,10 @@ import java.util.function.DoubleConsumer;
  * @param weightCache {@value #WEIGHT_CACHE_DOC}
  * @param weightCacheDir {@value #WEIGHT_CACHE_DIR_DOC}
  * @param prefetch {@value #PREFETCH_DOC}
+ * @param device {@value #DEVICE_DOC}
  */
 public record LoadOptions(DType dtype, int threads, int maxBatchTokens, DoubleConsumer progress, boolean weightCache,
-    Path weightCacheDir, boolean prefetch) {
+    Path weightCacheDir, boolean prefetch, String device) {
   /** Default kernel threads: every available core. */
   public static final int DEFAULT_THREADS = Runtime.getRuntime().availableProcessors();
   /** Default step capacity in tokens (vLLM's max_num_batched_tokens default). */
@@ -32,7 +33,14 @@ public record LoadOptions(DType dtype, int threads, int maxBatchTokens, DoubleCo
   public static final String PREFETCH_DOC = "Read weights used in place once at load (large parallel reads) so the"
       + " first forward does not fault them in from disk page by page.";
 
+  public static final String DEFAULT_DEVICE = "cpu";
+  public static final String DEVICE_DOC = "Native backend that holds the weights and KV cache and runs the forward"
+      + " (\"cpu\"; others only where the native library was built with them).";
+
   public LoadOptions {
+    if (device == null || device.isBlank()) {
+      throw new IllegalArgumentException("device must be named, e.g. \"" + DEFAULT_DEVICE + "\"");
+    }
     if (threads < 1) {
       throw new IllegalArgumentException("threads must be >= 1, got " + threads);
     }
@@ -46,7 +54,7 @@ public record LoadOptions(DType dtype, int threads, int maxBatchTokens, DoubleCo
 
   /** Options with the weight cache at its defaults. */
   public LoadOptions(DType dtype, int threads, int maxBatchTokens, DoubleConsumer progress) {
-    this(dtype, threads, maxBatchTokens, progress, DEFAULT_WEIGHT_CACHE, null, DEFAULT_PREFETCH);
+    this(dtype, threads, maxBatchTokens, progress, DEFAULT_WEIGHT_CACHE, null, DEFAULT_PREFETCH, DEFAULT_DEVICE);
   }
 
   public static LoadOptions defaults() {
@@ -54,30 +62,34 @@ public record LoadOptions(DType dtype, int threads, int maxBatchTokens, DoubleCo
   }
 
   public LoadOptions withDtype(DType d) {
-    return new LoadOptions(d, threads, maxBatchTokens, progress, weightCache, weightCacheDir, prefetch);
+    return new LoadOptions(d, threads, maxBatchTokens, progress, weightCache, weightCacheDir, prefetch, device);
   }
 
   public LoadOptions withThreads(int t) {
-    return new LoadOptions(dtype, t, maxBatchTokens, progress, weightCache, weightCacheDir, prefetch);
+    return new LoadOptions(dtype, t, maxBatchTokens, progress, weightCache, weightCacheDir, prefetch, device);
   }
 
   public LoadOptions withMaxBatchTokens(int n) {
-    return new LoadOptions(dtype, threads, n, progress, weightCache, weightCacheDir, prefetch);
+    return new LoadOptions(dtype, threads, n, progress, weightCache, weightCacheDir, prefetch, device);
   }
 
   public LoadOptions withProgress(DoubleConsumer p) {
-    return new LoadOptions(dtype, threads, maxBatchTokens, p, weightCache, weightCacheDir, prefetch);
+    return new LoadOptions(dtype, threads, maxBatchTokens, p, weightCache, weightCacheDir, prefetch, device);
   }
 
   public LoadOptions withWeightCache(boolean enabled) {
-    return new LoadOptions(dtype, threads, maxBatchTokens, progress, enabled, weightCacheDir, prefetch);
+    return new LoadOptions(dtype, threads, maxBatchTokens, progress, enabled, weightCacheDir, prefetch, device);
   }
 
   public LoadOptions withWeightCacheDir(Path dir) {
-    return new LoadOptions(dtype, threads, maxBatchTokens, progress, weightCache, dir, prefetch);
+    return new LoadOptions(dtype, threads, maxBatchTokens, progress, weightCache, dir, prefetch, device);
   }
 
   public LoadOptions withPrefetch(boolean enabled) {
-    return new LoadOptions(dtype, threads, maxBatchTokens, progress, weightCache, weightCacheDir, enabled);
+    return new LoadOptions(dtype, threads, maxBatchTokens, progress, weightCache, weightCacheDir, enabled, device);
+  }
+
+  public LoadOptions withDevice(String d) {
+    return new LoadOptions(dtype, threads, maxBatchTokens, progress, weightCache, weightCacheDir, prefetch, d);
   }
 }

@@ -3,7 +3,10 @@ package dev.ember.runner;
 import dev.ember.kernels.EmberNative;
 import dev.ember.model.ModelConfig;
 
-/** Fills the native {@code ember_config} struct from a {@link ModelConfig}. */
+/**
+ * Fills the native {@code ember_config} struct from a {@link ModelConfig}; every field of the struct is set
+ * (NativeOrdinalsTest checks this and the codes against ember.h through the binding).
+ */
 final class NativeConfig {
   private NativeConfig() {}
 
@@ -24,13 +27,13 @@ final class NativeConfig {
         .attention_bias(c.attentionBias() ? 1 : 0);
     ModelConfig.RopeScaling s = c.ropeScaling();
     if (s != null) {
-      n.rope_scaling(1)
+      n.rope_scaling(EmberNative.EMBER_ROPE_SCALING_LLAMA3)
           .rope_factor((float) s.factor())
           .rope_low_freq_factor((float) s.lowFreqFactor())
           .rope_high_freq_factor((float) s.highFreqFactor())
           .rope_original_max_position(s.originalMaxPositionEmbeddings());
     } else {
-      n.rope_scaling(0);
+      n.rope_scaling(EmberNative.EMBER_ROPE_SCALING_NONE);
     }
     return n;
   }

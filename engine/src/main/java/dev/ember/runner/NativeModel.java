@@ -80,8 +80,12 @@ public final class NativeModel implements AutoCloseable {
     long model = 0;
     try {
       mapFiles(tensors, mapped);
-      model = EmberNative.ember_model_new(NativeConfig.of(config), options.threads(), options.maxBatchTokens());
+      model = EmberNative.ember_model_new(NativeConfig.of(config), options.device(), options.threads(),
+          options.maxBatchTokens());
       if (model == 0) {
+        if (EmberNative.ember_last_error_code() == EmberNative.EMBER_ERR_BACKEND_UNAVAILABLE) {
+          throw new BackendUnavailableException(options.device(), EmberNative.ember_last_error());
+        }
         throw new IOException("cannot create model from " + files.source() + ": " + EmberNative.ember_last_error());
       }
       long perToken = 0;
@@ -225,6 +229,11 @@ public final class NativeModel implements AutoCloseable {
 
   public int threads() {
     return threads;
+  }
+
+  /** The native backend the model runs on ("cpu"). */
+  public String device() {
+    return EmberNative.ember_model_device(handle());
   }
 
   public int maxBatchTokens() {

@@ -7,7 +7,7 @@ import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
 
 /**
- * The reused native arrays of one engine step (DESIGN.md, "The native step"), allocated once at the
+ * The reused native arrays of one engine step (ARCHITECTURE.md, "The step"), allocated once at the
  * capacity of the runner and written in place by the scheduler with absolute puts:
  * token ids and positions {@code [T]}, query starts {@code [S+1]}, context lengths {@code [S]},
  * block tables {@code [S x maxBlocks]}, slot mapping {@code [T]}, logits rows {@code [L]} and the

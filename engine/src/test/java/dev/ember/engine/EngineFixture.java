@@ -1,7 +1,6 @@
 package dev.ember.engine;
 
 import dev.ember.model.DType;
-import dev.ember.model.ModelFiles;
 import dev.ember.model.ModelFormat;
 import dev.ember.model.create.CreateOptions;
 import dev.ember.model.create.ModelShape;
@@ -30,6 +29,7 @@ final class EngineFixture implements AutoCloseable {
   private static Path modelDir;
   private static final AtomicLong IDS = new AtomicLong();
 
+  final LoadedEngine loaded;
   final NativeModel model;
   final KvCacheMemory kv;
   final ModelRunner runner;
@@ -47,14 +47,15 @@ final class EngineFixture implements AutoCloseable {
   }
 
   EngineFixture(int numBlocks, SchedulerOptions scheduler, boolean prefixCaching) throws IOException {
-    ModelFiles files = ModelFiles.open(modelDir());
-    model = NativeModel.load(files, LoadOptions.defaults().withThreads(Integer.getInteger("ember.test.threads", 1)).withMaxBatchTokens(scheduler.maxNumBatchedTokens()));
-    kv = KvCacheMemory.allocate(model, numBlocks, 16, DType.F32);
-    runner = new ModelRunner(model, kv, scheduler.maxNumSeqs(), scheduler.maxModelLen());
-    tokenizer = Tokenizer.load(modelDir());
-    int[] eos = files.config().eosTokenIds().stream().mapToInt(Integer::intValue).toArray();
-    engine = new Engine(runner, tokenizer, eos, EngineOptions.defaults(scheduler.maxModelLen())
-        .withScheduler(scheduler).withPrefixCaching(prefixCaching));
+    loaded = EngineFactory.load(modelDir(), LoadOptions.defaults().withThreads(Integer.getInteger("ember.test.threads", 1))
+        .withMaxBatchTokens(scheduler.maxNumBatchedTokens()), EngineBuildOptions.ofBlocks(numBlocks,
+            EngineOptions.defaults(scheduler.maxModelLen()).withScheduler(scheduler).withPrefixCaching(prefixCaching))
+        .withKvDtype(DType.F32));
+    model = loaded.model();
+    kv = loaded.kv();
+    runner = loaded.runner();
+    tokenizer = loaded.tokenizer();
+    engine = loaded.engine();
   }
 
   static SchedulerOptions scheduler(int maxSeqs, int maxTokens) {
@@ -109,10 +110,6 @@ final class EngineFixture implements AutoCloseable {
 
   @Override
   public void close() {
-    engine.close();
-    runner.close();
-    kv.close();
-    model.close();
-    tokenizer.close();
+    loaded.close();
   }
 }

@@ -18,7 +18,7 @@ import org.bytedeco.javacpp.annotation.Platform;
  * {@link EmberStep} are the two parameter blocks, allocated once and reused.
  *
  * <pre>{@code
- * long model = EmberNative.ember_model_new(config, threads, maxBatchTokens);
+ * long model = EmberNative.ember_model_new(config, "cpu", threads, maxBatchTokens);
  * EmberNative.ember_model_set_tensor(model, EmberNative.EMBER_W_WQ, 0, addr, EmberNative.EMBER_Q8_0, rows, cols);
  * if (EmberNative.ember_model_finalize(model) != 0) throw new IllegalStateException(EmberNative.ember_last_error());
  * int rc = EmberNative.ember_forward(model, kv, step);
@@ -37,6 +37,9 @@ public final class EmberNative {
 
   private EmberNative() {}
 
+  // ember_status
+  public static final int EMBER_OK = 0, EMBER_ERR_INVALID = -1, EMBER_ERR_MISSING_TENSOR = -2, EMBER_ERR_SHAPE = -3,
+      EMBER_ERR_BACKEND_UNAVAILABLE = -4;
   // ember_dtype
   public static final int EMBER_F32 = 0, EMBER_F16 = 1, EMBER_BF16 = 2, EMBER_Q8_0 = 3, EMBER_Q4_0 = 4;
   // ember_rope_style, ember_rope_scaling
@@ -156,7 +159,9 @@ public final class EmberNative {
 
   // ---- model
   public static native @Cast("intptr_t") long ember_model_new(
-      @Const EmberConfig config, int threads, int maxBatchTokens);
+      @Const EmberConfig config, String device, int threads, int maxBatchTokens);
+
+  public static native String ember_model_device(@Cast("const ember_model*") long model);
 
   public static native int ember_model_set_tensor(
       @Cast("ember_model*") long model, int kind, int layer, @Cast("const void*") long data, int dtype,
@@ -215,4 +220,6 @@ public final class EmberNative {
   public static native double ember_peak_gops(int kind, int threads);
 
   public static native String ember_last_error();
+
+  public static native int ember_last_error_code();
 }

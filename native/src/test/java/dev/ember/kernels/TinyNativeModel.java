@@ -27,7 +27,7 @@ final class TinyNativeModel implements AutoCloseable {
         .intermediate_size(INTERMEDIATE).vocab_size(VOCAB).max_position(256).rms_norm_eps(1e-5f)
         .rope_theta(10000f).rope_style(EMBER_ROPE_NEOX).rope_scaling(EMBER_ROPE_SCALING_NONE)
         .tie_word_embeddings(0).attention_bias(1);
-    model = ember_model_new(config, threads, maxBatchTokens);
+    model = ember_model_new(config, "cpu", threads, maxBatchTokens);
     if (model == 0) throw new IllegalStateException(ember_last_error());
     int qd = HEADS * HEAD_DIM, kd = KV_HEADS * HEAD_DIM;
     set(EMBER_W_EMBED, 0, VOCAB, HIDDEN, 1f);

@@ -1,8 +1,11 @@
 package dev.ember.cli;
 
 import dev.ember.engine.Engine;
+import dev.ember.engine.EngineBuildOptions;
+import dev.ember.engine.EngineFactory;
 import dev.ember.engine.EngineOptions;
 import dev.ember.engine.EngineRequest;
+import dev.ember.engine.LoadedEngine;
 import dev.ember.engine.RequestOutput;
 import dev.ember.coldstart.PrefixSnapshot;
 import dev.ember.coldstart.SnapshotFiles;
@@ -12,12 +15,9 @@ import dev.ember.model.TensorInfo;
 import dev.ember.runner.KvCacheMemory;
 import dev.ember.runner.LoadOptions;
 import dev.ember.runner.LoadReport;
-import dev.ember.runner.ModelRunner;
-import dev.ember.runner.NativeModel;
 import dev.ember.runner.WeightCache;
 import dev.ember.sample.SamplingParams;
 import dev.ember.sched.SchedulerOptions;
-import dev.ember.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -140,38 +140,27 @@ public final class BenchColdstartCommand implements Callable<Integer> {
   private Start start(Path path, LoadOptions load, int[] firstPrompt, Path snapshot, String modelKey, WarmWork warm)
       throws IOException {
     Map<String, Long> phases = new LinkedHashMap<>();
-    long t0 = System.nanoTime();
-    ModelFiles files = ModelFiles.open(path);
-    Tokenizer tokenizer = LoadedModel.openTokenizer(files);
-    long t1 = System.nanoTime();
-    phases.put("open", t1 - t0);
     int maxModelLen = prefixTokens + suffixTokens + BLOCK;
-    try (NativeModel model = NativeModel.load(files, load.withMaxBatchTokens(Math.max(load.maxBatchTokens(), maxModelLen)))) {
-      phases.putAll(model.loadReport().phases());
-      long t2 = System.nanoTime();
-      int blocksPerSeq = (maxModelLen + BLOCK - 1) / BLOCK;
-      try (KvCacheMemory kv = KvCacheMemory.allocate(model, 1 + 6 * blocksPerSeq, BLOCK, DType.F16);
-          ModelRunner runner = new ModelRunner(model, kv, 4, maxModelLen)) {
-        int[] eos = model.config().eosTokenIds().stream().mapToInt(Integer::intValue).toArray();
-        Engine engine = new Engine(runner, tokenizer, eos, EngineOptions.defaults(maxModelLen)
-            .withScheduler(new SchedulerOptions(4, Math.max(load.maxBatchTokens(), maxModelLen), maxModelLen,
-                SchedulerOptions.Policy.FCFS)));
-        long t3 = System.nanoTime();
-        phases.put("allocate", t3 - t2);
-        if (snapshot != null) {
-          engine.restoreSnapshot(snapshot, modelKey);
-        }
-        long t4 = System.nanoTime();
-        phases.put("restore", t4 - t3);
-        RequestOutput out = ttft(engine, firstPrompt);
-        phases.put("first token", out.timings().firstTokenNanos());
-        Start s = new Start(phases, out.timings().firstTokenNanos(), out.usage().cachedTokens(), model.loadReport());
-        warm.run(engine);
-        engine.close();
-        return s;
+    int blocksPerSeq = (maxModelLen + BLOCK - 1) / BLOCK;
+    EngineBuildOptions build = EngineBuildOptions.ofBlocks(1 + 6 * blocksPerSeq, EngineOptions.defaults(maxModelLen)
+        .withScheduler(new SchedulerOptions(4, Math.max(load.maxBatchTokens(), maxModelLen), maxModelLen,
+            SchedulerOptions.Policy.FCFS)));
+    try (LoadedEngine loaded = EngineFactory.load(path,
+        load.withMaxBatchTokens(Math.max(load.maxBatchTokens(), maxModelLen)), build)) {
+      phases.putAll(loaded.phases());
+      Engine engine = loaded.engine();
+      long t3 = System.nanoTime();
+      if (snapshot != null) {
+        engine.restoreSnapshot(snapshot, modelKey);
       }
-    } finally {
-      tokenizer.close();
+      long t4 = System.nanoTime();
+      phases.put("restore", t4 - t3);
+      RequestOutput out = ttft(engine, firstPrompt);
+      phases.put("first token", out.timings().firstTokenNanos());
+      Start s = new Start(phases, out.timings().firstTokenNanos(), out.usage().cachedTokens(),
+          loaded.model().loadReport());
+      warm.run(engine);
+      return s;
     }
   }
 

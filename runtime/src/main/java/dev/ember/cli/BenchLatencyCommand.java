@@ -1,12 +1,15 @@
 package dev.ember.cli;
 
+import dev.ember.engine.EngineBuildOptions;
+import dev.ember.engine.EngineOptions;
+import dev.ember.engine.LoadedEngine;
 import dev.ember.kernels.EmberNative;
-import dev.ember.model.DType;
 import dev.ember.model.ModelConfig;
 import dev.ember.runner.DirectDecoder;
 import dev.ember.runner.KvCacheMemory;
 import dev.ember.runner.ModelRunner;
 import dev.ember.runner.NativeModel;
+import dev.ember.sched.SchedulerOptions;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.SplittableRandom;
@@ -44,56 +47,57 @@ public final class BenchLatencyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try (LoadedModel m = LoadedModel.load(modelOptions, Math.max(promptLen, batch))) {
+    int perSeq = promptLen + gen + 1;
+    int blocks = batch * ((perSeq + KvCacheMemory.DEFAULT_BLOCK_SIZE - 1) / KvCacheMemory.DEFAULT_BLOCK_SIZE);
+    // one block more than the sequences need: the engine's pool keeps block 0 out
+    try (LoadedEngine m = modelOptions.loadEngine(Math.max(promptLen, batch), (model, tokenizer) ->
+        EngineBuildOptions.ofBlocks(blocks + 1, EngineOptions.defaults(perSeq).withScheduler(
+            new SchedulerOptions(batch, model.maxBatchTokens(), perSeq, SchedulerOptions.Policy.FCFS))))) {
       NativeModel model = m.model();
       ModelConfig c = model.config();
-      int perSeq = promptLen + gen + 1;
-      int blocks = batch * ((perSeq + KvCacheMemory.DEFAULT_BLOCK_SIZE - 1) / KvCacheMemory.DEFAULT_BLOCK_SIZE);
       int[] prompt = new SplittableRandom(1).ints(promptLen, 0, Math.min(c.vocabSize(), 32000)).toArray();
-      try (KvCacheMemory kv = KvCacheMemory.allocate(model, blocks, KvCacheMemory.DEFAULT_BLOCK_SIZE, DType.F16);
-          ModelRunner runner = new ModelRunner(model, kv, batch, perSeq)) {
-        DirectDecoder d = DirectDecoder.contiguous(runner, batch);
-        // Warm-up: touches every weight page and kernel once.
-        d.prefill(0, prompt);
-        decodeSteps(d, 1, 4, c.vocabSize());
+      ModelRunner runner = m.runner();
+      DirectDecoder d = DirectDecoder.contiguous(runner, batch);
+      // Warm-up: touches every weight page and kernel once.
+      d.prefill(0, prompt);
+      decodeSteps(d, 1, 4, c.vocabSize());
+      d.reset(0);
+
+      long prefillNs = Long.MAX_VALUE;
+      for (int r = 0; r < Math.max(1, repeat); r++) {
         d.reset(0);
-
-        long prefillNs = Long.MAX_VALUE;
-        for (int r = 0; r < Math.max(1, repeat); r++) {
-          d.reset(0);
-          long t0 = System.nanoTime();
-          d.prefill(0, prompt);
-          prefillNs = Math.min(prefillNs, System.nanoTime() - t0);
-        }
-        double single = median(decodeSteps(d, 1, gen, c.vocabSize()));
-
-        for (int s = 0; s < batch; s++) {
-          d.reset(s);
-          d.prefill(s, prompt);
-        }
-        double batched = median(decodeSteps(d, batch, gen, c.vocabSize()));
-
-        double bandwidth = EmberNative.ember_read_bandwidth_gbs(bandwidthBytes, model.threads());
-        double decodeTps = 1e9 / single;
-        double boundTps = bandwidth * 1e9 / model.weightBytesPerToken();
-        double prefillTps = promptLen / (prefillNs / 1e9);
-        double flops = prefillFlops(c, promptLen);
-        double gflops = flops / prefillNs;
-        boolean quantized = model.matrixDtype() != null && model.matrixDtype().quantized();
-        double peak = EmberNative.ember_peak_gops(quantized ? 1 : 0, model.threads());
-
-        System.out.printf("model            %s (%s, %d layers, hidden %d, matrices %s)%n", m.files().source(),
-            c.architecture(), c.numLayers(), c.hiddenSize(), model.matrixDtype());
-        System.out.printf("machine          %s kernels, %d threads, read bandwidth %.1f GB/s%n", EmberNative.ember_isa(),
-            model.threads(), bandwidth);
-        System.out.printf("prefill          %d tokens in %.1f ms: %.1f tok/s, %.1f G-ops/s = %.0f%% of the measured %s peak %.1f G-ops/s%n",
-            promptLen, prefillNs / 1e6, prefillTps, gflops, 100 * gflops / peak, quantized ? "int8-dot" : "f32-FMA", peak);
-        System.out.printf("decode (batch 1) %.2f ms/token: %.2f tok/s%n", single / 1e6, decodeTps);
-        System.out.printf("decode bound     %.1f MB read per token / %.1f GB/s = %.2f tok/s; achieved %.0f%% of bound%n",
-            model.weightBytesPerToken() / 1e6, bandwidth, boundTps, 100 * decodeTps / boundTps);
-        System.out.printf("decode (batch %d) %.2f ms/step = %.2fx one decode step; %.1f tok/s aggregate%n", batch,
-            batched / 1e6, batched / single, batch * 1e9 / batched);
+        long t0 = System.nanoTime();
+        d.prefill(0, prompt);
+        prefillNs = Math.min(prefillNs, System.nanoTime() - t0);
       }
+      double single = median(decodeSteps(d, 1, gen, c.vocabSize()));
+
+      for (int s = 0; s < batch; s++) {
+        d.reset(s);
+        d.prefill(s, prompt);
+      }
+      double batched = median(decodeSteps(d, batch, gen, c.vocabSize()));
+
+      double bandwidth = EmberNative.ember_read_bandwidth_gbs(bandwidthBytes, model.threads());
+      double decodeTps = 1e9 / single;
+      double boundTps = bandwidth * 1e9 / model.weightBytesPerToken();
+      double prefillTps = promptLen / (prefillNs / 1e9);
+      double flops = prefillFlops(c, promptLen);
+      double gflops = flops / prefillNs;
+      boolean quantized = model.matrixDtype() != null && model.matrixDtype().quantized();
+      double peak = EmberNative.ember_peak_gops(quantized ? 1 : 0, model.threads());
+
+      System.out.printf("model            %s (%s, %d layers, hidden %d, matrices %s)%n", m.files().source(),
+          c.architecture(), c.numLayers(), c.hiddenSize(), model.matrixDtype());
+      System.out.printf("machine          %s kernels, %d threads, read bandwidth %.1f GB/s%n", EmberNative.ember_isa(),
+          model.threads(), bandwidth);
+      System.out.printf("prefill          %d tokens in %.1f ms: %.1f tok/s, %.1f G-ops/s = %.0f%% of the measured %s peak %.1f G-ops/s%n",
+          promptLen, prefillNs / 1e6, prefillTps, gflops, 100 * gflops / peak, quantized ? "int8-dot" : "f32-FMA", peak);
+      System.out.printf("decode (batch 1) %.2f ms/token: %.2f tok/s%n", single / 1e6, decodeTps);
+      System.out.printf("decode bound     %.1f MB read per token / %.1f GB/s = %.2f tok/s; achieved %.0f%% of bound%n",
+          model.weightBytesPerToken() / 1e6, bandwidth, boundTps, 100 * decodeTps / boundTps);
+      System.out.printf("decode (batch %d) %.2f ms/step = %.2fx one decode step; %.1f tok/s aggregate%n", batch,
+          batched / 1e6, batched / single, batch * 1e9 / batched);
     }
     return 0;
   }

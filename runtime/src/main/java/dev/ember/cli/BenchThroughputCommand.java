@@ -1,14 +1,14 @@
 package dev.ember.cli;
 
 import dev.ember.engine.Engine;
+import dev.ember.engine.EngineBuildOptions;
 import dev.ember.engine.EngineLoop;
 import dev.ember.engine.EngineOptions;
 import dev.ember.engine.EngineRequest;
 import dev.ember.engine.EngineStats;
+import dev.ember.engine.LoadedEngine;
 import dev.ember.engine.RequestOutput;
-import dev.ember.model.DType;
 import dev.ember.runner.KvCacheMemory;
-import dev.ember.runner.ModelRunner;
 import dev.ember.sample.SamplingParams;
 import dev.ember.sched.SchedulerOptions;
 import java.util.SplittableRandom;
@@ -65,54 +65,51 @@ public final class BenchThroughputCommand implements Callable<Integer> {
     }
     int prompt = Math.max(promptLen, sharedPrefix + 1);
     int maxModelLen = prompt + gen + 16;
-    try (LoadedModel m = LoadedModel.load(modelOptions, maxBatchedTokens)) {
-      int blockSize = KvCacheMemory.DEFAULT_BLOCK_SIZE;
-      int blocksPerSeq = (maxModelLen + blockSize - 1) / blockSize;
-      KvCacheMemory kv = kvCacheMemory > 0
-          ? KvCacheMemory.ofBudget(m.model(), kvCacheMemory, blockSize, DType.F16)
-          : KvCacheMemory.allocate(m.model(), 1 + (maxConc + 2) * blocksPerSeq + 2 * blocksPerSeq, blockSize, DType.F16);
-      SchedulerOptions so = new SchedulerOptions(maxConc, maxBatchedTokens, maxModelLen, SchedulerOptions.Policy.FCFS);
+    int blockSize = KvCacheMemory.DEFAULT_BLOCK_SIZE;
+    int blocksPerSeq = (maxModelLen + blockSize - 1) / blockSize;
+    SchedulerOptions so = new SchedulerOptions(maxConc, maxBatchedTokens, maxModelLen, SchedulerOptions.Policy.FCFS);
+    EngineOptions engineOptions = EngineOptions.defaults(maxModelLen).withScheduler(so);
+    EngineBuildOptions build = kvCacheMemory > 0 ? EngineBuildOptions.ofBudget(kvCacheMemory, engineOptions)
+        : EngineBuildOptions.ofBlocks(1 + (maxConc + 2) * blocksPerSeq + 2 * blocksPerSeq, engineOptions);
+    try (LoadedEngine m = modelOptions.loadEngine(maxBatchedTokens, (model, tokenizer) -> build)) {
       int vocab = m.model().config().vocabSize();
-      int[] eos = m.model().config().eosTokenIds().stream().mapToInt(Integer::intValue).toArray();
-      try (kv; ModelRunner runner = new ModelRunner(m.model(), kv, maxConc, maxModelLen)) {
-        Engine engine = new Engine(runner, m.tokenizer(), eos, EngineOptions.defaults(maxModelLen).withScheduler(so));
-        EngineLoop loop = EngineLoop.start(engine, "ember-engine");
-        try {
-          SplittableRandom rnd = new SplittableRandom(17);
-          int tokenRange = Math.min(vocab, m.tokenizer().vocabSize());
-          int[] prefix = rnd.ints(sharedPrefix, 0, tokenRange).toArray();
-          System.out.printf("model %s, %s kernels, %d threads; %d requests/level, prompt %d (shared prefix %d), gen %d%n",
-              m.files().source(), dev.ember.kernels.EmberNative.ember_isa(), m.model().threads(), requests, prompt,
-              sharedPrefix, gen);
-          System.out.printf("%-6s %10s %11s %10s %10s %10s %10s %9s %9s %9s%n", "conc", "gen tok/s", "decode tok/s",
-              "TTFT p50", "TTFT p99", "ITL p50", "ITL p99", "KV max", "prefix", "overhead");
-          // warm-up: touches every weight page once
-          new Level(engine, 1, 1, prompt, Math.min(gen, 4), prefix, rnd, tokenRange).run();
-          for (int c : concurrency) {
-            EngineStats before = engine.stats();
-            Level level = new Level(engine, c, requests, prompt, gen, prefix, rnd, tokenRange);
-            level.run();
-            EngineStats after = engine.stats();
-            long q = after.prefixCacheQueries() - before.prefixCacheQueries();
-            long h = after.prefixCacheHits() - before.prefixCacheHits();
-            long sched = after.scheduleNanos() - before.scheduleNanos();
-            long fwd = after.forwardNanos() - before.forwardNanos();
-            long smp = after.sampleNanos() - before.sampleNanos();
-            System.out.printf("%-6d %10.1f %11.1f %8.1fms %8.1fms %8.2fms %8.2fms %8.1f%% %8.1f%% %8.2f%%%n", c,
-                level.generated.get() / (level.wallNanos / 1e9), c * 1000.0 / level.itl.percentileMs(50),
-                level.ttft.percentileMs(50), level.ttft.percentileMs(99),
-                level.itl.percentileMs(50), level.itl.percentileMs(99), 100 * level.maxKvUsage,
-                q == 0 ? 0.0 : 100.0 * h / q, 100.0 * (sched + smp) / Math.max(1, sched + fwd + smp));
-            System.out.printf("       step split: schedule+build %.2f%%, forward %.2f%%, sample+emit %.2f%%%n",
-                100.0 * sched / Math.max(1, sched + fwd + smp), 100.0 * fwd / Math.max(1, sched + fwd + smp),
-                100.0 * smp / Math.max(1, sched + fwd + smp));
-          }
-          if (sharedPrefix > 0) {
-            cachedPrefixTtft(engine, prompt, prefix, rnd, tokenRange);
-          }
-        } finally {
-          loop.close();
+      Engine engine = m.engine();
+      EngineLoop loop = EngineLoop.start(engine, "ember-engine");
+      try {
+        SplittableRandom rnd = new SplittableRandom(17);
+        int tokenRange = Math.min(vocab, m.tokenizer().vocabSize());
+        int[] prefix = rnd.ints(sharedPrefix, 0, tokenRange).toArray();
+        System.out.printf("model %s, %s kernels, %d threads; %d requests/level, prompt %d (shared prefix %d), gen %d%n",
+            m.files().source(), dev.ember.kernels.EmberNative.ember_isa(), m.model().threads(), requests, prompt,
+            sharedPrefix, gen);
+        System.out.printf("%-6s %10s %11s %10s %10s %10s %10s %9s %9s %9s%n", "conc", "gen tok/s", "decode tok/s",
+            "TTFT p50", "TTFT p99", "ITL p50", "ITL p99", "KV max", "prefix", "overhead");
+        // warm-up: touches every weight page once
+        new Level(engine, 1, 1, prompt, Math.min(gen, 4), prefix, rnd, tokenRange).run();
+        for (int c : concurrency) {
+          EngineStats before = engine.stats();
+          Level level = new Level(engine, c, requests, prompt, gen, prefix, rnd, tokenRange);
+          level.run();
+          EngineStats after = engine.stats();
+          long q = after.prefixCacheQueries() - before.prefixCacheQueries();
+          long h = after.prefixCacheHits() - before.prefixCacheHits();
+          long sched = after.scheduleNanos() - before.scheduleNanos();
+          long fwd = after.forwardNanos() - before.forwardNanos();
+          long smp = after.sampleNanos() - before.sampleNanos();
+          System.out.printf("%-6d %10.1f %11.1f %8.1fms %8.1fms %8.2fms %8.2fms %8.1f%% %8.1f%% %8.2f%%%n", c,
+              level.generated.get() / (level.wallNanos / 1e9), c * 1000.0 / level.itl.percentileMs(50),
+              level.ttft.percentileMs(50), level.ttft.percentileMs(99),
+              level.itl.percentileMs(50), level.itl.percentileMs(99), 100 * level.maxKvUsage,
+              q == 0 ? 0.0 : 100.0 * h / q, 100.0 * (sched + smp) / Math.max(1, sched + fwd + smp));
+          System.out.printf("       step split: schedule+build %.2f%%, forward %.2f%%, sample+emit %.2f%%%n",
+              100.0 * sched / Math.max(1, sched + fwd + smp), 100.0 * fwd / Math.max(1, sched + fwd + smp),
+              100.0 * smp / Math.max(1, sched + fwd + smp));
         }
+        if (sharedPrefix > 0) {
+          cachedPrefixTtft(engine, prompt, prefix, rnd, tokenRange);
+        }
+      } finally {
+        loop.close();
       }
     }
     return 0;

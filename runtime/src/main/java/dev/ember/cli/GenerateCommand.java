@@ -1,8 +1,12 @@
 package dev.ember.cli;
 
+import dev.ember.engine.EngineBuildOptions;
+import dev.ember.engine.EngineOptions;
+import dev.ember.engine.LoadedEngine;
 import dev.ember.runner.DirectDecoder;
 import dev.ember.runner.KvCacheMemory;
-import dev.ember.runner.ModelRunner;
+import dev.ember.sched.SchedulerOptions;
+import dev.ember.tokenizer.Tokenizer;
 import dev.ember.tokenizer.ChatTemplate;
 import dev.ember.tokenizer.Detokenizer;
 import java.io.PrintStream;
@@ -39,50 +43,56 @@ public final class GenerateCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-    try (LoadedModel m = LoadedModel.load(modelOptions, 1)) {
-      String text = prompt;
-      if (chat) {
-        ChatTemplate template = m.tokenizer().chatTemplate()
-            .orElseThrow(() -> new IllegalArgumentException("model has no chat template; drop --chat"));
-        List<Map<String, Object>> messages = new ArrayList<>();
-        if (system != null) {
-          messages.add(Map.of("role", "system", "content", system));
-        }
-        messages.add(Map.of("role", "user", "content", prompt));
-        text = template.render(messages, true);
-      }
-      int[] ids = m.tokenizer().encode(text, !chat);
-      int need = ids.length + maxTokens;
+    int[][] prompted = new int[1][];
+    try (LoadedEngine m = modelOptions.loadEngine(1, (model, tokenizer) -> {
+      prompted[0] = promptIds(tokenizer);
+      int need = prompted[0].length + maxTokens;
+      // one block more than the sequence needs: the engine's pool keeps block 0 out
+      return EngineBuildOptions.ofBlocks(blocksFor(need) + 1, EngineOptions.defaults(need)
+          .withScheduler(new SchedulerOptions(1, model.maxBatchTokens(), need, SchedulerOptions.Policy.FCFS)));
+    })) {
+      int[] ids = prompted[0];
       int vocab = m.model().config().vocabSize();
-      try (KvCacheMemory kv = KvCacheMemory.allocate(m.model(), blocksFor(need), KvCacheMemory.DEFAULT_BLOCK_SIZE,
-              dev.ember.model.DType.F16);
-          ModelRunner runner = new ModelRunner(m.model(), kv, 1, need)) {
-        DirectDecoder d = DirectDecoder.contiguous(runner, 1);
-        long t0 = System.nanoTime();
-        FloatBuffer logits = d.prefill(0, ids);
-        long t1 = System.nanoTime();
-        Detokenizer detok = m.tokenizer().newDetokenizer(true);
-        int generated = 0;
-        int next = DirectDecoder.argmax(logits, 0, vocab);
-        long firstToken = System.nanoTime();
-        while (true) {
-          generated++;
-          out.print(detok.push(next));
-          if (generated >= maxTokens || m.isEos(next)) {
-            break;
-          }
-          logits = d.decode(new int[] {0}, new int[] {next});
-          next = DirectDecoder.argmax(logits, 0, vocab);
+      DirectDecoder d = DirectDecoder.contiguous(m.runner(), 1);
+      long t0 = System.nanoTime();
+      FloatBuffer logits = d.prefill(0, ids);
+      long t1 = System.nanoTime();
+      Detokenizer detok = m.tokenizer().newDetokenizer(true);
+      int generated = 0;
+      int next = DirectDecoder.argmax(logits, 0, vocab);
+      long firstToken = System.nanoTime();
+      while (true) {
+        generated++;
+        out.print(detok.push(next));
+        if (generated >= maxTokens || m.isEos(next)) {
+          break;
         }
-        out.print(detok.flush());
-        long t2 = System.nanoTime();
-        out.println();
-        System.err.printf("prompt %d tokens, prefill %.1f ms (%.1f tok/s); generated %d tokens, decode %.1f tok/s%n",
-            ids.length, (t1 - t0) / 1e6, ids.length / ((t1 - t0) / 1e9), generated,
-            generated > 1 ? (generated - 1) / ((t2 - firstToken) / 1e9) : 0.0);
+        logits = d.decode(new int[] {0}, new int[] {next});
+        next = DirectDecoder.argmax(logits, 0, vocab);
       }
+      out.print(detok.flush());
+      long t2 = System.nanoTime();
+      out.println();
+      System.err.printf("prompt %d tokens, prefill %.1f ms (%.1f tok/s); generated %d tokens, decode %.1f tok/s%n",
+          ids.length, (t1 - t0) / 1e6, ids.length / ((t1 - t0) / 1e9), generated,
+          generated > 1 ? (generated - 1) / ((t2 - firstToken) / 1e9) : 0.0);
     }
     return 0;
+  }
+
+  private int[] promptIds(Tokenizer tokenizer) {
+    String text = prompt;
+    if (chat) {
+      ChatTemplate template = tokenizer.chatTemplate()
+          .orElseThrow(() -> new IllegalArgumentException("model has no chat template; drop --chat"));
+      List<Map<String, Object>> messages = new ArrayList<>();
+      if (system != null) {
+        messages.add(Map.of("role", "system", "content", system));
+      }
+      messages.add(Map.of("role", "user", "content", prompt));
+      text = template.render(messages, true);
+    }
+    return tokenizer.encode(text, !chat);
   }
 
   private static int blocksFor(int tokens) {

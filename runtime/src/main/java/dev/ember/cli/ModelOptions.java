@@ -1,7 +1,11 @@
 package dev.ember.cli;
 
+import dev.ember.engine.EngineFactory;
+import dev.ember.engine.LoadedEngine;
+import dev.ember.function.DemoModel;
 import dev.ember.model.DType;
 import dev.ember.runner.LoadOptions;
+import java.io.IOException;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -20,6 +24,21 @@ final class ModelOptions {
   LoadOptions loadOptions() {
     LoadOptions o = LoadOptions.defaults().withDtype(dtype);
     return threads == null ? o : o.withThreads(threads);
+  }
+
+  /**
+   * Loads the model (the embedded demo model without {@code --model}) behind a progress bar and builds its
+   * engine through {@link EngineFactory}; steps may carry at least {@code minBatchTokens} tokens.
+   */
+  LoadedEngine loadEngine(int minBatchTokens, EngineFactory.Sizing sizing) throws IOException {
+    Path path = model != null ? model : DemoModel.ensure();
+    LoadOptions load = loadOptions();
+    if (load.maxBatchTokens() < minBatchTokens) {
+      load = load.withMaxBatchTokens(minBatchTokens);
+    }
+    try (Progress p = Progress.start("loading " + path.getFileName())) {
+      return EngineFactory.load(path, load.withProgress(p.consumer()), sizing);
+    }
   }
 
   /** Parses dtype names for picocli. */

@@ -1,7 +1,7 @@
 package dev.ember.function;
 
 /**
- * Where a function is on this replica (DESIGN.md, "Scale to zero and prewarm"): COLD (nothing loaded)
+ * Where a function is on this replica (ARCHITECTURE.md, "Function lifecycle"): COLD (nothing loaded)
  * -> WARMING (mapping weights, allocating KV, running prewarm hooks) -> WARM (serving) -> DRAINING
  * (finishing in-flight work before freeing memory) -> COLD; FAILED when loading failed (with a reason).
  */

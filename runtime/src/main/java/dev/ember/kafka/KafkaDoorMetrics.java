@@ -6,7 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.util.function.ToDoubleFunction;
 
 /**
- * Exposes the Kafka door's counters in the replica's Prometheus scrape (DESIGN.md, "Observability"):
+ * Exposes the Kafka door's counters in the replica's Prometheus scrape (ARCHITECTURE.md, "Observability"):
  * {@code ember_kafka_records_received_total}, {@code ember_kafka_requests_answered_total},
  * {@code ember_kafka_duplicates_total}, {@code ember_kafka_dead_letters_total},
  * {@code ember_kafka_pauses_total} and {@code ember_kafka_paused} (1 while a request topic is paused).

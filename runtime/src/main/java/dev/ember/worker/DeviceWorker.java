@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The one thread that owns a function's device context (DESIGN.md, "One request, end to end"): a
+ * The one thread that owns a function's device context (ARCHITECTURE.md, "One request"): a
  * Vert.x worker verticle on its own single-thread pool. It loads the model in {@link #start()}, runs the
  * engine one step per task while there is work ({@link #kick()} wakes it), and frees every byte in
  * {@link #stop()}. Nothing else ever touches the model, the KV cache or the engine's step.

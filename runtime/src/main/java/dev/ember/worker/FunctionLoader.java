@@ -4,18 +4,16 @@ import dev.ember.coldstart.ColdStartOptions;
 import dev.ember.coldstart.PrefixSnapshot;
 import dev.ember.coldstart.SnapshotFiles;
 import dev.ember.engine.Engine;
+import dev.ember.engine.EngineBuildOptions;
+import dev.ember.engine.EngineFactory;
 import dev.ember.engine.EngineOptions;
+import dev.ember.engine.LoadedEngine;
 import dev.ember.function.DemoModel;
 import dev.ember.function.FunctionManifest;
 import dev.ember.model.DType;
-import dev.ember.model.ModelConfig;
 import dev.ember.model.ModelFiles;
-import dev.ember.runner.KvCacheMemory;
 import dev.ember.runner.LoadOptions;
-import dev.ember.runner.ModelRunner;
-import dev.ember.runner.NativeModel;
 import dev.ember.sched.SchedulerOptions;
-import dev.ember.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +21,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import java.util.stream.IntStream;
 
 /**
  * Brings a function from its manifest into memory and back out (on the device worker's thread). Load:
@@ -62,60 +59,31 @@ final class FunctionLoader {
     if (!FunctionManifest.DEFAULT_DEVICE.equals(m.device())) {
       throw new IOException("device '" + m.device() + "' is not available in this build (only cpu)");
     }
-    long t0 = System.nanoTime();
     Path path = FunctionManifest.ModelSpec.EMBEDDED_DEMO.equals(m.model().path()) ? DemoModel.ensure()
         : Path.of(m.model().path());
-    files = ModelFiles.open(path);
     dtype = m.model().dtype();
-    Tokenizer tokenizer = files.vocabulary().isPresent() ? Tokenizer.fromVocabulary(files.vocabulary().get())
-        : Tokenizer.load(files.tokenizerJson()
-            .orElseThrow(() -> new IOException("no tokenizer.json next to " + files.source())).getParent());
-    long t1 = System.nanoTime();
-    phases.put("open", t1 - t0);
     FunctionManifest.EngineSettings e = m.engine();
     int threads = e.threads() > 0 ? e.threads() : Runtime.getRuntime().availableProcessors();
-    NativeModel model = null;
-    KvCacheMemory kv = null;
-    ModelRunner runner = null;
+    LoadedEngine loaded = EngineFactory.load(path, LoadOptions.defaults().withDtype(dtype).withThreads(threads)
+        .withMaxBatchTokens(e.maxNumBatchedTokens()).withDevice(m.device()), (model, tokenizer) -> {
+          int maxModelLen = Math.min(e.maxModelLen(), model.config().maxPositionEmbeddings());
+          SchedulerOptions so = new SchedulerOptions(e.maxNumSeqs(), e.maxNumBatchedTokens(), maxModelLen,
+              SchedulerOptions.Policy.PRIORITY);
+          return EngineBuildOptions.ofBudget(e.kvCacheMemory(), EngineOptions.defaults(maxModelLen).withScheduler(so)
+              .withPrefixCaching(e.enablePrefixCaching())).withBlockSize(e.blockSize()).withKvDtype(KV_DTYPE);
+        });
+    files = loaded.files();
+    phases.putAll(loaded.phases());
     try {
-      model = NativeModel.load(files, LoadOptions.defaults().withDtype(m.model().dtype()).withThreads(threads)
-          .withMaxBatchTokens(e.maxNumBatchedTokens()));
-      phases.putAll(model.loadReport().phases());
-      long t2 = System.nanoTime();
-      ModelConfig c = model.config();
-      int maxModelLen = Math.min(e.maxModelLen(), c.maxPositionEmbeddings());
-      kv = KvCacheMemory.ofBudget(model, e.kvCacheMemory(), e.blockSize(), KV_DTYPE);
-      if ((long) (kv.numBlocks() - 1) * e.blockSize() < maxModelLen) {
-        throw new IOException("kvCacheMemory " + e.kvCacheMemory() + " bytes holds " + kv.numBlocks() + " blocks of "
-            + e.blockSize() + " tokens, fewer than one " + maxModelLen + "-token sequence needs; raise kvCacheMemory"
-            + " or lower maxModelLen");
-      }
-      runner = new ModelRunner(model, kv, e.maxNumSeqs(), maxModelLen);
-      int[] eos = IntStream.concat(c.eosTokenIds().stream().mapToInt(Integer::intValue),
-          tokenizer.eosTokenId().stream()).distinct().toArray();
-      SchedulerOptions so = new SchedulerOptions(e.maxNumSeqs(), e.maxNumBatchedTokens(), maxModelLen,
-          SchedulerOptions.Policy.PRIORITY);
-      Engine engine = new Engine(runner, tokenizer, eos,
-          EngineOptions.defaults(maxModelLen).withScheduler(so).withPrefixCaching(e.enablePrefixCaching()));
       long t3 = System.nanoTime();
-      phases.put("allocate", t3 - t2);
       if (coldStart.snapshots() && e.enablePrefixCaching()) {
         snapshotFile = SnapshotFiles.file(files, m.name());
-        restore(engine);
+        restore(loaded.engine());
       }
       phases.put("restore", System.nanoTime() - t3);
-      return new LoadedFunction(model, kv, runner, engine, tokenizer, maxModelLen);
+      return new LoadedFunction(loaded);
     } catch (IOException | RuntimeException ex) {
-      if (runner != null) {
-        runner.close();
-      }
-      if (kv != null) {
-        kv.close();
-      }
-      if (model != null) {
-        model.close();
-      }
-      tokenizer.close();
+      loaded.close();
       throw ex;
     }
   }

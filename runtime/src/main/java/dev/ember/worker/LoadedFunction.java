@@ -1,6 +1,7 @@
 package dev.ember.worker;
 
 import dev.ember.engine.Engine;
+import dev.ember.engine.LoadedEngine;
 import dev.ember.runner.KvCacheMemory;
 import dev.ember.runner.ModelRunner;
 import dev.ember.runner.NativeModel;
@@ -8,16 +9,36 @@ import dev.ember.tokenizer.Tokenizer;
 
 /**
  * Everything one loaded function holds in memory, owned by its device worker's thread: native weights,
- * the KV cache, the step buffers, the engine and the tokenizer. Closing frees all of it.
+ * the KV cache, the step buffers, the engine and the tokenizer, as EngineFactory built them. Closing frees
+ * all of it, in order.
  */
-record LoadedFunction(NativeModel model, KvCacheMemory kv, ModelRunner runner, Engine engine, Tokenizer tokenizer,
-    int maxModelLen) implements AutoCloseable {
+record LoadedFunction(LoadedEngine loaded) implements AutoCloseable {
+  NativeModel model() {
+    return loaded.model();
+  }
+
+  KvCacheMemory kv() {
+    return loaded.kv();
+  }
+
+  ModelRunner runner() {
+    return loaded.runner();
+  }
+
+  Engine engine() {
+    return loaded.engine();
+  }
+
+  Tokenizer tokenizer() {
+    return loaded.tokenizer();
+  }
+
+  int maxModelLen() {
+    return loaded.maxModelLen();
+  }
+
   @Override
   public void close() {
-    engine.close();
-    runner.close();
-    kv.close();
-    model.close();
-    tokenizer.close();
+    loaded.close();
   }
 }

@@ -1,0 +1,62 @@
+// The CPU backend: host memory, a thread pool, and the kernels of linear/ (matmul, embedding
+// gather) and ops/ (norms, RoPE, SwiGLU, paged KV write and attention) for the active ISA.
+//
+//   CpuBackend cpu(threads);
+//   cpu.reserve_matmul(w, max_rows); cpu.matmul(w, x, T, y, ldy, bias);
+//
+// Weights are used in place (upload_weight copies nothing); ops run synchronously on the pool, so
+// synchronize() has nothing to wait for. Sampling stays on the host (samples_on_device() is false).
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "backend/backend.h"
+#include "core/thread_pool.h"
+
+namespace ember {
+
+class CpuBackend final : public Backend {
+ public:
+  explicit CpuBackend(int32_t threads);
+  ~CpuBackend() override;
+
+  const char* name() const override { return "cpu"; }
+  int32_t threads() const { return pool_.size(); }
+
+  void* alloc(int64_t bytes) override;
+  void free(void* ptr) override;
+  void copy_to_device(void* dst, const void* host_src, int64_t bytes) override;
+  void copy_to_host(void* host_dst, const void* src, int64_t bytes) override;
+  void copy_on_device(void* dst, const void* src, int64_t bytes) override;
+  int upload_weight(const Tensor& host, Tensor* device) override;
+  void free_weight(const Tensor& device) override {}
+  void synchronize() override {}
+
+  int reserve_matmul(const Tensor& w, int64_t max_rows) override;
+  int reserve_attention(int32_t head_dim, int32_t max_tokens) override;
+  int64_t workspace_bytes() const override { return matmul_scratch_bytes_ + attention_scratch_floats_ * 4; }
+  StepInputs stage_step(const ember_step& step) override;
+  void finish_step(const ember_step& step, const StepInputs& staged) override {}
+
+  void matmul(const Tensor& w, const float* x, int64_t T, float* y, int64_t ldy, const float* bias) override;
+  void embed(const Tensor& w, const int32_t* ids, int64_t n, float* out) override;
+  void gather_rows(const float* x, const int32_t* rows, int64_t n, int64_t width, float* out) override;
+  void rms_norm(const float* x, const float* w, int64_t T, int64_t n, float eps, float* out) override;
+  void add_rms_norm(float* x, const float* delta, const float* w, int64_t T, int64_t n, float eps,
+                    float* out) override;
+  void rope_angles(const float* inv_freq, int32_t half, const int32_t* positions, int32_t T, float* cs) override;
+  void rope(float* x, int32_t T, int32_t heads, int32_t head_dim, int32_t style, const float* cs) override;
+  void swiglu(float* gate, const float* up, int64_t T, int64_t n) override;
+  void kv_write(const KvLayer& layer, const StepView& step, const float* k, const float* v, int64_t ld) override;
+  void attention(const KvLayer& layer, const StepView& step, int32_t heads, const float* q, float* out) override;
+
+ private:
+  ThreadPool pool_;
+  void* matmul_scratch_ = nullptr;
+  int64_t matmul_scratch_bytes_ = 0;
+  float* attention_scratch_ = nullptr;
+  int64_t attention_scratch_floats_ = 0;
+};
+
+}  // namespace ember
