@@ -14,7 +14,10 @@
  *
  * Errors: functions returning int return 0 on success and a negative code on failure;
  * functions returning pointers return NULL. ember_last_error() then describes the
- * failure (thread-local, valid until the next call on the same thread).
+ * failure (thread-local, valid until the next call on the same thread). No entry lets a
+ * C++ exception out: an allocation that fails reports EMBER_ERR_OUT_OF_MEMORY, a thread that
+ * cannot be created EMBER_ERR_SYSTEM, any other exception EMBER_ERR_INTERNAL (or NULL, or a
+ * negative size, with the same text in ember_last_error()).
  */
 #ifndef EMBER_H
 #define EMBER_H
@@ -25,6 +28,11 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* Error codes every entry may return besides its own (-1 is a bad argument). */
+#define EMBER_ERR_OUT_OF_MEMORY (-12)
+#define EMBER_ERR_SYSTEM (-11)
+#define EMBER_ERR_INTERNAL (-99)
 
 /* ---- data types ------------------------------------------------------------------
  * Weight matrices are row-major [rows = out_features][cols = in_features] (HF Linear and

@@ -70,6 +70,7 @@ Model::~Model() {
 }
 
 void* Model::own(int64_t bytes) {
+  owned_.reserve(owned_.size() + 1);  // may throw before the allocation, never after it
   void* p = ember_alloc(bytes);
   if (p != nullptr) {
     owned_.push_back(p);
