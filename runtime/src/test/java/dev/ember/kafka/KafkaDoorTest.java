@@ -15,6 +15,7 @@ import dev.ember.function.FunctionInstance;
 import dev.ember.function.FunctionManifest;
 import dev.ember.function.FunctionState;
 import dev.ember.metrics.ServingMetrics;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.nio.ByteBuffer;
@@ -260,6 +261,26 @@ class KafkaDoorTest {
         new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
     KafkaDoorMetrics.bind(registry, door);
     assertTrue(registry.scrape().contains("ember_kafka_dead_letters_total 1.0"), registry.scrape());
+  }
+
+  @Test
+  void closeReturnsPromptlyAfterAnUndeliverableReplyIsDeadLettered() throws Exception {
+    gated.shut();
+    String topic = serve("gated", 1, 1, new KafkaDoorOptions());
+    // A reply topic Kafka rejects: the reply fails for good, so the request goes to the dead-letter topic.
+    client.sendRaw(topic, chat(2, false), Map.of(EmberKafkaHeaders.CORRELATION_ID, "x2".getBytes(StandardCharsets.UTF_8),
+        EmberKafkaHeaders.REPLY_TOPIC, "no such topic!".getBytes(StandardCharsets.UTF_8)));
+    awaitCondition("the request is running (held at the gate)", () -> door.stats().received() == 1);
+    KafkaDoor closing = door;
+    door = null;
+    Future<Void> closed = closing.close();
+    long opened = System.nanoTime();
+    gated.open();
+    closed.await(30, TimeUnit.SECONDS);
+    long tookMs = (System.nanoTime() - opened) / 1_000_000;
+    assertEquals(1, closing.stats().deadLettered());
+    // Without the dead letter counting out, close waits its full 10 s drain timeout.
+    assertTrue(tookMs < 5_000, "close took " + tookMs + " ms after the dead letter");
   }
 
   @Test

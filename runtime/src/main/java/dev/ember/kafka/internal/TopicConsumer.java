@@ -191,7 +191,6 @@ public final class TopicConsumer {
         RequestRunner.Run running = runner.run(to, rec.value(), settings.defaultFunction());
         runs.computeIfAbsent(tp, k -> new HashSet<>()).add(running);
         running.outcome().onComplete(ar -> {
-          active--;
           refused = false;
           Set<RequestRunner.Run> ofPartition = runs.get(tp);
           if (ofPartition != null) {
@@ -217,9 +216,8 @@ public final class TopicConsumer {
               case ABANDONED -> window.abandoned(key);
             }
           }
-          if (idle != null && active == 0) {
-            idle.tryComplete();
-          }
+          // After deadLetter (if any) has counted itself in, so close waits for the dead letter too.
+          endActive();
           drain();
         });
       }
@@ -241,7 +239,6 @@ public final class TopicConsumer {
   private void deadLetter(KafkaConsumerRecord<byte[], byte[]> rec, Throwable reason, String claimedKey) {
     active++;
     sender.deadLetter(rec, reason).onComplete(ar -> {
-      active--;
       if (ar.failed()) {
         LOG.log(Level.SEVERE, "could not dead-letter " + rec.topic() + "-" + rec.partition() + "@" + rec.offset(),
             ar.cause());
@@ -252,8 +249,17 @@ public final class TopicConsumer {
         window.answered(claimedKey, System.nanoTime());
       }
       finished(rec);
+      endActive();
       drain();
     });
+  }
+
+  /** One running request or dead letter is over; the last one lets a waiting {@link #close()} go on. */
+  private void endActive() {
+    active--;
+    if (idle != null && active == 0) {
+      idle.tryComplete();
+    }
   }
 
   private void finished(KafkaConsumerRecord<byte[], byte[]> rec) {
