@@ -25,10 +25,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.Collection;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.AfterAll;
@@ -372,6 +377,51 @@ class KafkaDoorTest {
     } finally {
       second.close().await(30, TimeUnit.SECONDS);
     }
+  }
+
+  @Test
+  void whatFinishedOnAMovedPartitionIsCommittedBeforeTheNewMemberIsGivenIt() throws Exception {
+    // No periodic commit during the test: only the rebalance commits what the door finished.
+    String topic = serve("demo", 2, 1, new KafkaDoorOptions().setCommitInterval(Duration.ofHours(1)));
+    List<byte[]> ids = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      ids.add(client.send(topic, i % 2, chat(2, false), Map.of()));
+    }
+    for (byte[] id : ids) {
+      client.awaitFinal(id, WAIT);
+    }
+    awaitCondition("every reply acknowledged", () -> door.stats().answered() == 8);
+    Map<TopicPartition, Long> committedAtAssignment = new ConcurrentHashMap<>();
+    List<ConsumerRecord<byte[], byte[]>> redelivered = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> second = new KafkaConsumer<>(Map.of("bootstrap.servers", broker.bootstrap(),
+        "group.id", "ember." + topic.replace(".requests", ""), "enable.auto.commit", "false",
+        "auto.offset.reset", "earliest",
+        "partition.assignment.strategy", "org.apache.kafka.clients.consumer.CooperativeStickyAssignor"),
+        new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      second.subscribe(List.of(topic), new ConsumerRebalanceListener() {
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {}
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+          // What the group had committed at the moment the partition became this member's.
+          Map<TopicPartition, OffsetAndMetadata> committed = second.committed(Set.copyOf(partitions));
+          partitions.forEach(tp -> committedAtAssignment.put(tp,
+              committed.get(tp) == null ? -1L : committed.get(tp).offset()));
+        }
+      });
+      long deadline = System.nanoTime() + WAIT.toNanos();
+      while (committedAtAssignment.isEmpty() && System.nanoTime() < deadline) {
+        second.poll(Duration.ofMillis(100)).forEach(redelivered::add);
+      }
+      for (int i = 0; i < 5; i++) {
+        second.poll(Duration.ofMillis(100)).forEach(redelivered::add);
+      }
+    }
+    assertEquals(1, committedAtAssignment.size(), "one partition moved: " + committedAtAssignment);
+    committedAtAssignment.forEach((tp, offset) ->
+        assertEquals(4L, offset, "the 4 records answered on " + tp + " were committed before it moved"));
+    assertEquals(List.of(), redelivered, "no answered record is read again by the new member");
   }
 
   @Test
