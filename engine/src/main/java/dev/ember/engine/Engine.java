@@ -265,6 +265,7 @@ public final class Engine implements AutoCloseable {
     drainInbox(t0);
     ScheduledBatch b = scheduler.schedule();
     if (b.isEmpty()) {
+      failUnschedulable();
       kv.flushEvents();
       publishCounts();
       return hasWork();
@@ -450,6 +451,36 @@ public final class Engine implements AutoCloseable {
       String held = s.stop.abort();
       scheduler.finish(s);
       finishSequence(s, -1, held, null, FinishReason.ABORT, null, error, now);
+    }
+  }
+
+  /** Fails the request the scheduler found can never get its KV blocks (see {@link Scheduler#unschedulable()}). */
+  private void failUnschedulable() {
+    if (!(scheduler.unschedulable() instanceof EngineSequence s)) {
+      return;
+    }
+    int usable = runner.kv().numBlocks() - 1;
+    int pinned = kv.numPinnedBlocks();
+    int needed = (s.kv().numTokens() + kv.blockSize() - 1) / kv.blockSize();
+    abort(s.request.request.requestId(), "the request needs " + needed + " KV blocks of " + kv.blockSize()
+        + " tokens, but only " + (usable - pinned) + " of the cache's " + usable + " blocks can ever be free ("
+        + pinned + " hold pinned prefixes); it can never be scheduled");
+  }
+
+  /**
+   * Throws {@link IllegalStateException} when the pinned prefixes leave less than one {@code maxModelLen}
+   * sequence's worth of KV blocks, so some requests could never be scheduled. Call on the step thread
+   * after pinning (warm-up).
+   */
+  public void checkPinBudget() {
+    int usable = runner.kv().numBlocks() - 1;
+    int pinned = kv.numPinnedBlocks();
+    int perSequence = (maxModelLen + kv.blockSize() - 1) / kv.blockSize();
+    if (usable - pinned < perSequence) {
+      throw new IllegalStateException("pinned prefixes hold " + pinned + " of the KV cache's " + usable
+          + " blocks, leaving " + (usable - pinned) + " blocks (" + (usable - pinned) * kv.blockSize()
+          + " tokens) where one maxModelLen " + maxModelLen + " sequence needs " + perSequence
+          + "; pin fewer or shorter prefixes, raise kvCacheMemory or lower maxModelLen");
     }
   }
 
