@@ -477,6 +477,10 @@ public final class FunctionInstance implements FunctionEndpoint {
     if (e instanceof EngineClosedException) {
       return FunctionException.unavailable(manifest.name(), "draining", 1);
     }
+    if (e instanceof IllegalStateException && state != FunctionState.WARM) {
+      // the drain deadline passed and the tokenizer was closed under a request
+      return unavailable();
+    }
     if (e instanceof InvalidSamplingParamsException ie) {
       return FunctionException.invalid(ie.param(), ie.getMessage());
     }

@@ -122,7 +122,7 @@ public final class DeviceWorker extends VerticleBase {
   }
 
   public int maxModelLen() {
-    return loaded.maxModelLen();
+    return loadedOrThrow().maxModelLen();
   }
 
   /** Load phase durations (ns) of the last start. */
