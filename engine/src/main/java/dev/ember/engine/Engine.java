@@ -515,11 +515,6 @@ public final class Engine implements AutoCloseable {
     return tokenizer;
   }
 
-  /** Whether {@link #close()} was called: submissions are refused. */
-  public boolean isClosed() {
-    return closed;
-  }
-
   /**
    * Refuses later submissions ({@link EngineClosedException}) and aborts every request still known or
    * queued, with an error; call on the step thread before closing the runner.
