@@ -1,6 +1,7 @@
 package dev.ember.worker;
 
 import dev.ember.engine.Engine;
+import dev.ember.engine.EngineClosedException;
 import dev.ember.engine.EngineStats;
 import dev.ember.function.FunctionManifest;
 import dev.ember.tokenizer.Tokenizer;
@@ -20,7 +21,6 @@ import java.util.logging.Logger;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import dev.ember.engine.EngineClosedException;
 
 /**
  * The one thread that owns a function's device context (DESIGN.md, "One request, end to end"): a
