@@ -19,6 +19,10 @@
  *
  * This header is the source of truth of the ABI: the JavaCPP binding and the engine's
  * ordinals are checked against it by tests (EmberHeaderTest, NativeOrdinalsTest).
+ *
+ * No entry lets a C++ exception out: an allocation that fails reports EMBER_ERR_OUT_OF_MEMORY, a
+ * thread that cannot be created EMBER_ERR_SYSTEM, any other exception EMBER_ERR_INTERNAL (or NULL,
+ * or a negative size, with the same text in ember_last_error()).
  */
 #ifndef EMBER_H
 #define EMBER_H
@@ -36,7 +40,10 @@ enum ember_status {
   EMBER_ERR_INVALID = -1,              /* bad argument or state */
   EMBER_ERR_MISSING_TENSOR = -2,       /* finalize: a required tensor was never set */
   EMBER_ERR_SHAPE = -3,                /* finalize: a tensor has the wrong shape */
-  EMBER_ERR_BACKEND_UNAVAILABLE = -4   /* ember_model_new: no such device in this build/machine */
+  EMBER_ERR_BACKEND_UNAVAILABLE = -4, /* ember_model_new: no such device in this build/machine */
+  EMBER_ERR_SYSTEM = -11,              /* any entry: a thread or other system resource could not be had */
+  EMBER_ERR_OUT_OF_MEMORY = -12,       /* any entry: an allocation failed */
+  EMBER_ERR_INTERNAL = -99             /* any entry: any other C++ exception */
 };
 
 /* ---- data types ------------------------------------------------------------------

@@ -11,6 +11,8 @@
 #include "linear/linear.h"
 
 using ember::fail;
+using ember::guard_status;
+using ember::guard_value;
 
 extern "C" const char* ember_isa(void) { return ember::isa_name(ember::active_isa()); }
 
@@ -40,25 +42,28 @@ extern "C" double ember_read_bandwidth_gbs(int64_t bytes, int32_t threads) {
   if (posix_memalign((void**)&buf, 4096, (size_t)words * 8) != 0) {
     return fail(-1, "out of memory allocating %lld bytes", (long long)bytes), -1.0;
   }
-  ember::ThreadPool pool(threads);
-  pool.run([&](int tid, int nth) {
-    int64_t b, e;
-    ember::split_range(words, tid, nth, 512, &b, &e);
-    for (int64_t i = b; i < e; i++) buf[i] = (uint64_t)i;
-  });
-  std::atomic<uint64_t> sink{0};
-  double best = 0;
-  for (int pass = 0; pass < 5; pass++) {
-    auto start = std::chrono::steady_clock::now();
+  double best = guard_value("ember_read_bandwidth_gbs", -1.0, [&] {
+    ember::ThreadPool pool(threads);
     pool.run([&](int tid, int nth) {
       int64_t b, e;
       ember::split_range(words, tid, nth, 512, &b, &e);
-      sink.fetch_add(read_reduce(buf + b, e - b), std::memory_order_relaxed);
+      for (int64_t i = b; i < e; i++) buf[i] = (uint64_t)i;
     });
-    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    double gbs = (double)words * 8 / s / 1e9;
-    if (gbs > best) best = gbs;
-  }
+    std::atomic<uint64_t> sink{0};
+    double fastest = 0;
+    for (int pass = 0; pass < 5; pass++) {
+      auto start = std::chrono::steady_clock::now();
+      pool.run([&](int tid, int nth) {
+        int64_t b, e;
+        ember::split_range(words, tid, nth, 512, &b, &e);
+        sink.fetch_add(read_reduce(buf + b, e - b), std::memory_order_relaxed);
+      });
+      double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      double gbs = (double)words * 8 / s / 1e9;
+      if (gbs > fastest) fastest = gbs;
+    }
+    return fastest;
+  });
   free(buf);
   return best;
 }
@@ -73,7 +78,9 @@ extern "C" int ember_convert(const void* src, int32_t src_dtype, void* dst, int3
   if (src_quant && dst_dtype != EMBER_F32) return fail(-1, "quantized data converts only to f32");
   if ((src_quant || dst_quant) && n % 32 != 0) return fail(-1, "quantized conversion needs n %% 32 == 0, got %lld", (long long)n);
   if (n < 0 || src == nullptr || dst == nullptr) return fail(-1, "bad conversion arguments");
-  ember::ThreadPool pool(threads < 1 ? 1 : threads);
-  ember::convert(pool, src, src_dtype, dst, dst_dtype, n);
-  return 0;
+  return guard_status("ember_convert", [&] {
+    ember::ThreadPool pool(threads < 1 ? 1 : threads);
+    ember::convert(pool, src, src_dtype, dst, dst_dtype, n);
+    return 0;
+  });
 }

@@ -10,6 +10,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
+#include <new>
+#include <system_error>
 
 #include "api/error.h"
 #include "ember.h"
@@ -27,6 +30,20 @@ int fail(int code, const char* fmt, ...) {
   va_end(args);
   last_error_code = code;
   return code;
+}
+
+int fail_current_exception(const char* entry) noexcept {
+  try {
+    throw;
+  } catch (const std::bad_alloc&) {
+    return fail(EMBER_ERR_OUT_OF_MEMORY, "%s: out of memory", entry);
+  } catch (const std::system_error& e) {
+    return fail(EMBER_ERR_SYSTEM, "%s: %s", entry, e.what());
+  } catch (const std::exception& e) {
+    return fail(EMBER_ERR_INTERNAL, "%s: %s", entry, e.what());
+  } catch (...) {
+    return fail(EMBER_ERR_INTERNAL, "%s: unknown exception", entry);
+  }
 }
 
 }  // namespace ember

@@ -7,6 +7,8 @@
 #include "model/model.h"
 
 using ember::fail;
+using ember::guard_status;
+using ember::guard_value;
 using ember::KvCache;
 using ember::Model;
 
@@ -21,7 +23,9 @@ extern "C" ember_model* ember_model_new(const ember_config* config, const char* 
     fail(-1, "ember_model_new: config is null");
     return nullptr;
   }
-  return reinterpret_cast<ember_model*>(Model::create(*config, device, threads, max_batch_tokens));
+  return guard_value("ember_model_new", (ember_model*)nullptr, [&] {
+    return reinterpret_cast<ember_model*>(Model::create(*config, device, threads, max_batch_tokens));
+  });
 }
 
 extern "C" const char* ember_model_device(const ember_model* model) {
@@ -31,15 +35,21 @@ extern "C" const char* ember_model_device(const ember_model* model) {
 extern "C" int ember_model_set_tensor(ember_model* model, int32_t kind, int32_t layer, const void* data, int32_t dtype,
                                       int64_t rows, int64_t cols) {
   if (model == nullptr) return fail(-1, "ember_model_set_tensor: model is null");
-  return model_of(model)->set_tensor(kind, layer, data, dtype, rows, cols);
+  return guard_status("ember_model_set_tensor",
+                      [&] { return model_of(model)->set_tensor(kind, layer, data, dtype, rows, cols); });
 }
 
 extern "C" int ember_model_finalize(ember_model* model) {
   if (model == nullptr) return fail(-1, "ember_model_finalize: model is null");
-  return model_of(model)->finalize();
+  return guard_status("ember_model_finalize", [&] { return model_of(model)->finalize(); });
 }
 
-extern "C" void ember_model_free(ember_model* model) { delete model_of(model); }
+extern "C" void ember_model_free(ember_model* model) {
+  guard_value("ember_model_free", 0, [&] {
+    delete model_of(model);
+    return 0;
+  });
+}
 
 extern "C" int64_t ember_model_scratch_bytes(const ember_model* model) {
   return model == nullptr ? 0 : model_of(model)->scratch_bytes();
@@ -50,8 +60,10 @@ extern "C" ember_kv* ember_kv_new(const ember_model* model, int32_t num_blocks, 
     fail(-1, "ember_kv_new: model is null");
     return nullptr;
   }
-  const Model* m = model_of(model);
-  return reinterpret_cast<ember_kv*>(KvCache::create(m->backend(), m->config(), num_blocks, block_size, kv_dtype));
+  return guard_value("ember_kv_new", (ember_kv*)nullptr, [&] {
+    const Model* m = model_of(model);
+    return reinterpret_cast<ember_kv*>(KvCache::create(m->backend(), m->config(), num_blocks, block_size, kv_dtype));
+  });
 }
 
 extern "C" void ember_kv_free(ember_kv* kv) { delete kv_of(kv); }
@@ -64,7 +76,7 @@ extern "C" int64_t ember_kv_block_bytes(const ember_config* config, int32_t bloc
 
 extern "C" int ember_kv_copy_blocks(ember_kv* kv, const int32_t* src, const int32_t* dst, int32_t n) {
   if (kv == nullptr) return fail(-1, "ember_kv_copy_blocks: kv is null");
-  return kv_of(kv)->copy_blocks(src, dst, n);
+  return guard_status("ember_kv_copy_blocks", [&] { return kv_of(kv)->copy_blocks(src, dst, n); });
 }
 
 extern "C" int ember_kv_read_block(const ember_kv* kv, int32_t block, void* buf) {
@@ -79,5 +91,5 @@ extern "C" int ember_kv_write_block(ember_kv* kv, int32_t block, const void* buf
 
 extern "C" int ember_forward(ember_model* model, ember_kv* kv, const ember_step* step) {
   if (model == nullptr || kv == nullptr || step == nullptr) return fail(-1, "ember_forward: null argument");
-  return model_of(model)->forward(*kv_of(kv), *step);
+  return guard_status("ember_forward", [&] { return model_of(model)->forward(*kv_of(kv), *step); });
 }

@@ -11,7 +11,21 @@ static inline void cpu_relax() {
 }
 
 ThreadPool::ThreadPool(int threads) : size_(threads < 1 ? 1 : threads) {
-  for (int t = 1; t < size_; t++) threads_.emplace_back([this, t] { worker(t); });
+  threads_.reserve(size_ - 1);
+  try {
+    for (int t = 1; t < size_; t++) threads_.emplace_back([this, t] { worker(t); });
+  } catch (...) {
+    // A member that could not be created (std::system_error): stop and join the ones that were,
+    // since the destructor does not run for a constructor that throws.
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_.store(true);
+      generation_.fetch_add(1);
+    }
+    wake_.notify_all();
+    for (auto& th : threads_) th.join();
+    throw;
+  }
 }
 
 ThreadPool::~ThreadPool() {

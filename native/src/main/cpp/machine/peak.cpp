@@ -5,6 +5,7 @@
 #include <thread>
 #include <vector>
 
+#include "api/error.h"
 #include "ember.h"
 
 namespace ember {
@@ -38,10 +39,7 @@ static double probe(Isa isa, PeakKind kind, int64_t iters) {
   }
 }
 
-}  // namespace ember
-
-extern "C" double ember_peak_gops(int32_t kind, int32_t threads) {
-  using namespace ember;
+static double peak_gops(int32_t kind, int32_t threads) {
   PeakKind k = kind == 1 ? PeakKind::Int8Dot : PeakKind::F32Fma;
   Isa isa = active_isa();
   int n = threads < 1 ? 1 : threads;
@@ -56,11 +54,24 @@ extern "C" double ember_peak_gops(int32_t kind, int32_t threads) {
   }
   std::vector<double> ops(n);
   std::vector<std::thread> team;
+  team.reserve(n);
   auto t0 = std::chrono::steady_clock::now();
-  for (int t = 0; t < n; t++) team.emplace_back([&, t] { ops[t] = probe(isa, k, iters); });
+  try {
+    for (int t = 0; t < n; t++) team.emplace_back([&, t] { ops[t] = probe(isa, k, iters); });
+  } catch (...) {
+    // A thread that could not be created: join the others before the error goes up.
+    for (auto& th : team) th.join();
+    throw;
+  }
   for (auto& th : team) th.join();
   double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   double total = 0;
   for (double o : ops) total += o;
   return total / s / 1e9;
+}
+
+}  // namespace ember
+
+extern "C" double ember_peak_gops(int32_t kind, int32_t threads) {
+  return ember::guard_value("ember_peak_gops", -1.0, [&] { return ember::peak_gops(kind, threads); });
 }

@@ -83,6 +83,7 @@ Model::~Model() {
 }
 
 void* Model::own(int64_t bytes) {
+  owned_.reserve(owned_.size() + 1);  // may throw before the allocation, never after it
   void* p = backend_->alloc(bytes);
   if (p != nullptr) {
     owned_.push_back(p);

@@ -61,6 +61,7 @@ public final class Engine implements AutoCloseable {
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition work = lock.newCondition();
   private long arrivals;
+  private volatile boolean closed;
   private final EngineCounters counters = new EngineCounters();
 
   private record Submit(RequestState state, SequenceSamplingState[] sampling, StopChecker[] stops,
@@ -100,9 +101,14 @@ public final class Engine implements AutoCloseable {
   /**
    * Queues a request. Validates it on the calling thread: an empty prompt, token ids outside the
    * vocabulary, sampling parameters the vocabulary cannot satisfy, or a prompt that does not fit the
-   * context ({@link PromptTooLongException}) throw {@link IllegalArgumentException}.
+   * context ({@link PromptTooLongException}) throw {@link IllegalArgumentException}. After {@link #close()}
+   * it throws {@link EngineClosedException} (nothing is queued); a request that races with close either
+   * gets that exception or is aborted by close with an error output, never left unanswered.
    */
   public RequestHandle submit(EngineRequest r) {
+    if (closed) {
+      throw new EngineClosedException("the engine is closed");
+    }
     int[] prompt = r.promptView();
     if (prompt.length == 0) {
       throw new IllegalArgumentException("the prompt is empty");
@@ -126,7 +132,13 @@ public final class Engine implements AutoCloseable {
       stops[i] = new StopChecker(p, eos, maxModelLen - prompt.length);
       detok[i] = tokenizer.newDetokenizer(p.skipSpecialTokens());
     }
-    inbox.add(new Submit(new RequestState(r, System.nanoTime()), sampling, stops, detok));
+    Submit submit = new Submit(new RequestState(r, System.nanoTime()), sampling, stops, detok);
+    inbox.add(submit);
+    // close() sets closed before draining the inbox: if it is set now and the submission is still
+    // there, take it back; otherwise close took it and answers it with an abort.
+    if (closed && inbox.remove(submit)) {
+      throw new EngineClosedException("the engine is closed");
+    }
     signal();
     return new RequestHandle(this, r.requestId());
   }
@@ -253,6 +265,7 @@ public final class Engine implements AutoCloseable {
     drainInbox(t0);
     ScheduledBatch b = scheduler.schedule();
     if (b.isEmpty()) {
+      failUnschedulable();
       kv.flushEvents();
       publishCounts();
       return hasWork();
@@ -441,6 +454,36 @@ public final class Engine implements AutoCloseable {
     }
   }
 
+  /** Fails the request the scheduler found can never get its KV blocks (see {@link Scheduler#unschedulable()}). */
+  private void failUnschedulable() {
+    if (!(scheduler.unschedulable() instanceof EngineSequence s)) {
+      return;
+    }
+    int usable = runner.kv().numBlocks() - 1;
+    int pinned = kv.numPinnedBlocks();
+    int needed = (s.kv().numTokens() + kv.blockSize() - 1) / kv.blockSize();
+    abort(s.request.request.requestId(), "the request needs " + needed + " KV blocks of " + kv.blockSize()
+        + " tokens, but only " + (usable - pinned) + " of the cache's " + usable + " blocks can ever be free ("
+        + pinned + " hold pinned prefixes); it can never be scheduled");
+  }
+
+  /**
+   * Throws {@link IllegalStateException} when the pinned prefixes leave less than one {@code maxModelLen}
+   * sequence's worth of KV blocks, so some requests could never be scheduled. Call on the step thread
+   * after pinning (warm-up).
+   */
+  public void checkPinBudget() {
+    int usable = runner.kv().numBlocks() - 1;
+    int pinned = kv.numPinnedBlocks();
+    int perSequence = (maxModelLen + kv.blockSize() - 1) / kv.blockSize();
+    if (usable - pinned < perSequence) {
+      throw new IllegalStateException("pinned prefixes hold " + pinned + " of the KV cache's " + usable
+          + " blocks, leaving " + (usable - pinned) + " blocks (" + (usable - pinned) * kv.blockSize()
+          + " tokens) where one maxModelLen " + maxModelLen + " sequence needs " + perSequence
+          + "; pin fewer or shorter prefixes, raise kvCacheMemory or lower maxModelLen");
+    }
+  }
+
   private void failBatch(ScheduledBatch b, RuntimeException e) {
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < b.size(); i++) {
@@ -472,9 +515,13 @@ public final class Engine implements AutoCloseable {
     return tokenizer;
   }
 
-  /** Aborts every request still known, with an error; call on the step thread before closing the runner. */
+  /**
+   * Refuses later submissions ({@link EngineClosedException}) and aborts every request still known or
+   * queued, with an error; call on the step thread before closing the runner.
+   */
   @Override
   public void close() {
+    closed = true;
     drainInbox(System.nanoTime());
     for (String id : new ArrayList<>(requests.keySet())) {
       abort(id, "engine shut down");

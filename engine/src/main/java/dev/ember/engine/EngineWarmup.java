@@ -15,14 +15,25 @@ public final class EngineWarmup {
 
   private EngineWarmup() {}
 
-  /** Pins each prefix ({@link Engine#pinPrefix}); returns the total tokens pinned. Owner thread only. */
+  /**
+   * Pins each prefix ({@link Engine#pinPrefix}); returns the total tokens pinned. Throws (and unpins them
+   * all) when they leave too little of the KV cache for a {@code maxModelLen} sequence
+   * ({@link Engine#checkPinBudget}). Owner thread only.
+   */
   public static int pinPrefixes(Engine engine, List<int[]> prefixes) {
     List<CompletableFuture<Integer>> pins = new ArrayList<>();
     for (int[] p : prefixes) {
       pins.add(engine.pinPrefix(p, null));
     }
     stepUntilDone(engine, pins);
-    return pins.stream().mapToInt(CompletableFuture::join).sum();
+    int tokens = pins.stream().mapToInt(CompletableFuture::join).sum();
+    try {
+      engine.checkPinBudget();
+    } catch (IllegalStateException e) {
+      engine.unpinAll();
+      throw e;
+    }
+    return tokens;
   }
 
   /** Runs each prompt as a one-token request (filling the prefix cache, touching every weight). Owner thread only. */

@@ -28,6 +28,7 @@ public final class Scheduler {
   private final List<Sequence> running = new ArrayList<>();
   private final ScheduledBatch batch = new ScheduledBatch();
   private long preemptions;
+  private Sequence unschedulable;
 
   public Scheduler(SchedulerOptions options, KvCacheManager kv) {
     this.options = options;
@@ -52,6 +53,7 @@ public final class Scheduler {
   /** Decides the next step. The returned batch is reused by the next call. */
   public ScheduledBatch schedule() {
     batch.clear();
+    unschedulable = null;
     int budget = options.maxNumBatchedTokens();
     boolean preempted = false;
     for (int pass = 0; pass < 2 && budget > 0; pass++) {
@@ -85,6 +87,9 @@ public final class Scheduler {
       }
       int n = Math.min(s.kv().numTokens() - s.kv().numComputedTokens(), budget);
       if (!kv.allocate(s.kv(), n)) {
+        if (running.isEmpty()) {
+          unschedulable = s;
+        }
         break;
       }
       waiting.poll();
@@ -153,6 +158,15 @@ public final class Scheduler {
   public void addRunning(Sequence child) {
     child.status = Sequence.Status.RUNNING;
     running.add(child);
+  }
+
+  /**
+   * The head of the waiting queue when the last {@link #schedule()} could not give it KV blocks while
+   * nothing was running, else null. Only running sequences ever free blocks, so it can never be
+   * scheduled (pinned blocks hold the rest of the pool): the caller fails it instead of waiting forever.
+   */
+  public Sequence unschedulable() {
+    return unschedulable;
   }
 
   public int numRunning() {

@@ -32,6 +32,17 @@ class EngineTest {
   }
 
   @Test
+  void aClosedEngineRefusesSubmissionsInsteadOfQueueingThemForever() throws IOException {
+    try (EngineFixture f = new EngineFixture(64, EngineFixture.scheduler(8, 256), true)) {
+      f.engine.close();
+      EngineClosedException e = assertThrows(EngineClosedException.class,
+          () -> f.submit(PROMPT, EngineFixture.greedy(4)));
+      assertTrue(e.getMessage().contains("closed"), e.getMessage());
+      assertFalse(f.engine.hasWork(), "nothing was queued");
+    }
+  }
+
+  @Test
   void greedyOutputIsTheSameInsideABusyBatch() throws IOException {
     int[] alone = greedyAlone(24);
     assertEquals(24, alone.length);

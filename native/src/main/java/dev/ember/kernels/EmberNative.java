@@ -17,6 +17,10 @@ import org.bytedeco.javacpp.annotation.Platform;
  * Handles ({@code ember_model*}, {@code ember_kv*}) are addresses too; {@link EmberConfig} and
  * {@link EmberStep} are the two parameter blocks, allocated once and reused.
  *
+ * {@code @NoException} (no per-call exception wrapper) is safe because every entry of the library
+ * catches its own C++ exceptions and reports them as an error code or null, with
+ * {@link #ember_last_error()} saying why ({@link #EMBER_ERR_OUT_OF_MEMORY} and friends).
+ *
  * <pre>{@code
  * long model = EmberNative.ember_model_new(config, "cpu", threads, maxBatchTokens);
  * EmberNative.ember_model_set_tensor(model, EmberNative.EMBER_W_WQ, 0, addr, EmberNative.EMBER_Q8_0, rows, cols);
@@ -37,9 +41,10 @@ public final class EmberNative {
 
   private EmberNative() {}
 
-  // ember_status
+  // ember_status (EMBER_ERR_SYSTEM, _OUT_OF_MEMORY and _INTERNAL: any entry; ember_last_error() says more)
   public static final int EMBER_OK = 0, EMBER_ERR_INVALID = -1, EMBER_ERR_MISSING_TENSOR = -2, EMBER_ERR_SHAPE = -3,
-      EMBER_ERR_BACKEND_UNAVAILABLE = -4;
+      EMBER_ERR_BACKEND_UNAVAILABLE = -4, EMBER_ERR_SYSTEM = -11, EMBER_ERR_OUT_OF_MEMORY = -12,
+      EMBER_ERR_INTERNAL = -99;
   // ember_dtype
   public static final int EMBER_F32 = 0, EMBER_F16 = 1, EMBER_BF16 = 2, EMBER_Q8_0 = 3, EMBER_Q4_0 = 4;
   // ember_rope_style, ember_rope_scaling

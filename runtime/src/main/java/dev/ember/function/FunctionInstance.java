@@ -1,5 +1,6 @@
 package dev.ember.function;
 
+import dev.ember.engine.EngineClosedException;
 import dev.ember.engine.EngineRequest;
 import dev.ember.engine.OutputSink;
 import dev.ember.engine.PromptTooLongException;
@@ -53,11 +54,14 @@ public final class FunctionInstance implements FunctionEndpoint {
   private Future<Void> warming;
   private Future<Void> draining;
   private int failures;
-  private long failedAtNanos;
+  /** When the latest failed warm-up may be retried, with its reason; null unless FAILED. Read without the lock. */
+  private volatile Failure failure;
   private volatile long lastActivityNanos;
   private volatile long keepWarmUntilNanos;
   private long idleTimer = -1;
   private final PrewarmScheduler schedule;
+
+  private record Failure(String reason, long retryAtNanos) {}
 
   public FunctionInstance(Vertx vertx, FunctionManifest manifest, ServingMetrics metrics) {
     this(vertx, manifest, metrics, System::nanoTime, Clock.systemUTC());
@@ -157,6 +161,7 @@ public final class FunctionInstance implements FunctionEndpoint {
     }
     state = FunctionState.WARMING;
     reason = null;
+    failure = null;
     long t0 = System.nanoTime();
     DeviceWorker w = new DeviceWorker(manifest);
     warming = DeviceWorker.deploy(vertx, w).<Void>map(id -> {
@@ -167,26 +172,30 @@ public final class FunctionInstance implements FunctionEndpoint {
         failures = 0;
         lastActivityNanos = clock.getAsLong();
         startIdleTimer();
+        // Under the same lock as the state change, so a request that saw WARMING either was held
+        // before this release or runs at once (the gate stays open until drain shuts it).
+        held.release();
       }
       java.util.Map<String, Long> phases = new java.util.LinkedHashMap<>(w.loadPhases());
       phases.put("total", System.nanoTime() - t0);
       metrics.coldStart(manifest.name(), phases);
       LOG.info(() -> "function=" + manifest.name() + " state=WARM load_ms=" + (System.nanoTime() - t0) / 1_000_000);
-      held.release();
       return null;
     }).recover(e -> {
-      FunctionException failure;
+      FunctionException unavailable;
+      String why;
       synchronized (this) {
-        state = FunctionState.FAILED;
-        reason = e.getMessage() != null ? e.getMessage() : e.toString();
+        why = e.getMessage() != null ? e.getMessage() : e.toString();
         failures++;
-        failedAtNanos = clock.getAsLong();
-        failure = FunctionException.unavailable(manifest.name(), "failed to load: " + reason,
+        failure = new Failure(why, clock.getAsLong() + backoffNanos());
+        reason = why;
+        state = FunctionState.FAILED;
+        unavailable = FunctionException.unavailable(manifest.name(), "failed to load: " + why,
             (int) Math.max(1, backoffNanos() / 1_000_000_000L));
       }
-      LOG.log(Level.WARNING, "function=" + manifest.name() + " state=FAILED reason=" + reason);
-      held.failAll(failure);
-      return Future.failedFuture(failure);
+      LOG.log(Level.WARNING, "function=" + manifest.name() + " state=FAILED reason=" + why);
+      held.failAll(unavailable);
+      return Future.failedFuture(unavailable);
     });
     return warming;
   }
@@ -242,6 +251,7 @@ public final class FunctionInstance implements FunctionEndpoint {
       return Future.succeededFuture();
     }
     state = FunctionState.DRAINING;
+    held.shut();
     if (idleTimer >= 0) {
       vertx.cancelTimer(idleTimer);
       idleTimer = -1;
@@ -283,10 +293,11 @@ public final class FunctionInstance implements FunctionEndpoint {
     if (s == FunctionState.WARM) {
       return submitNow(request, sink);
     }
-    if (s == FunctionState.FAILED) {
-      long wait = failedAtNanos + backoffNanos() - clock.getAsLong();
+    Failure failed = failure;
+    if (s == FunctionState.FAILED && failed != null) {
+      long wait = failed.retryAtNanos() - clock.getAsLong();
       if (wait > 0) {
-        return Future.failedFuture(FunctionException.unavailable(manifest.name(), "failed to load: " + reason,
+        return Future.failedFuture(FunctionException.unavailable(manifest.name(), "failed to load: " + failed.reason(),
             (int) Math.max(1, (wait + 999_999_999L) / 1_000_000_000L)));
       }
     }
@@ -318,19 +329,29 @@ public final class FunctionInstance implements FunctionEndpoint {
       return Future.failedFuture(FunctionException.invalid("max_tokens", "max_tokens " + maxTokens
           + " exceeds this function's limit of " + manifest.limits().maxTokens()));
     }
+    // Counted until the request is in the engine, so a drain that starts meanwhile waits for it
+    // instead of closing the tokenizer and engine under it.
+    if (!w.enter()) {
+      inFlight.decrementAndGet();
+      return Future.failedFuture(unavailable());
+    }
     Context caller = vertx.getOrCreateContext();
     OrderedDelivery delivery = new OrderedDelivery(caller, tracking(request, sink));
     Future<Submission> f = vertx.executeBlocking(() -> {
-      int[] ids = encode(w.tokenizer(), request.prompt());
-      SamplingParams params = request.params();
-      if (params.maxTokens() == null) {
-        params = params.toBuilder().maxTokens(Math.min(manifest.limits().maxTokens(),
-            Math.max(1, w.maxModelLen() - ids.length))).build();
+      try {
+        int[] ids = encode(w.tokenizer(), request.prompt());
+        SamplingParams params = request.params();
+        if (params.maxTokens() == null) {
+          params = params.toBuilder().maxTokens(Math.min(manifest.limits().maxTokens(),
+              Math.max(1, w.maxModelLen() - ids.length))).build();
+        }
+        RequestHandle h = w.engine().submit(new EngineRequest(request.requestId(), ids, params, request.cacheSalt(),
+            request.priority(), delivery));
+        w.kick();
+        return new Submission(ids.length, h);
+      } finally {
+        w.exit();
       }
-      RequestHandle h = w.engine().submit(new EngineRequest(request.requestId(), ids, params, request.cacheSalt(),
-          request.priority(), delivery));
-      w.kick();
-      return new Submission(ids.length, h);
     }, false);
     return f.<Submission>transform(r -> {
       if (r.succeeded()) {
@@ -381,8 +402,16 @@ public final class FunctionInstance implements FunctionEndpoint {
     if (state != FunctionState.WARM || w == null) {
       return Future.failedFuture(unavailable());
     }
-    return vertx.executeBlocking(() -> encode(w.tokenizer(), prompt), false)
-        .recover(e -> Future.failedFuture(toFunctionException(e)));
+    if (!w.enter()) {
+      return Future.failedFuture(unavailable());
+    }
+    return vertx.executeBlocking(() -> {
+      try {
+        return encode(w.tokenizer(), prompt);
+      } finally {
+        w.exit();
+      }
+    }, false).recover(e -> Future.failedFuture(toFunctionException(e)));
   }
 
   @Override
@@ -397,7 +426,16 @@ public final class FunctionInstance implements FunctionEndpoint {
         return Future.failedFuture(FunctionException.invalid("tokens", "token id " + id + " is outside [0, " + vocab + ")"));
       }
     }
-    return vertx.executeBlocking(() -> w.tokenizer().decode(ids, false), false);
+    if (!w.enter()) {
+      return Future.failedFuture(unavailable());
+    }
+    return vertx.executeBlocking(() -> {
+      try {
+        return w.tokenizer().decode(ids, false);
+      } finally {
+        w.exit();
+      }
+    }, false).recover(e -> Future.failedFuture(toFunctionException(e)));
   }
 
   /** Decodes one token's text (for logprobs), off the event loop. */
@@ -406,13 +444,22 @@ public final class FunctionInstance implements FunctionEndpoint {
     if (w == null) {
       return Future.failedFuture(unavailable());
     }
+    // Usually called for a request still running; one finishing as a drain starts still decodes (and
+    // gets a clear error, never a crash, if the deadline has already closed the tokenizer).
+    boolean entered = w.enter();
     return vertx.executeBlocking(() -> {
-      String[] out = new String[ids.length];
-      for (int i = 0; i < ids.length; i++) {
-        out[i] = w.tokenizer().decode(new int[] {ids[i]}, false);
+      try {
+        String[] out = new String[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+          out[i] = w.tokenizer().decode(new int[] {ids[i]}, false);
+        }
+        return out;
+      } finally {
+        if (entered) {
+          w.exit();
+        }
       }
-      return out;
-    }, false);
+    }, false).recover(e -> Future.failedFuture(toFunctionException(e)));
   }
 
   private FunctionException unavailable() {
@@ -423,9 +470,16 @@ public final class FunctionInstance implements FunctionEndpoint {
     };
   }
 
-  private static FunctionException toFunctionException(Throwable e) {
+  private FunctionException toFunctionException(Throwable e) {
     if (e instanceof FunctionException fe) {
       return fe;
+    }
+    if (e instanceof EngineClosedException) {
+      return FunctionException.unavailable(manifest.name(), "draining", 1);
+    }
+    if (e instanceof IllegalStateException && state != FunctionState.WARM) {
+      // the drain deadline passed and the tokenizer was closed under a request
+      return unavailable();
     }
     if (e instanceof InvalidSamplingParamsException ie) {
       return FunctionException.invalid(ie.param(), ie.getMessage());

@@ -13,9 +13,14 @@ import java.util.function.Supplier;
  * activator): bounded in number ({@code maxHeldRequests}, beyond which callers get 429) and in time
  * ({@code maxHoldTime}, after which a held request gets 503), both with Retry-After.
  *
+ * <p>The hold is a gate: {@link #release()} opens it (the function is WARM) and runs what it held, and
+ * from then on {@link #hold} runs each request at once, under the same lock, until {@link #shut()}: a
+ * request that saw the function cold just before the release cannot miss it.
+ *
  * <pre>{@code
  * Future<Submission> f = held.hold(() -> submitNow(request, sink));  // runs the supplier once WARM
- * held.release();   // warm-up done: run every held request in arrival order
+ * held.release();   // warm-up done: run every held request in arrival order, and later ones at once
+ * held.shut();      // leaving WARM: hold later requests again
  * held.failAll(e);  // warm-up failed: fail them with e
  * }</pre>
  */
@@ -25,6 +30,7 @@ final class HeldRequests {
   private final int maxHeld;
   private final long maxHoldMillis;
   private final ArrayDeque<Held> queue = new ArrayDeque<>();
+  private boolean open;
 
   private static final class Held {
     final Supplier<Future<FunctionEndpoint.Submission>> action;
@@ -43,8 +49,20 @@ final class HeldRequests {
     this.maxHoldMillis = Math.max(1, maxHoldTime.toMillis());
   }
 
-  /** Holds a request; fails at once with 429 when the hold queue is full. */
-  synchronized Future<FunctionEndpoint.Submission> hold(Supplier<Future<FunctionEndpoint.Submission>> action) {
+  /**
+   * Holds a request, or runs it at once when the gate is open (released and not shut since); fails at
+   * once with 429 when the hold queue is full.
+   */
+  Future<FunctionEndpoint.Submission> hold(Supplier<Future<FunctionEndpoint.Submission>> action) {
+    synchronized (this) {
+      if (!open) {
+        return enqueue(action);
+      }
+    }
+    return action.get();
+  }
+
+  private Future<FunctionEndpoint.Submission> enqueue(Supplier<Future<FunctionEndpoint.Submission>> action) {
     if (queue.size() >= maxHeld) {
       return Future.failedFuture(new FunctionException(429, "rate_limit_error", "too_many_held_requests", null,
           retryAfterSeconds(), "function '" + function + "' is warming up and already holds " + maxHeld
@@ -66,11 +84,21 @@ final class HeldRequests {
         retryAfterSeconds()));
   }
 
-  /** Runs every held request (in arrival order) now that the function is WARM. */
+  /** Opens the gate now that the function is WARM: runs every held request (in arrival order), and later ones at once. */
   void release() {
-    for (Held h : drain()) {
+    List<Held> all;
+    synchronized (this) {
+      open = true;
+      all = drain();
+    }
+    for (Held h : all) {
       h.action.get().onComplete(h.promise);
     }
+  }
+
+  /** Shuts the gate (the function leaves WARM): later requests are held again. */
+  synchronized void shut() {
+    open = false;
   }
 
   /** Fails every held request (the warm-up failed). */

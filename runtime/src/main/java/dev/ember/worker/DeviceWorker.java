@@ -1,6 +1,7 @@
 package dev.ember.worker;
 
 import dev.ember.engine.Engine;
+import dev.ember.engine.EngineClosedException;
 import dev.ember.engine.EngineStats;
 import dev.ember.function.FunctionManifest;
 import dev.ember.tokenizer.Tokenizer;
@@ -19,6 +20,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The one thread that owns a function's device context (ARCHITECTURE.md, "One request"): a
@@ -39,6 +41,9 @@ public final class DeviceWorker extends VerticleBase {
 
   private final FunctionManifest manifest;
   private final AtomicBoolean idle = new AtomicBoolean(true);
+  /** Requests between {@link #enter()} and {@link #exit()}: being tokenized, on their way to the engine. */
+  private final AtomicInteger admitting = new AtomicInteger();
+  private volatile boolean closing;
   private final FunctionLoader loader = new FunctionLoader();
   private volatile LoadedFunction loaded;
   private volatile Map<String, Long> loadPhases = Map.of();
@@ -82,19 +87,42 @@ public final class DeviceWorker extends VerticleBase {
 
   /** The engine (thread-safe submit/cancel/stats). Only valid between start and stop. */
   public Engine engine() {
-    LoadedFunction l = loaded;
-    if (l == null) {
-      throw new IllegalStateException("function " + manifest.name() + " is not loaded");
-    }
-    return l.engine();
+    return loadedOrThrow().engine();
   }
 
   public Tokenizer tokenizer() {
-    return loaded.tokenizer();
+    return loadedOrThrow().tokenizer();
+  }
+
+  private LoadedFunction loadedOrThrow() {
+    LoadedFunction l = loaded;
+    if (l == null) {
+      throw new EngineClosedException("function " + manifest.name() + " is not loaded");
+    }
+    return l;
+  }
+
+  /**
+   * Admits a request into tokenization: returns false once {@link #awaitIdle} has begun (the caller
+   * answers 503), else true and the worker is not stopped before the matching {@link #exit()} (unless
+   * the drain deadline passes). Any thread.
+   */
+  public boolean enter() {
+    admitting.incrementAndGet();
+    if (closing) {
+      admitting.decrementAndGet();
+      return false;
+    }
+    return true;
+  }
+
+  /** Ends an {@link #enter()}: the request is in the engine, or failed. */
+  public void exit() {
+    admitting.decrementAndGet();
   }
 
   public int maxModelLen() {
-    return loaded.maxModelLen();
+    return loadedOrThrow().maxModelLen();
   }
 
   /** Load phase durations (ns) of the last start. */
@@ -132,10 +160,12 @@ public final class DeviceWorker extends VerticleBase {
   }
 
   /**
-   * Completes when the engine has no queued, waiting or running request, or when the deadline passes;
-   * checked on the worker between steps.
+   * Stops admitting ({@link #enter()} returns false from now on), then completes when no admitted request
+   * is still being tokenized and the engine has no queued, waiting or running request, or when the
+   * deadline passes; checked on the worker between steps.
    */
   public Future<Boolean> awaitIdle(long deadlineNanos) {
+    closing = true;
     Promise<Boolean> p = Promise.promise();
     context.runOnContext(v -> pollIdle(p, deadlineNanos));
     return p.future();
@@ -143,7 +173,7 @@ public final class DeviceWorker extends VerticleBase {
 
   private void pollIdle(Promise<Boolean> p, long deadlineNanos) {
     LoadedFunction l = loaded;
-    if (l == null || !l.engine().hasWork()) {
+    if (l == null || (admitting.get() == 0 && !l.engine().hasWork())) {
       p.complete(true);
     } else if (System.nanoTime() > deadlineNanos) {
       p.complete(false);

@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -129,5 +130,75 @@ class FunctionInstanceTest {
     f.drain(Duration.ofSeconds(10)).await(30, TimeUnit.SECONDS);
     assertEquals(FunctionState.COLD, f.state());
     assertEquals(before, EmberNative.ember_allocated_bytes());
+  }
+
+  /** Message content whose rendering blocks in the chat template until the test opens the gate. */
+  static final class GatedContent {
+    final CountDownLatch rendering = new CountDownLatch(1);
+    final CountDownLatch gate = new CountDownLatch(1);
+
+    @Override
+    public String toString() {
+      rendering.countDown();
+      try {
+        gate.await(60, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return "Hello there";
+    }
+  }
+
+  @Test
+  void aDrainWaitsForARequestStillBeingTokenizedWhichThenCompletes() throws Exception {
+    long before = EmberNative.ember_allocated_bytes();
+    FunctionInstance f = new FunctionInstance(vertx, demo(8), ServingMetrics.NOOP);
+    f.warm().await(120, TimeUnit.SECONDS);
+    GatedContent content = new GatedContent();
+    InferenceRequest r = new InferenceRequest("gated", "demo", new Prompt.Chat(
+        List.of(Map.of("role", "user", "content", content)), true, Map.of()),
+        SamplingParams.builder().temperature(0).maxTokens(6).ignoreEos(true).build(), null, 0);
+    Future<List<RequestOutput>> outputs = run(vertx, f, r, new ArrayList<>());
+    assertTrue(content.rendering.await(30, TimeUnit.SECONDS), "the request is in tokenization");
+    Future<Void> drained = f.drain(Duration.ofSeconds(30));
+    // The drain has a full second in which it would (wrongly) close the engine and tokenizer under the request.
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+    while (System.nanoTime() < until && !drained.isComplete()) {
+      Thread.onSpinWait();
+    }
+    assertEquals(FunctionState.DRAINING, f.state(), "the drain waits for the request being tokenized");
+    content.gate.countDown();
+    List<RequestOutput> outs = outputs.await(60, TimeUnit.SECONDS);
+    RequestOutput last = outs.get(outs.size() - 1);
+    assertEquals(FinishReason.LENGTH, last.finishReason());
+    assertEquals(6, last.usage().completionTokens());
+    drained.await(30, TimeUnit.SECONDS);
+    assertEquals(FunctionState.COLD, f.state());
+    assertEquals(0, f.inFlight());
+    assertEquals(before, EmberNative.ember_allocated_bytes());
+  }
+
+  @Test
+  void aRequestArrivingWhileDrainingIsHeldAndServedByTheNextWarmUp() throws Exception {
+    FunctionInstance f = new FunctionInstance(vertx, demo(8), ServingMetrics.NOOP);
+    f.warm().await(120, TimeUnit.SECONDS);
+    GatedContent content = new GatedContent();
+    InferenceRequest gated = new InferenceRequest("gated", "demo", new Prompt.Chat(
+        List.of(Map.of("role", "user", "content", content)), true, Map.of()),
+        SamplingParams.builder().temperature(0).maxTokens(3).ignoreEos(true).build(), null, 0);
+    Future<List<RequestOutput>> first = run(vertx, f, gated, new ArrayList<>());
+    assertTrue(content.rendering.await(30, TimeUnit.SECONDS));
+    Future<Void> drained = f.drain(Duration.ofSeconds(30));
+    Future<List<RequestOutput>> second = run(vertx, f, chat("late", 4), new ArrayList<>());
+    content.gate.countDown();
+    assertEquals(3, last(first.await(60, TimeUnit.SECONDS)).usage().completionTokens());
+    drained.await(30, TimeUnit.SECONDS);
+    assertEquals(4, last(second.await(120, TimeUnit.SECONDS)).usage().completionTokens());
+    assertEquals(FunctionState.WARM, f.state());
+    f.drain(Duration.ofSeconds(10)).await(30, TimeUnit.SECONDS);
+  }
+
+  private static RequestOutput last(List<RequestOutput> outs) {
+    return outs.get(outs.size() - 1);
   }
 }

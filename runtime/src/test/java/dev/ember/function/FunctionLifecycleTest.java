@@ -1,6 +1,7 @@
 package dev.ember.function;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ember.engine.RequestOutput;
@@ -214,6 +215,27 @@ class FunctionLifecycleTest {
     RequestOutput out = done.future().await(60, TimeUnit.SECONDS);
     assertTrue(out.usage().cachedTokens() >= 16, "cached " + out.usage().cachedTokens() + " of "
         + out.usage().promptTokens());
+  }
+
+  @Test
+  void pinnedPrefixesBeyondTheKvBudgetFailTheWarmUpWithTheReason() throws Exception {
+    String system = "You are Ember's test assistant. Answer briefly, politely and in plain English, please. ".repeat(8);
+    FunctionManifest.Prewarm prewarm = new FunctionManifest.Prewarm(false, List.of(), "UTC", List.of(), List.of(system),
+        Duration.ZERO);
+    FunctionManifest m = manifest(FunctionManifest.ModelSpec.EMBEDDED_DEMO,
+        scaling(100, Duration.ofSeconds(60), Duration.ofMinutes(5)), prewarm);
+    // 70 blocks of 4 KiB (the demo's 16-token f16 block): 69 usable, 64 of them for one 1024-token
+    // sequence, so the pins may take 5 blocks (80 tokens) and this system prompt needs more.
+    FunctionManifest.EngineSettings e = m.engine();
+    FunctionManifest small = new FunctionManifest("pin-budget-" + Long.toHexString(System.nanoTime()), m.model(),
+        m.device(), new FunctionManifest.EngineSettings(1024, e.maxNumSeqs(), e.maxNumBatchedTokens(), 16, 70 * 4096L,
+            e.threads(), true), m.limits(), m.scaling(), m.prewarm(), m.kafka());
+    FunctionInstance f = instance(small);
+    Throwable failed = f.warm().transform(ar -> io.vertx.core.Future.succeededFuture(ar.cause()))
+        .await(120, TimeUnit.SECONDS);
+    assertNotNull(failed, "the warm-up fails");
+    assertEquals(FunctionState.FAILED, f.state());
+    assertTrue(f.reason().contains("pinned prefixes hold") && f.reason().contains("maxModelLen 1024"), f.reason());
   }
 
   @Test

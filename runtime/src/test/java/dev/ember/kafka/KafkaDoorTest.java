@@ -15,19 +15,25 @@ import dev.ember.function.FunctionInstance;
 import dev.ember.function.FunctionManifest;
 import dev.ember.function.FunctionState;
 import dev.ember.metrics.ServingMetrics;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.AfterAll;
@@ -263,6 +269,26 @@ class KafkaDoorTest {
   }
 
   @Test
+  void closeReturnsPromptlyAfterAnUndeliverableReplyIsDeadLettered() throws Exception {
+    gated.shut();
+    String topic = serve("gated", 1, 1, new KafkaDoorOptions());
+    // A reply topic Kafka rejects: the reply fails for good, so the request goes to the dead-letter topic.
+    client.sendRaw(topic, chat(2, false), Map.of(EmberKafkaHeaders.CORRELATION_ID, "x2".getBytes(StandardCharsets.UTF_8),
+        EmberKafkaHeaders.REPLY_TOPIC, "no such topic!".getBytes(StandardCharsets.UTF_8)));
+    awaitCondition("the request is running (held at the gate)", () -> door.stats().received() == 1);
+    KafkaDoor closing = door;
+    door = null;
+    Future<Void> closed = closing.close();
+    long opened = System.nanoTime();
+    gated.open();
+    closed.await(30, TimeUnit.SECONDS);
+    long tookMs = (System.nanoTime() - opened) / 1_000_000;
+    assertEquals(1, closing.stats().deadLettered());
+    // Without the dead letter counting out, close waits its full 10 s drain timeout.
+    assertTrue(tookMs < 8_000, "close took " + tookMs + " ms after the dead letter");
+  }
+
+  @Test
   void aRequestRedeliveredAfterAConsumerCrashIsAnsweredOnceWithoutASecondGeneration() throws Exception {
     String topic = serve("demo", 1, 1, new KafkaDoorOptions().setCommitInterval(Duration.ofHours(1)));
     long before = submitted(demo);
@@ -351,6 +377,51 @@ class KafkaDoorTest {
     } finally {
       second.close().await(30, TimeUnit.SECONDS);
     }
+  }
+
+  @Test
+  void whatFinishedOnAMovedPartitionIsCommittedBeforeTheNewMemberIsGivenIt() throws Exception {
+    // No periodic commit during the test: only the rebalance commits what the door finished.
+    String topic = serve("demo", 2, 1, new KafkaDoorOptions().setCommitInterval(Duration.ofHours(1)));
+    List<byte[]> ids = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      ids.add(client.send(topic, i % 2, chat(2, false), Map.of()));
+    }
+    for (byte[] id : ids) {
+      client.awaitFinal(id, WAIT);
+    }
+    awaitCondition("every reply acknowledged", () -> door.stats().answered() == 8);
+    Map<TopicPartition, Long> committedAtAssignment = new ConcurrentHashMap<>();
+    List<ConsumerRecord<byte[], byte[]>> redelivered = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> second = new KafkaConsumer<>(Map.of("bootstrap.servers", broker.bootstrap(),
+        "group.id", "ember." + topic.replace(".requests", ""), "enable.auto.commit", "false",
+        "auto.offset.reset", "earliest",
+        "partition.assignment.strategy", "org.apache.kafka.clients.consumer.CooperativeStickyAssignor"),
+        new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      second.subscribe(List.of(topic), new ConsumerRebalanceListener() {
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {}
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+          // What the group had committed at the moment the partition became this member's.
+          Map<TopicPartition, OffsetAndMetadata> committed = second.committed(Set.copyOf(partitions));
+          partitions.forEach(tp -> committedAtAssignment.put(tp,
+              committed.get(tp) == null ? -1L : committed.get(tp).offset()));
+        }
+      });
+      long deadline = System.nanoTime() + WAIT.toNanos();
+      while (committedAtAssignment.isEmpty() && System.nanoTime() < deadline) {
+        second.poll(Duration.ofMillis(100)).forEach(redelivered::add);
+      }
+      for (int i = 0; i < 5; i++) {
+        second.poll(Duration.ofMillis(100)).forEach(redelivered::add);
+      }
+    }
+    assertEquals(1, committedAtAssignment.size(), "one partition moved: " + committedAtAssignment);
+    committedAtAssignment.forEach((tp, offset) ->
+        assertEquals(4L, offset, "the 4 records answered on " + tp + " were committed before it moved"));
+    assertEquals(List.of(), redelivered, "no answered record is read again by the new member");
   }
 
   @Test

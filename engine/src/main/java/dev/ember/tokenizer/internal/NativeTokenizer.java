@@ -2,11 +2,16 @@ package dev.ember.tokenizer.internal;
 
 import ai.djl.huggingface.tokenizers.jni.LibUtils;
 import ai.djl.huggingface.tokenizers.jni.TokenizersLibrary;
+import java.util.concurrent.locks.StampedLock;
 
 /**
  * One Hugging Face tokenizers (Rust) instance behind DJL's JNI binding. DJL is forced offline
  * ({@code ai.djl.offline=true}) before its native library loads, so it uses the library bundled in
  * its jar and never tries to download one.
+ *
+ * <p>Thread-safe: every call holds a read lock for as long as it uses the native handle, and
+ * {@link #close()} takes the write lock, so it waits for calls in flight and frees the handle only when
+ * none uses it; a call after close throws {@link IllegalStateException}.
  *
  * <p>Usage: {@code try (var t = NativeTokenizer.fromJson(json)) { long[] ids = t.encode("hi", false); }}
  */
@@ -21,6 +26,7 @@ public final class NativeTokenizer implements AutoCloseable {
     LibUtils.checkStatus();
   }
 
+  private final StampedLock lock = new StampedLock();
   private long handle;
 
   private NativeTokenizer(long handle) {
@@ -37,30 +43,52 @@ public final class NativeTokenizer implements AutoCloseable {
   }
 
   public long[] encode(String text, boolean addSpecialTokens) {
-    long encoding = TokenizersLibrary.LIB.encode(handle(), text, addSpecialTokens);
+    long stamp = lock.readLock();
     try {
-      return TokenizersLibrary.LIB.getTokenIds(encoding);
+      long encoding = TokenizersLibrary.LIB.encode(openHandle(), text, addSpecialTokens);
+      try {
+        return TokenizersLibrary.LIB.getTokenIds(encoding);
+      } finally {
+        TokenizersLibrary.LIB.deleteEncoding(encoding);
+      }
     } finally {
-      TokenizersLibrary.LIB.deleteEncoding(encoding);
+      lock.unlockRead(stamp);
     }
   }
 
   public String decode(long[] ids, boolean skipSpecialTokens) {
-    return TokenizersLibrary.LIB.decode(handle(), ids, skipSpecialTokens);
+    long stamp = lock.readLock();
+    try {
+      return TokenizersLibrary.LIB.decode(openHandle(), ids, skipSpecialTokens);
+    } finally {
+      lock.unlockRead(stamp);
+    }
   }
 
-  private synchronized long handle() {
+  /** Calls using the native handle right now (tests). */
+  int callsInFlight() {
+    return lock.getReadLockCount();
+  }
+
+  /** The handle; call with the read lock held. */
+  private long openHandle() {
     if (handle == 0) {
       throw new IllegalStateException("tokenizer is closed");
     }
     return handle;
   }
 
+  /** Waits for the calls in flight, then frees the native tokenizer; later calls throw. Idempotent. */
   @Override
-  public synchronized void close() {
-    if (handle != 0) {
-      TokenizersLibrary.LIB.deleteTokenizer(handle);
-      handle = 0;
+  public void close() {
+    long stamp = lock.writeLock();
+    try {
+      if (handle != 0) {
+        TokenizersLibrary.LIB.deleteTokenizer(handle);
+        handle = 0;
+      }
+    } finally {
+      lock.unlockWrite(stamp);
     }
   }
 }

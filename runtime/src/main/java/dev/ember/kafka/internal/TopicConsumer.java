@@ -53,6 +53,7 @@ public final class TopicConsumer {
   private final Map<TopicPartition, PartitionProgress> progress = new HashMap<>();
   private final Set<TopicPartition> assigned = new HashSet<>();
   private final Map<TopicPartition, Set<RequestRunner.Run>> runs = new HashMap<>();
+  private RebalanceCommitter client;
   private KafkaConsumer<byte[], byte[]> consumer;
   private int active;
   private boolean paused;
@@ -90,7 +91,8 @@ public final class TopicConsumer {
     config.put("max.poll.records", Integer.toString(settings.concurrency()));
     config.put("key.deserializer", "org.apache.kafka.common.serialization.ByteArrayDeserializer");
     config.put("value.deserializer", "org.apache.kafka.common.serialization.ByteArrayDeserializer");
-    consumer = KafkaConsumer.create(vertx, config);
+    client = new RebalanceCommitter(new HashMap<String, Object>(config));
+    consumer = KafkaConsumer.create(vertx, client);
     consumer.pollTimeout(POLL_TIMEOUT);
     consumer.partitionsAssignedHandler(this::assigned);
     consumer.partitionsRevokedHandler(this::revoked);
@@ -131,6 +133,7 @@ public final class TopicConsumer {
     stopped = true;
     waiting.clear();
     progress.clear();
+    client.forgetAll();
     cancelTimers();
     if (paused) {
       paused = false;
@@ -191,7 +194,6 @@ public final class TopicConsumer {
         RequestRunner.Run running = runner.run(to, rec.value(), settings.defaultFunction());
         runs.computeIfAbsent(tp, k -> new HashSet<>()).add(running);
         running.outcome().onComplete(ar -> {
-          active--;
           refused = false;
           Set<RequestRunner.Run> ofPartition = runs.get(tp);
           if (ofPartition != null) {
@@ -217,9 +219,8 @@ public final class TopicConsumer {
               case ABANDONED -> window.abandoned(key);
             }
           }
-          if (idle != null && active == 0) {
-            idle.tryComplete();
-          }
+          // After deadLetter (if any) has counted itself in, so close waits for the dead letter too.
+          endActive();
           drain();
         });
       }
@@ -241,7 +242,6 @@ public final class TopicConsumer {
   private void deadLetter(KafkaConsumerRecord<byte[], byte[]> rec, Throwable reason, String claimedKey) {
     active++;
     sender.deadLetter(rec, reason).onComplete(ar -> {
-      active--;
       if (ar.failed()) {
         LOG.log(Level.SEVERE, "could not dead-letter " + rec.topic() + "-" + rec.partition() + "@" + rec.offset(),
             ar.cause());
@@ -252,8 +252,17 @@ public final class TopicConsumer {
         window.answered(claimedKey, System.nanoTime());
       }
       finished(rec);
+      endActive();
       drain();
     });
+  }
+
+  /** One running request or dead letter is over; the last one lets a waiting {@link #close()} go on. */
+  private void endActive() {
+    active--;
+    if (idle != null && active == 0) {
+      idle.tryComplete();
+    }
   }
 
   private void finished(KafkaConsumerRecord<byte[], byte[]> rec) {
@@ -262,6 +271,7 @@ public final class TopicConsumer {
       return;
     }
     p.finished(rec.offset());
+    client.finished(rec.topic(), rec.partition(), p.committable());
     if (!stopped && commitTimer < 0 && !committing) {
       commitTimer = vertx.setTimer(settings.commitIntervalMs(), t -> {
         commitTimer = -1;
@@ -315,15 +325,16 @@ public final class TopicConsumer {
   }
 
   /**
-   * Commits what finished on the revoked partitions and gives up their unfinished records, running or
-   * waiting: the new owner gets them from the committed offset and runs them, so each still gets one
-   * final reply (a stream that had started restarts at {@code ember-seq} 0 from the new owner).
+   * Gives up the revoked partitions' unfinished records, running or waiting: the new owner gets them
+   * from the committed offset and runs them, so each still gets one final reply (a stream that had
+   * started restarts at {@code ember-seq} 0 from the new owner). What had finished on them was already
+   * committed inside the rebalance ({@link RebalanceCommitter}).
    */
   private void revoked(Set<TopicPartition> partitions) {
     if (stopped) {
       return;
     }
-    commit(partitions);
+    partitions.forEach(tp -> client.forget(tp.getTopic(), tp.getPartition()));
     partitions.forEach(progress::remove);
     assigned.removeAll(partitions);
     waiting.removeIf(r -> partitions.contains(partitionOf(r)));
