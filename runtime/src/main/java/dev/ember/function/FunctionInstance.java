@@ -46,6 +46,9 @@ public final class FunctionInstance implements FunctionEndpoint {
   private final AtomicInteger inFlight = new AtomicInteger();
   private volatile FunctionState state = FunctionState.COLD;
   private volatile String reason;
+  private volatile String publicReason;
+  private final FunctionLoadOptions loadOptions;
+  private final AtomicInteger loadAttempts = new AtomicInteger();
   private volatile DeviceWorker worker;
   private volatile String deploymentId;
   private final HeldRequests held;
@@ -74,7 +77,14 @@ public final class FunctionInstance implements FunctionEndpoint {
    */
   public FunctionInstance(Vertx vertx, FunctionManifest manifest, ServingMetrics metrics, LongSupplier nanoClock,
       Clock wallClock) {
+    this(vertx, manifest, metrics, nanoClock, wallClock, FunctionLoadOptions.defaults());
+  }
+
+  /** With injected clocks and load options (phase time limit, prefix snapshots). */
+  public FunctionInstance(Vertx vertx, FunctionManifest manifest, ServingMetrics metrics, LongSupplier nanoClock,
+      Clock wallClock, FunctionLoadOptions loadOptions) {
     this.vertx = vertx;
+    this.loadOptions = loadOptions;
     this.manifest = manifest;
     this.metrics = metrics;
     this.clock = nanoClock;
@@ -121,9 +131,22 @@ public final class FunctionInstance implements FunctionEndpoint {
     return state;
   }
 
-  /** Why the function is FAILED, or null. */
+  /** Why the function is FAILED, precisely (for the server's log and operators), or null. */
   public String reason() {
     return reason;
+  }
+
+  /**
+   * Why the function is FAILED as API clients see it, or null: the message of a {@link LoadFailedException}
+   * (settings and resources), else a generic one, so that answers never reveal what is on the server's disk.
+   */
+  public String publicReason() {
+    return publicReason;
+  }
+
+  /** Loads started since the function was created (each warm-up attempt counts once). */
+  public int loadAttempts() {
+    return loadAttempts.get();
   }
 
   /** Requests admitted and not yet finished. */
@@ -139,7 +162,7 @@ public final class FunctionInstance implements FunctionEndpoint {
   @Override
   public FunctionInfo info() {
     DeviceWorker w = worker;
-    return new FunctionInfo(manifest.name(), manifest.model().path(), manifest.device(), state, reason,
+    return new FunctionInfo(manifest.name(), manifest.model().declaredPath(), manifest.device(), state, publicReason(),
         w != null && state == FunctionState.WARM ? w.maxModelLen() : manifest.engine().maxModelLen(), created,
         w != null ? w.stats() : null);
   }
@@ -157,9 +180,11 @@ public final class FunctionInstance implements FunctionEndpoint {
     }
     state = FunctionState.WARMING;
     reason = null;
+    publicReason = null;
+    loadAttempts.incrementAndGet();
     long t0 = System.nanoTime();
-    DeviceWorker w = new DeviceWorker(manifest);
-    warming = DeviceWorker.deploy(vertx, w).<Void>map(id -> {
+    DeviceWorker w = new DeviceWorker(manifest, loadOptions.coldStart());
+    warming = timeBoxed(w).<Void>map(id -> {
       synchronized (this) {
         worker = w;
         deploymentId = id;
@@ -179,9 +204,11 @@ public final class FunctionInstance implements FunctionEndpoint {
       synchronized (this) {
         state = FunctionState.FAILED;
         reason = e.getMessage() != null ? e.getMessage() : e.toString();
+        publicReason = e instanceof LoadFailedException ? reason
+            : "model could not be loaded: see the server log for function '" + manifest.name() + "'";
         failures++;
         failedAtNanos = clock.getAsLong();
-        failure = FunctionException.unavailable(manifest.name(), "failed to load: " + reason,
+        failure = FunctionException.unavailable(manifest.name(), "failed to load: " + publicReason,
             (int) Math.max(1, backoffNanos() / 1_000_000_000L));
       }
       LOG.log(Level.WARNING, "function=" + manifest.name() + " state=FAILED reason=" + reason);
@@ -191,10 +218,53 @@ public final class FunctionInstance implements FunctionEndpoint {
     return warming;
   }
 
-  /** Warms (if needed) and keeps the function WARM for the manifest's {@code prewarm.keepWarmFor}. */
+  /**
+   * Deploys the worker, failing the load when one phase runs past the phase time limit. The deployment
+   * may still finish later (a thread stuck in a read cannot be stopped): a late success is undeployed
+   * at once, so nothing stays loaded behind a FAILED function.
+   */
+  private Future<String> timeBoxed(DeviceWorker w) {
+    Promise<String> loaded = Promise.promise();
+    long limit = loadOptions.phaseTimeout().toNanos();
+    long every = Math.max(10, Math.min(1000, loadOptions.phaseTimeout().toMillis() / 4));
+    long watchdog = vertx.setPeriodic(every, id -> {
+      DeviceWorker.LoadPhase p = w.loadPhase();
+      if (p != null && System.nanoTime() - p.startedNanos() > limit) {
+        loaded.tryFail(new LoadFailedException("load phase '" + p.name() + "' took longer than "
+            + DurationText.format(loadOptions.phaseTimeout())));
+      }
+    });
+    DeviceWorker.deploy(vertx, w).onComplete(r -> {
+      vertx.cancelTimer(watchdog);
+      if (r.succeeded() ? !loaded.tryComplete(r.result()) : !loaded.tryFail(r.cause())) {
+        LOG.warning(() -> "function=" + manifest.name() + " a load that ran past its time limit ended "
+            + (r.succeeded() ? "(unloading it)" : "with: " + r.cause()));
+        if (r.succeeded()) {
+          Context outside = ((VertxInternal) vertx).createEventLoopContext();
+          outside.runOnContext(v -> vertx.undeploy(r.result()));
+        }
+      }
+    });
+    return loaded.future();
+  }
+
+  /**
+   * Warms (if needed) and keeps the function WARM for the manifest's {@code prewarm.keepWarmFor}. A
+   * FAILED function is retried only once its backoff has passed, like a request would.
+   */
   public Future<Void> prewarm() {
     keepWarmUntilNanos = clock.getAsLong() + manifest.prewarm().keepWarmFor().toNanos();
+    synchronized (this) {
+      if (state == FunctionState.FAILED && retryInNanos() > 0) {
+        return Future.failedFuture(unavailable());
+      }
+    }
     return warm();
+  }
+
+  /** Nanoseconds until a FAILED function may try loading again (<= 0: now). */
+  private long retryInNanos() {
+    return failedAtNanos + backoffNanos() - clock.getAsLong();
   }
 
   /** Retry delay after the latest failed warm-up: 1 s, doubling per consecutive failure, at most 60 s. */
@@ -284,9 +354,12 @@ public final class FunctionInstance implements FunctionEndpoint {
       return submitNow(request, sink);
     }
     if (s == FunctionState.FAILED) {
-      long wait = failedAtNanos + backoffNanos() - clock.getAsLong();
+      long wait;
+      synchronized (this) {
+        wait = retryInNanos();
+      }
       if (wait > 0) {
-        return Future.failedFuture(FunctionException.unavailable(manifest.name(), "failed to load: " + reason,
+        return Future.failedFuture(FunctionException.unavailable(manifest.name(), "failed to load: " + publicReason,
             (int) Math.max(1, (wait + 999_999_999L) / 1_000_000_000L)));
       }
     }
@@ -417,7 +490,8 @@ public final class FunctionInstance implements FunctionEndpoint {
 
   private FunctionException unavailable() {
     return switch (state) {
-      case FAILED -> FunctionException.unavailable(manifest.name(), "failed to load: " + reason, 5);
+      case FAILED -> FunctionException.unavailable(manifest.name(), "failed to load: " + publicReason,
+          (int) Math.max(1, (retryInNanos() + 999_999_999L) / 1_000_000_000L));
       case DRAINING -> FunctionException.unavailable(manifest.name(), "draining", 1);
       default -> FunctionException.unavailable(manifest.name(), "function is " + state, 1);
     };

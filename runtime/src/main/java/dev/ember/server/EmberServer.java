@@ -58,11 +58,18 @@ public final class EmberServer {
   public static Future<EmberServer> start(ServerOptions options) {
     MetricsSetup metrics = MetricsSetup.create();
     Vertx vertx = metrics.vertxBuilder(new VertxOptions()).build();
-    FunctionRegistry registry = new FunctionRegistry(vertx, metrics.servingMetrics());
+    FunctionRegistry registry = new FunctionRegistry(vertx, metrics.servingMetrics(), options.load());
     registry.onRemoved(metrics.servingMetrics()::forget);
     metrics.watch(registry);
-    List<RouteContributor> routes = List.of(new AdminRoutes(registry, options.shutdownTimeout()),
-        new OperationsRoutes(registry, metrics, options.http()));
+    List<RouteContributor> routes;
+    try {
+      routes = List.of(new AdminRoutes(registry, options.shutdownTimeout(), options.admin(), options.http().apiKeys()),
+          new OperationsRoutes(registry, metrics, options.http()));
+    } catch (IllegalArgumentException e) {
+      vertx.close();
+      metrics.close();
+      return Future.failedFuture(e);
+    }
     return EmberHttpServer.start(vertx, registry, options.http(), routes)
         .map(http -> new EmberServer(vertx, metrics, registry, http, options))
         .compose(server -> server.deployAll(options.functions()).map(server))

@@ -3,10 +3,12 @@ package dev.ember.worker;
 import dev.ember.coldstart.ColdStartOptions;
 import dev.ember.coldstart.PrefixSnapshot;
 import dev.ember.coldstart.SnapshotFiles;
+import dev.ember.coldstart.SnapshotRetention;
 import dev.ember.engine.Engine;
 import dev.ember.engine.EngineOptions;
 import dev.ember.function.DemoModel;
 import dev.ember.function.FunctionManifest;
+import dev.ember.function.LoadFailedException;
 import dev.ember.model.DType;
 import dev.ember.model.ModelConfig;
 import dev.ember.model.ModelFiles;
@@ -44,6 +46,7 @@ final class FunctionLoader {
   private ModelFiles files;
   private DType dtype;
   private Path snapshotFile;
+  private volatile DeviceWorker.LoadPhase phase;
 
   FunctionLoader() {
     this(ColdStartOptions.defaults());
@@ -53,6 +56,15 @@ final class FunctionLoader {
     this.coldStart = coldStart;
   }
 
+  /** The phase a load or unload is in now, or null between them (read by the load watchdog, any thread). */
+  DeviceWorker.LoadPhase phase() {
+    return phase;
+  }
+
+  void begin(String name) {
+    phase = name == null ? null : new DeviceWorker.LoadPhase(name, System.nanoTime());
+  }
+
   /** Phase durations of the last load, in nanoseconds, in order. */
   Map<String, Long> phases() {
     return phases;
@@ -60,8 +72,9 @@ final class FunctionLoader {
 
   LoadedFunction load(FunctionManifest m) throws IOException {
     if (!FunctionManifest.DEFAULT_DEVICE.equals(m.device())) {
-      throw new IOException("device '" + m.device() + "' is not available in this build (only cpu)");
+      throw new LoadFailedException("device '" + m.device() + "' is not available in this build (only cpu)");
     }
+    begin("open");
     long t0 = System.nanoTime();
     Path path = FunctionManifest.ModelSpec.EMBEDDED_DEMO.equals(m.model().path()) ? DemoModel.ensure()
         : Path.of(m.model().path());
@@ -78,15 +91,17 @@ final class FunctionLoader {
     KvCacheMemory kv = null;
     ModelRunner runner = null;
     try {
+      begin("weights");
       model = NativeModel.load(files, LoadOptions.defaults().withDtype(m.model().dtype()).withThreads(threads)
           .withMaxBatchTokens(e.maxNumBatchedTokens()));
       phases.putAll(model.loadReport().phases());
+      begin("allocate");
       long t2 = System.nanoTime();
       ModelConfig c = model.config();
       int maxModelLen = Math.min(e.maxModelLen(), c.maxPositionEmbeddings());
       kv = KvCacheMemory.ofBudget(model, e.kvCacheMemory(), e.blockSize(), KV_DTYPE);
       if ((long) (kv.numBlocks() - 1) * e.blockSize() < maxModelLen) {
-        throw new IOException("kvCacheMemory " + e.kvCacheMemory() + " bytes holds " + kv.numBlocks() + " blocks of "
+        throw new LoadFailedException("kvCacheMemory " + e.kvCacheMemory() + " bytes holds " + kv.numBlocks() + " blocks of "
             + e.blockSize() + " tokens, fewer than one " + maxModelLen + "-token sequence needs; raise kvCacheMemory"
             + " or lower maxModelLen");
       }
@@ -99,8 +114,9 @@ final class FunctionLoader {
           EngineOptions.defaults(maxModelLen).withScheduler(so).withPrefixCaching(e.enablePrefixCaching()));
       long t3 = System.nanoTime();
       phases.put("allocate", t3 - t2);
+      begin("restore");
       if (coldStart.snapshots() && e.enablePrefixCaching()) {
-        snapshotFile = SnapshotFiles.file(files, m.name());
+        snapshotFile = SnapshotFiles.file(files, m.name(), coldStart.snapshotDirectory());
         restore(engine);
       }
       phases.put("restore", System.nanoTime() - t3);
@@ -127,6 +143,7 @@ final class FunctionLoader {
     }
     try {
       PrefixSnapshot.Summary s = engine.restoreSnapshot(snapshotFile, SnapshotFiles.modelKey(files, dtype, KV_DTYPE));
+      SnapshotRetention.markUsed(snapshotFile);
       LOG.info(() -> "restored " + s.blocks() + " prefix blocks (" + s.bytes() + " bytes) from " + snapshotFile);
     } catch (IOException | RuntimeException ex) {
       LOG.log(Level.WARNING, "ignoring prefix snapshot: " + ex.getMessage());
@@ -145,6 +162,8 @@ final class FunctionLoader {
         PrefixSnapshot.Summary s = f.engine().saveSnapshot(snapshotFile, SnapshotFiles.modelKey(files, dtype, KV_DTYPE),
             coldStart.snapshotBudgetBytes());
         LOG.info(() -> "saved " + s.blocks() + " prefix blocks (" + s.bytes() + " bytes) to " + snapshotFile);
+        SnapshotRetention.enforce(snapshotFile.toAbsolutePath().getParent(), coldStart.snapshotMaxFiles(),
+            coldStart.snapshotMaxBytes());
       }
     } catch (IOException | RuntimeException ex) {
       LOG.log(Level.WARNING, "prefix snapshot not saved: " + ex.getMessage());
