@@ -94,7 +94,8 @@ class FunctionRegistryTest {
     FunctionInfo broken = await(registry.deploy(at("broken", "/nonexistent/model-dir", "cpu")));
     FunctionInfo good = await(registry.deploy(demo("good")));
     assertEquals(FunctionState.FAILED, broken.state());
-    assertTrue(broken.reason().contains("/nonexistent/model-dir"), broken.reason());
+    assertEquals("model could not be loaded: see the server log for function 'broken'", broken.reason());
+    assertTrue(registry.instance("broken").orElseThrow().reason().contains("/nonexistent/model-dir"));
     assertEquals(FunctionState.WARM, good.state());
     assertEquals(FunctionState.FAILED, registry.instance("broken").orElseThrow().state());
     assertEquals(FinishReason.LENGTH, await(ask("good")).finishReason());
