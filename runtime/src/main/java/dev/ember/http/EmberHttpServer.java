@@ -18,8 +18,8 @@ import java.util.List;
 
 /**
  * Ember's HTTP server: one router holding, in order, the in-flight counter (503 once shutting down),
- * the body handler (413 over the limit), the API-key check on {@code /v1/*}, {@code /tokenize} and
- * {@code /detokenize}, the OpenAI routes, the extra route contributors
+ * the body handler (413 over the limit), the API-key check on {@code /v1/*}, {@code /tokenize},
+ * {@code /detokenize} and {@code /functions/{name}/invoke}, the OpenAI routes, the extra route contributors
  * (those requiring a key sit behind the check), a JSON 404, and a failure handler answering every
  * error in OpenAI's shape.
  *
@@ -55,8 +55,8 @@ public final class EmberHttpServer {
     router.route().handler(inFlight);
     router.route().handler(BodyHandler.create(false).setBodyLimit(options.bodyLimitBytes()));
     ApiKeyCheck keyCheck = new ApiKeyCheck(options.apiKeys());
-    // The admin API (/functions) checks its own keys (AdminRoutes).
-    for (String path : List.of("/v1/*", "/tokenize", "/detokenize")) {
+    // The admin API (/functions) checks its own keys (AdminRoutes); invoking a function is inference.
+    for (String path : List.of("/v1/*", "/tokenize", "/detokenize", "/functions/:name/invoke")) {
       router.route(path).handler(keyCheck);
     }
     new OpenAiRoutes(gateway).mount(router);

@@ -75,7 +75,19 @@ class AdminAccessTest {
           .POST(HttpRequest.BodyPublishers.ofString("name: x\nmodel: {path: /etc}\n")).build();
       assertEquals(403, s.send(deploy).statusCode());
       assertEquals(200, get(s, external, "/v1/models", TestServer.KEY).statusCode(), "inference stays served remotely");
+      assertEquals(404, invoke(s, external, TestServer.KEY).statusCode(), "invoking a function is inference");
+      assertEquals(401, invoke(s, external, null).statusCode(), "and needs an inference key");
     }
+  }
+
+  static HttpResponse<String> invoke(TestServer s, String host, String key) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://" + host + ":" + s.port() + "/functions/nope/invoke"))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"));
+    if (key != null) {
+      b.header("Authorization", "Bearer " + key);
+    }
+    return s.send(b.build());
   }
 
   @Test

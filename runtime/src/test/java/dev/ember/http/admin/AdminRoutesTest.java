@@ -163,7 +163,7 @@ class AdminRoutesTest {
     return Stream.of(
         Arguments.of("missing", (ModelPath) dir -> dir.resolve("nothing-here").toString()),
         Arguments.of("empty directory", (ModelPath) dir -> dir.toString()),
-        Arguments.of("regular file", (ModelPath) dir -> Files.writeString(dir.resolve("secret.txt"), "top secret").toString()),
+        Arguments.of("regular file", (ModelPath) dir -> Files.writeString(dir.resolve("notes.txt"), "top secret").toString()),
         Arguments.of("config.json not JSON", (ModelPath) dir -> {
           Files.writeString(dir.resolve("config.json"), "root:x:0:0:root:/root:/bin/bash");
           return dir.toString();
@@ -187,7 +187,7 @@ class AdminRoutesTest {
         + " 'probe'; fix the manifest and deploy again after DELETE /functions/probe",
         TestServer.error(r).getString("message"));
     String info = s.send(s.get("/functions/probe")).body();
-    assertFalse(info.contains("secret") || info.contains("hunter2") || info.contains("root:x") || info.contains("JSON")
+    assertFalse(info.contains("top secret") || info.contains("hunter2") || info.contains("root:x") || info.contains("JSON")
         || info.contains("config.json") || info.contains("directory"), info);
     assertEquals(200, s.send(s.request("/functions/probe").DELETE().build()).statusCode());
   }
