@@ -54,6 +54,9 @@ public final class DeviceWorker extends VerticleBase {
   public DeviceWorker(FunctionManifest manifest, ColdStartOptions coldStart) {
     this.manifest = manifest;
     this.loader = new FunctionLoader(coldStart);
+    // Waiting for the worker thread counts as a phase: a thread still stuck in an earlier load must not
+    // hold this one forever either.
+    loader.begin("queued");
   }
 
   /** The load phase running now, or null when no load runs; any thread (the load watchdog reads it). */
