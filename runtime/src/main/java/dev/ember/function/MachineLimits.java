@@ -16,10 +16,13 @@ public final class MachineLimits {
     return Runtime.getRuntime().availableProcessors();
   }
 
-  /** Total memory of the machine or container in bytes; Long.MAX_VALUE when the platform does not say. */
+  /**
+   * Total memory of the machine or container in bytes, rounded down to whole MiB (so limits read well);
+   * Long.MAX_VALUE when the platform does not say.
+   */
   public static long memoryBytes() {
     if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
-      long total = os.getTotalMemorySize();
+      long total = os.getTotalMemorySize() & -(1L << 20);
       return total > 0 ? total : Long.MAX_VALUE;
     }
     return Long.MAX_VALUE;
