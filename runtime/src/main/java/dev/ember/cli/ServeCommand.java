@@ -67,6 +67,13 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--admin-api-key", description = AdminOptions.API_KEY_DOC)
   List<String> adminApiKeys = new ArrayList<>();
 
+  @Option(names = "--admin-port", description = AdminOptions.PORT_DOC)
+  Integer adminPort;
+
+  @Option(names = "--admin-host", defaultValue = AdminOptions.DEFAULT_HOST, description = AdminOptions.HOST_DOC
+      + " Default: ${DEFAULT-VALUE}.")
+  String adminHost;
+
   @Option(names = "--model-root", description = AdminOptions.MODEL_ROOT_DOC)
   List<Path> modelRoots = new ArrayList<>();
 
@@ -179,7 +186,7 @@ public final class ServeCommand implements Callable<Integer> {
     ColdStartOptions coldStart = ColdStartOptions.defaults().withSnapshotDirectory(snapshotDir)
         .withSnapshotLimits(snapshotMaxFiles, snapshotMaxBytes);
     return new ServerOptions(httpOptions(), manifests(), shutdownTimeout,
-        new AdminOptions(keys("--admin-api-key", adminApiKeys, "EMBER_ADMIN_API_KEY"), modelRoots),
+        new AdminOptions(keys("--admin-api-key", adminApiKeys, "EMBER_ADMIN_API_KEY"), modelRoots, adminHost, adminPort),
         new FunctionLoadOptions(loadPhaseTimeout, coldStart));
   }
 
@@ -241,6 +248,9 @@ public final class ServeCommand implements Callable<Integer> {
     String shownHost = host.equals("0.0.0.0") || host.equals("::") ? "localhost" : host;
     String base = "http://" + shownHost + ":" + server.port();
     out.println("Ember listening on " + base);
+    if (adminPort != null) {
+      out.println("Admin API on http://" + adminHost + ":" + server.adminPort() + "/functions");
+    }
     String first = null;
     for (FunctionInfo f : server.registry().list()) {
       out.println("  function " + f.name() + ": " + f.state() + (f.reason() != null ? " (" + f.reason() + ")" : ""));

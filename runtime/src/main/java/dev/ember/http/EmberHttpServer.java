@@ -48,6 +48,27 @@ public final class EmberHttpServer {
         .map(s -> new EmberHttpServer(s, inFlight));
   }
 
+  /**
+   * A second server for routes kept off the public port (the admin API with {@code --admin-port}): access
+   * log, in-flight counter, body limit, the routes (which guard themselves), a JSON 404 and the same
+   * OpenAI-shaped errors.
+   */
+  public static Future<EmberHttpServer> startSeparate(Vertx vertx, String host, int port, long bodyLimitBytes,
+      List<RouteContributor> routes) {
+    InFlightRequests inFlight = new InFlightRequests();
+    Router router = Router.router(vertx);
+    router.route().handler(new AccessLog());
+    router.route().handler(inFlight);
+    router.route().handler(BodyHandler.create(false).setBodyLimit(bodyLimitBytes));
+    routes.forEach(r -> r.mount(router));
+    router.route().handler(ctx -> OpenAiErrors.send(ctx.response(), OpenAiErrors.forStatus(404, ctx)));
+    router.route().failureHandler(EmberHttpServer::failure);
+    return vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port))
+        .requestHandler(router)
+        .listen()
+        .map(s -> new EmberHttpServer(s, inFlight));
+  }
+
   private static Router router(Vertx vertx, FunctionGateway gateway, HttpOptions options, List<RouteContributor> extra,
       InFlightRequests inFlight) {
     Router router = Router.router(vertx);

@@ -106,6 +106,24 @@ class AdminAccessTest {
   }
 
   @Test
+  void withAnAdminPortTheAdminApiIsServedThereOnly() throws Exception {
+    try (TestServer s = server("127.0.0.1", AdminOptions.defaults().onPort("127.0.0.1", 0))) {
+      int admin = s.server().adminPort();
+      assertTrue(admin != s.port(), "a port of its own");
+      HttpResponse<String> onInferencePort = get(s, "127.0.0.1", "/functions", TestServer.KEY);
+      assertEquals(404, onInferencePort.statusCode(), onInferencePort.body());
+      HttpResponse<String> onAdminPort = s.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin
+          + "/functions")).header("Authorization", "Bearer " + TestServer.KEY).GET().build());
+      assertEquals(200, onAdminPort.statusCode(), onAdminPort.body());
+      HttpResponse<String> noKey = s.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin
+          + "/functions")).GET().build());
+      assertEquals(401, noKey.statusCode(), "the same access rules apply there");
+      assertEquals(404, s.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin + "/v1/models"))
+          .header("Authorization", "Bearer " + TestServer.KEY).GET().build()).statusCode(), "no inference there");
+    }
+  }
+
+  @Test
   void anAdminKeyThatIsAlsoAnInferenceKeyIsRefused() throws Exception {
     ServerOptions base = TestServer.options(List.of(), Duration.ofSeconds(5));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new ServerOptions(base.http(),
