@@ -186,7 +186,8 @@ public final class ServeCommand implements Callable<Integer> {
     ColdStartOptions coldStart = ColdStartOptions.defaults().withSnapshotDirectory(snapshotDir)
         .withSnapshotLimits(snapshotMaxFiles, snapshotMaxBytes);
     return new ServerOptions(httpOptions(), manifests(), shutdownTimeout,
-        new AdminOptions(keys("--admin-api-key", adminApiKeys, "EMBER_ADMIN_API_KEY"), modelRoots, adminHost, adminPort),
+        new AdminOptions(keys("--admin-api-key", adminApiKeys, "EMBER_ADMIN_API_KEY"), modelRoots, adminHost,
+            adminPort),
         new FunctionLoadOptions(loadPhaseTimeout, coldStart));
   }
 

@@ -201,8 +201,8 @@ public final class FunctionManifests {
     long kv = e.bytes("kvCacheMemory", EngineSettings.DEFAULT_KV_CACHE_MEMORY, MIN_KV_CACHE_MEMORY);
     long memory = MachineLimits.memoryBytes();
     if (kv > memory) {
-      throw e.error("kvCacheMemory", "must be at most " + ByteSize.format(memory) + " (the memory of this machine), got "
-          + ByteSize.format(kv));
+      throw e.error("kvCacheMemory", "must be at most " + ByteSize.format(memory) + " (the memory of this machine),"
+          + " got " + ByteSize.format(kv));
     }
     int threads = e.integer("threads", EngineSettings.DEFAULT_THREADS, 0, Integer.MAX_VALUE);
     int cores = MachineLimits.cores();

@@ -3,6 +3,7 @@ package dev.ember.function;
 import dev.ember.metrics.ServingMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -61,7 +62,7 @@ public final class FunctionRegistry implements FunctionGateway {
         return Future.failedFuture(duplicate(manifest.name()));
       }
       FunctionInstance instance = new FunctionInstance(vertx, manifest, metrics, System::nanoTime,
-          java.time.Clock.systemUTC(), loadOptions);
+          Clock.systemUTC(), loadOptions);
       boolean warmNow = manifest.prewarm().onStart() || manifest.scaling().minWarm() > 0;
       Future<Void> warming = warmNow ? instance.warm() : Future.succeededFuture();
       Map<String, Deployed> next = new LinkedHashMap<>(functions);

@@ -101,9 +101,9 @@ final class FunctionLoader {
       int maxModelLen = Math.min(e.maxModelLen(), c.maxPositionEmbeddings());
       kv = KvCacheMemory.ofBudget(model, e.kvCacheMemory(), e.blockSize(), KV_DTYPE);
       if ((long) (kv.numBlocks() - 1) * e.blockSize() < maxModelLen) {
-        throw new LoadFailedException("kvCacheMemory " + e.kvCacheMemory() + " bytes holds " + kv.numBlocks() + " blocks of "
-            + e.blockSize() + " tokens, fewer than one " + maxModelLen + "-token sequence needs; raise kvCacheMemory"
-            + " or lower maxModelLen");
+        throw new LoadFailedException("kvCacheMemory " + e.kvCacheMemory() + " bytes holds " + kv.numBlocks()
+            + " blocks of " + e.blockSize() + " tokens, fewer than one " + maxModelLen + "-token sequence needs;"
+            + " raise kvCacheMemory or lower maxModelLen");
       }
       runner = new ModelRunner(model, kv, e.maxNumSeqs(), maxModelLen);
       int[] eos = IntStream.concat(c.eosTokenIds().stream().mapToInt(Integer::intValue),
