@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.stream.IntStream;
 
 /**
@@ -39,14 +40,25 @@ public final class EngineFactory {
    * load's own phases) and builds the KV cache, runner and engine ("allocate").
    */
   public static LoadedEngine load(Path path, LoadOptions load, Sizing sizing) throws IOException {
+    return load(path, load, sizing, phase -> {});
+  }
+
+  /**
+   * As {@link #load(Path, LoadOptions, Sizing)}, telling {@code onPhase} when each phase begins ("open",
+   * "weights", "allocate"), so a caller can time-box them.
+   */
+  public static LoadedEngine load(Path path, LoadOptions load, Sizing sizing, Consumer<String> onPhase)
+      throws IOException {
     Map<String, Long> phases = new LinkedHashMap<>();
     long t0 = System.nanoTime();
+    onPhase.accept("open");
     ModelFiles files = ModelFiles.open(path);
     Tokenizer tokenizer = openTokenizer(files);
     phases.put("open", System.nanoTime() - t0);
     NativeModel model;
     EngineBuildOptions options;
     try {
+      onPhase.accept("weights");
       model = NativeModel.load(files, load);
     } catch (IOException | RuntimeException e) {
       tokenizer.close();
@@ -60,6 +72,7 @@ public final class EngineFactory {
       throw e;
     }
     phases.putAll(model.loadReport().phases());
+    onPhase.accept("allocate");
     return build(files, model, tokenizer, options, phases);
   }
 
@@ -111,7 +124,7 @@ public final class EngineFactory {
     if ((long) (kv.numBlocks() - 1) * o.blockSize() < o.maxModelLen()) {
       int blocks = kv.numBlocks();
       kv.close();
-      throw new IOException("kvCacheMemory " + o.kvCacheMemory() + " bytes holds " + blocks + " blocks of "
+      throw new KvBudgetException("kvCacheMemory " + o.kvCacheMemory() + " bytes holds " + blocks + " blocks of "
           + o.blockSize() + " tokens, fewer than one " + o.maxModelLen() + "-token sequence needs; raise"
           + " kvCacheMemory or lower maxModelLen");
     }

@@ -43,7 +43,8 @@ public record ModelFiles(
       }
       List<Path> ggufs;
       try (Stream<Path> s = Files.list(path)) {
-        ggufs = s.filter(p -> p.getFileName().toString().endsWith(".gguf")).sorted().toList();
+        // Regular files only: opening a FIFO (or a device) named *.gguf would block or never end.
+        ggufs = s.filter(p -> p.getFileName().toString().endsWith(".gguf") && Files.isRegularFile(p)).sorted().toList();
       }
       if (ggufs.size() != 1) {
         throw ModelFormatException.in(path, ggufs.isEmpty()

@@ -75,9 +75,13 @@ public final class Tokenizer implements AutoCloseable {
 
   /** Loads {@code tokenizer.json} and, when present, {@code tokenizer_config.json} from a directory. */
   public static Tokenizer load(Path dir) throws IOException {
-    String json = Files.readString(dir.resolve("tokenizer.json"));
+    Path file = dir.resolve("tokenizer.json");
+    if (!Files.isRegularFile(file)) {
+      throw new IOException("no tokenizer.json (a regular file) in " + dir);
+    }
+    String json = Files.readString(file);
     Path configFile = dir.resolve("tokenizer_config.json");
-    TokenizerConfig config = Files.exists(configFile)
+    TokenizerConfig config = Files.isRegularFile(configFile)
         ? TokenizerConfig.parse(JSON.readTree(configFile.toFile()))
         : TokenizerConfig.EMPTY;
     return new Tokenizer(json, config);

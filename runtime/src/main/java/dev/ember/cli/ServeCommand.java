@@ -1,13 +1,16 @@
 package dev.ember.cli;
 
+import dev.ember.coldstart.ColdStartOptions;
 import dev.ember.function.ByteSize;
 import dev.ember.function.DemoFunction;
 import dev.ember.function.DurationText;
 import dev.ember.function.FunctionInfo;
+import dev.ember.function.FunctionLoadOptions;
 import dev.ember.function.FunctionManifest;
 import dev.ember.function.FunctionManifest.EngineSettings;
 import dev.ember.function.FunctionManifests;
 import dev.ember.http.HttpOptions;
+import dev.ember.http.admin.AdminOptions;
 import dev.ember.kafka.KafkaDoor;
 import dev.ember.kafka.KafkaDoorMetrics;
 import dev.ember.kafka.KafkaDoorOptions;
@@ -21,9 +24,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.UnaryOperator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
@@ -61,6 +64,34 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--api-key", description = HttpOptions.API_KEY_DOC)
   List<String> apiKeys = new ArrayList<>();
 
+  @Option(names = "--admin-api-key", description = AdminOptions.API_KEY_DOC)
+  List<String> adminApiKeys = new ArrayList<>();
+
+  @Option(names = "--admin-port", description = AdminOptions.PORT_DOC)
+  Integer adminPort;
+
+  @Option(names = "--admin-host", defaultValue = AdminOptions.DEFAULT_HOST, description = AdminOptions.HOST_DOC
+      + " Default: ${DEFAULT-VALUE}.")
+  String adminHost;
+
+  @Option(names = "--model-root", description = AdminOptions.MODEL_ROOT_DOC)
+  List<Path> modelRoots = new ArrayList<>();
+
+  @Option(names = "--load-phase-timeout", defaultValue = "10m", converter = DurationConverter.class,
+      description = FunctionLoadOptions.PHASE_TIMEOUT_DOC + " Default: ${DEFAULT-VALUE}.")
+  Duration loadPhaseTimeout;
+
+  @Option(names = "--snapshot-dir", description = ColdStartOptions.SNAPSHOT_DIRECTORY_DOC)
+  Path snapshotDir;
+
+  @Option(names = "--snapshot-max-files", defaultValue = "" + ColdStartOptions.DEFAULT_SNAPSHOT_MAX_FILES,
+      description = ColdStartOptions.SNAPSHOT_MAX_FILES_DOC + " Default: ${DEFAULT-VALUE}.")
+  int snapshotMaxFiles;
+
+  @Option(names = "--snapshot-max-bytes", defaultValue = "2GiB", converter = SizeConverter.class,
+      description = ColdStartOptions.SNAPSHOT_MAX_BYTES_DOC + " Default: ${DEFAULT-VALUE}.")
+  long snapshotMaxBytes;
+
   @Option(names = "--body-limit", defaultValue = "4MiB", converter = SizeConverter.class,
       description = HttpOptions.BODY_LIMIT_DOC + " Default: ${DEFAULT-VALUE}.")
   long bodyLimit;
@@ -91,6 +122,9 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--kafka-property", description = "Kafka client property key=value (SASL, TLS, ...); repeatable.")
   List<String> kafkaProperties = List.of();
 
+  /** Environment lookup (tests replace it). */
+  UnaryOperator<String> env = System::getenv;
+
   @Override
   public Integer call() throws Exception {
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
@@ -101,7 +135,7 @@ public final class ServeCommand implements Callable<Integer> {
     ServerOptions options;
     EmberServer server;
     try {
-      options = new ServerOptions(httpOptions(), manifests(), shutdownTimeout);
+      options = serverOptions();
     } catch (IllegalArgumentException | IOException e) {
       System.err.println("ember serve: " + e.getMessage());
       return 2;
@@ -148,13 +182,44 @@ public final class ServeCommand implements Callable<Integer> {
     return o;
   }
 
+  ServerOptions serverOptions() throws IOException {
+    ColdStartOptions coldStart = ColdStartOptions.defaults().withSnapshotDirectory(snapshotDir)
+        .withSnapshotLimits(snapshotMaxFiles, snapshotMaxBytes);
+    return new ServerOptions(httpOptions(), manifests(), shutdownTimeout,
+        new AdminOptions(keys("--admin-api-key", adminApiKeys, "EMBER_ADMIN_API_KEY"), modelRoots, adminHost,
+            adminPort),
+        new FunctionLoadOptions(loadPhaseTimeout, coldStart));
+  }
+
   HttpOptions httpOptions() {
-    List<String> keys = new ArrayList<>(apiKeys);
-    String env = System.getenv("EMBER_API_KEY");
-    if (env != null) {
-      Arrays.stream(env.split(",")).map(String::strip).filter(k -> !k.isEmpty()).forEach(keys::add);
+    return new HttpOptions(host, port, keys("--api-key", apiKeys, "EMBER_API_KEY"), bodyLimit, protectOperations);
+  }
+
+  /**
+   * The keys of a repeatable flag plus those of a comma-separated environment variable; an empty entry
+   * in either (e.g. {@code --api-key "$KEY"} with KEY unset) is an error, never a key that matches
+   * nothing or everything.
+   */
+  List<String> keys(String flag, List<String> given, String envName) {
+    List<String> keys = new ArrayList<>();
+    for (String k : given) {
+      if (k == null || k.isBlank()) {
+        throw new IllegalArgumentException(flag + " is empty (is the variable you passed set?); give a key or"
+            + " leave the option out");
+      }
+      keys.add(k.strip());
     }
-    return new HttpOptions(host, port, keys, bodyLimit, protectOperations);
+    String value = env.apply(envName);
+    if (value != null) {
+      for (String k : value.split(",", -1)) {
+        if (k.isBlank()) {
+          throw new IllegalArgumentException(envName + " has an empty entry; set it to comma-separated keys or"
+              + " unset it");
+        }
+        keys.add(k.strip());
+      }
+    }
+    return keys;
   }
 
   /** The functions to serve: --functions, else --model, else the demo; engine flags applied and re-validated. */
@@ -184,6 +249,9 @@ public final class ServeCommand implements Callable<Integer> {
     String shownHost = host.equals("0.0.0.0") || host.equals("::") ? "localhost" : host;
     String base = "http://" + shownHost + ":" + server.port();
     out.println("Ember listening on " + base);
+    if (adminPort != null) {
+      out.println("Admin API on http://" + adminHost + ":" + server.adminPort() + "/functions");
+    }
     String first = null;
     for (FunctionInfo f : server.registry().list()) {
       out.println("  function " + f.name() + ": " + f.state() + (f.reason() != null ? " (" + f.reason() + ")" : ""));

@@ -47,6 +47,8 @@ public final class FunctionInstance implements FunctionEndpoint {
   private final AtomicInteger inFlight = new AtomicInteger();
   private volatile FunctionState state = FunctionState.COLD;
   private volatile String reason;
+  private final FunctionLoadOptions loadOptions;
+  private final AtomicInteger loadAttempts = new AtomicInteger();
   private volatile DeviceWorker worker;
   private volatile String deploymentId;
   private final HeldRequests held;
@@ -61,7 +63,7 @@ public final class FunctionInstance implements FunctionEndpoint {
   private long idleTimer = -1;
   private final PrewarmScheduler schedule;
 
-  private record Failure(String reason, long retryAtNanos) {}
+  private record Failure(String reason, String publicReason, long retryAtNanos) {}
 
   public FunctionInstance(Vertx vertx, FunctionManifest manifest, ServingMetrics metrics) {
     this(vertx, manifest, metrics, System::nanoTime, Clock.systemUTC());
@@ -78,7 +80,14 @@ public final class FunctionInstance implements FunctionEndpoint {
    */
   public FunctionInstance(Vertx vertx, FunctionManifest manifest, ServingMetrics metrics, LongSupplier nanoClock,
       Clock wallClock) {
+    this(vertx, manifest, metrics, nanoClock, wallClock, FunctionLoadOptions.defaults());
+  }
+
+  /** With injected clocks and load options (phase time limit, prefix snapshots). */
+  public FunctionInstance(Vertx vertx, FunctionManifest manifest, ServingMetrics metrics, LongSupplier nanoClock,
+      Clock wallClock, FunctionLoadOptions loadOptions) {
     this.vertx = vertx;
+    this.loadOptions = loadOptions;
     this.manifest = manifest;
     this.metrics = metrics;
     this.clock = nanoClock;
@@ -125,9 +134,23 @@ public final class FunctionInstance implements FunctionEndpoint {
     return state;
   }
 
-  /** Why the function is FAILED, or null. */
+  /** Why the function is FAILED, precisely (for the server's log and operators), or null. */
   public String reason() {
     return reason;
+  }
+
+  /**
+   * Why the function is FAILED as API clients see it, or null: the message of a {@link LoadFailedException}
+   * (settings and resources), else a generic one, so that answers never reveal what is on the server's disk.
+   */
+  public String publicReason() {
+    Failure f = failure;
+    return f == null ? null : f.publicReason();
+  }
+
+  /** Loads started since the function was created (each warm-up attempt counts once). */
+  public int loadAttempts() {
+    return loadAttempts.get();
   }
 
   /** Requests admitted and not yet finished. */
@@ -143,7 +166,7 @@ public final class FunctionInstance implements FunctionEndpoint {
   @Override
   public FunctionInfo info() {
     DeviceWorker w = worker;
-    return new FunctionInfo(manifest.name(), manifest.model().path(), manifest.device(), state, reason,
+    return new FunctionInfo(manifest.name(), manifest.model().declaredPath(), manifest.device(), state, publicReason(),
         w != null && state == FunctionState.WARM ? w.maxModelLen() : manifest.engine().maxModelLen(), created,
         w != null ? w.stats() : null);
   }
@@ -162,9 +185,10 @@ public final class FunctionInstance implements FunctionEndpoint {
     state = FunctionState.WARMING;
     reason = null;
     failure = null;
+    loadAttempts.incrementAndGet();
     long t0 = System.nanoTime();
-    DeviceWorker w = new DeviceWorker(manifest);
-    warming = DeviceWorker.deploy(vertx, w).<Void>map(id -> {
+    DeviceWorker w = new DeviceWorker(manifest, loadOptions.coldStart());
+    warming = timeBoxed(w).<Void>map(id -> {
       synchronized (this) {
         worker = w;
         deploymentId = id;
@@ -186,11 +210,13 @@ public final class FunctionInstance implements FunctionEndpoint {
       String why;
       synchronized (this) {
         why = e.getMessage() != null ? e.getMessage() : e.toString();
+        String shown = e instanceof LoadFailedException ? why
+            : "model could not be loaded: see the server log for function '" + manifest.name() + "'";
         failures++;
-        failure = new Failure(why, clock.getAsLong() + backoffNanos());
+        failure = new Failure(why, shown, clock.getAsLong() + backoffNanos());
         reason = why;
         state = FunctionState.FAILED;
-        unavailable = FunctionException.unavailable(manifest.name(), "failed to load: " + why,
+        unavailable = FunctionException.unavailable(manifest.name(), "failed to load: " + shown,
             (int) Math.max(1, backoffNanos() / 1_000_000_000L));
       }
       LOG.log(Level.WARNING, "function=" + manifest.name() + " state=FAILED reason=" + why);
@@ -200,10 +226,54 @@ public final class FunctionInstance implements FunctionEndpoint {
     return warming;
   }
 
-  /** Warms (if needed) and keeps the function WARM for the manifest's {@code prewarm.keepWarmFor}. */
+  /**
+   * Deploys the worker, failing the load when one phase runs past the phase time limit. The deployment
+   * may still finish later (a thread stuck in a read cannot be stopped): a late success is undeployed
+   * at once, so nothing stays loaded behind a FAILED function.
+   */
+  private Future<String> timeBoxed(DeviceWorker w) {
+    Promise<String> loaded = Promise.promise();
+    long limit = loadOptions.phaseTimeout().toNanos();
+    long every = Math.max(10, Math.min(1000, loadOptions.phaseTimeout().toMillis() / 4));
+    long watchdog = vertx.setPeriodic(every, id -> {
+      DeviceWorker.LoadPhase p = w.loadPhase();
+      if (p != null && System.nanoTime() - p.startedNanos() > limit) {
+        loaded.tryFail(new LoadFailedException("load phase '" + p.name() + "' took longer than "
+            + DurationText.format(loadOptions.phaseTimeout())));
+      }
+    });
+    DeviceWorker.deploy(vertx, w).onComplete(r -> {
+      vertx.cancelTimer(watchdog);
+      if (r.succeeded() ? !loaded.tryComplete(r.result()) : !loaded.tryFail(r.cause())) {
+        LOG.warning(() -> "function=" + manifest.name() + " a load that ran past its time limit ended "
+            + (r.succeeded() ? "(unloading it)" : "with: " + r.cause()));
+        if (r.succeeded()) {
+          Context outside = ((VertxInternal) vertx).createEventLoopContext();
+          outside.runOnContext(v -> vertx.undeploy(r.result()));
+        }
+      }
+    });
+    return loaded.future();
+  }
+
+  /**
+   * Warms (if needed) and keeps the function WARM for the manifest's {@code prewarm.keepWarmFor}. A
+   * FAILED function is retried only once its backoff has passed, like a request would.
+   */
   public Future<Void> prewarm() {
     keepWarmUntilNanos = clock.getAsLong() + manifest.prewarm().keepWarmFor().toNanos();
+    synchronized (this) {
+      if (state == FunctionState.FAILED && retryInNanos() > 0) {
+        return Future.failedFuture(unavailable());
+      }
+    }
     return warm();
+  }
+
+  /** Nanoseconds until a FAILED function may try loading again (<= 0: now). */
+  private long retryInNanos() {
+    Failure f = failure;
+    return f == null ? 0 : f.retryAtNanos() - clock.getAsLong();
   }
 
   /** Retry delay after the latest failed warm-up: 1 s, doubling per consecutive failure, at most 60 s. */
@@ -297,7 +367,8 @@ public final class FunctionInstance implements FunctionEndpoint {
     if (s == FunctionState.FAILED && failed != null) {
       long wait = failed.retryAtNanos() - clock.getAsLong();
       if (wait > 0) {
-        return Future.failedFuture(FunctionException.unavailable(manifest.name(), "failed to load: " + failed.reason(),
+        return Future.failedFuture(FunctionException.unavailable(manifest.name(), "failed to load: "
+            + failed.publicReason(),
             (int) Math.max(1, (wait + 999_999_999L) / 1_000_000_000L)));
       }
     }
@@ -464,7 +535,8 @@ public final class FunctionInstance implements FunctionEndpoint {
 
   private FunctionException unavailable() {
     return switch (state) {
-      case FAILED -> FunctionException.unavailable(manifest.name(), "failed to load: " + reason, 5);
+      case FAILED -> FunctionException.unavailable(manifest.name(), "failed to load: " + publicReason(),
+          (int) Math.max(1, (retryInNanos() + 999_999_999L) / 1_000_000_000L));
       case DRAINING -> FunctionException.unavailable(manifest.name(), "draining", 1);
       default -> FunctionException.unavailable(manifest.name(), "function is " + state, 1);
     };

@@ -34,9 +34,20 @@ public record FunctionManifest(
    *
    * @param path HF model directory or .gguf file; the literal {@code embedded:demo} names the demo model
    * @param dtype matrix type after loading, or null to keep the file's
+   * @param declaredPath the path as written in the manifest, before {@code ${VAR}} expansion: what the
+   *     admin API shows, so values resolved from the server's environment are never echoed
    */
-  public record ModelSpec(String path, DType dtype) {
+  public record ModelSpec(String path, DType dtype, String declaredPath) {
     public static final String EMBEDDED_DEMO = "embedded:demo";
+
+    public ModelSpec {
+      declaredPath = declaredPath == null ? path : declaredPath;
+    }
+
+    /** A path used as written (no variable references). */
+    public ModelSpec(String path, DType dtype) {
+      this(path, dtype, path);
+    }
   }
 
   /** Engine settings (vLLM's names). */
@@ -116,6 +127,10 @@ public record FunctionManifest(
 
   public FunctionManifest withEngine(EngineSettings e) {
     return new FunctionManifest(name, model, device, e, limits, scaling, prewarm, kafka);
+  }
+
+  public FunctionManifest withModel(ModelSpec m) {
+    return new FunctionManifest(name, m, device, engine, limits, scaling, prewarm, kafka);
   }
 
   public FunctionManifest withLimits(Limits l) {

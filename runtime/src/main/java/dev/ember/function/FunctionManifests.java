@@ -62,10 +62,13 @@ public final class FunctionManifests {
 
   private FunctionManifests() {}
 
-  /** Reads one manifest file ({@code .json} as JSON, anything else as YAML). */
+  /**
+   * Reads one manifest file ({@code .json} as JSON, anything else as YAML), expanding {@code ${VAR:-default}}
+   * in its paths from the environment: manifests on the server's disk are the operator's.
+   */
   public static FunctionManifest load(Path file) throws IOException {
     Format f = file.getFileName().toString().endsWith(".json") ? Format.JSON : Format.YAML;
-    return parse(Files.readString(file), f, file.toString());
+    return parse(Files.readString(file), f, file.toString(), System::getenv);
   }
 
   /** Reads every {@code *.yaml}, {@code *.yml} and {@code *.json} file in a directory, in file-name order; names must be unique. */
@@ -93,12 +96,18 @@ public final class FunctionManifests {
     return out;
   }
 
-  /** Parses and validates a manifest; {@code source} names it in errors (a path, or "request body"). */
+  /**
+   * Parses and validates a manifest from a client (an admin request); {@code source} names it in errors
+   * ("request body"). Variable references are refused: the server's environment is not the client's to read.
+   */
   public static FunctionManifest parse(String text, Format format, String source) {
-    return parse(text, format, source, System::getenv);
+    return parse(text, format, source, null);
   }
 
-  /** As {@link #parse(String, Format, String)}, expanding {@code ${VAR:-default}} in paths with {@code env}. */
+  /**
+   * As {@link #parse(String, Format, String)}, expanding {@code ${VAR:-default}} in paths with {@code env}
+   * (null: refuse references).
+   */
   public static FunctionManifest parse(String text, Format format, String source, UnaryOperator<String> env) {
     JsonNode tree;
     try {
@@ -115,8 +124,16 @@ public final class FunctionManifests {
 
   /** Validates a manifest built in code (e.g. from command-line flags) by the same rules as a file. */
   public static FunctionManifest validate(FunctionManifest m, String source) {
-    return read(new ManifestNode(YAML.valueToTree(toMap(m)), "", source), v -> null);
+    Map<String, Object> tree = toMap(m);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> model = (Map<String, Object>) tree.get("model");
+    model.put("path", m.model().path());
+    // The path was expanded (or given) already: validate it as it is, and keep what the manifest declared.
+    return read(new ManifestNode(YAML.valueToTree(tree), "", source), LITERAL).withModel(m.model());
   }
+
+  /** Marks paths taken as written, variable references and all (already expanded). */
+  private static final UnaryOperator<String> LITERAL = v -> null;
 
   private static FunctionManifest read(ManifestNode root, UnaryOperator<String> env) {
     root.allowOnly(Set.of("name", "model", "device", "engine", "limits", "scaling", "prewarm", "kafka"));
@@ -148,9 +165,24 @@ public final class FunctionManifests {
     }
     ManifestNode m = root.section("model");
     m.allowOnly(Set.of("path", "dtype"));
-    String path = m.parse("path", required(m, "path"), p -> EnvExpansion.expand(p, env));
+    String declared = required(m, "path");
+    String path;
+    if (env == LITERAL) {
+      path = declared;
+    } else if (env == null) {
+      if (declared.contains("${")) {
+        throw m.error("path", "may not refer to environment variables (${...}) in a manifest sent to the admin"
+            + " API; they are expanded only in manifests read from disk at startup");
+      }
+      path = declared;
+    } else {
+      path = m.parse("path", declared, p -> EnvExpansion.expand(p, env));
+    }
+    if (path.indexOf('\0') >= 0) {
+      throw m.error("path", "may not contain a NUL character");
+    }
     String dtype = m.text("dtype", null);
-    return new ModelSpec(path, dtype == null ? null : m.parse("dtype", dtype, DType::parse));
+    return new ModelSpec(path, dtype == null ? null : m.parse("dtype", dtype, DType::parse), declared);
   }
 
   private static EngineSettings engine(ManifestNode e) {
@@ -165,11 +197,20 @@ public final class FunctionManifests {
     if (Integer.bitCount(blockSize) != 1) {
       throw e.error("blockSize", "must be a power of two, got " + blockSize);
     }
-    return new EngineSettings(
-        e.integer("maxModelLen", EngineSettings.DEFAULT_MAX_MODEL_LEN, 16, 1 << 24),
-        maxNumSeqs, batched, blockSize,
-        e.bytes("kvCacheMemory", EngineSettings.DEFAULT_KV_CACHE_MEMORY, MIN_KV_CACHE_MEMORY),
-        e.integer("threads", EngineSettings.DEFAULT_THREADS, 0, 4096),
+    int maxModelLen = e.integer("maxModelLen", EngineSettings.DEFAULT_MAX_MODEL_LEN, 16, 1 << 24);
+    long kv = e.bytes("kvCacheMemory", EngineSettings.DEFAULT_KV_CACHE_MEMORY, MIN_KV_CACHE_MEMORY);
+    long memory = MachineLimits.memoryBytes();
+    if (kv > memory) {
+      throw e.error("kvCacheMemory", "must be at most " + ByteSize.format(memory) + " (the memory of this machine),"
+          + " got " + ByteSize.format(kv));
+    }
+    int threads = e.integer("threads", EngineSettings.DEFAULT_THREADS, 0, Integer.MAX_VALUE);
+    int cores = MachineLimits.cores();
+    if (threads > cores) {
+      throw e.error("threads", "must be at most " + cores + " (the cores available to this process; 0 uses them all),"
+          + " got " + threads);
+    }
+    return new EngineSettings(maxModelLen, maxNumSeqs, batched, blockSize, kv, threads,
         e.bool("enablePrefixCaching", EngineSettings.DEFAULT_ENABLE_PREFIX_CACHING));
   }
 
@@ -240,7 +281,7 @@ public final class FunctionManifests {
     Map<String, Object> root = new LinkedHashMap<>();
     root.put("name", m.name());
     Map<String, Object> model = new LinkedHashMap<>();
-    model.put("path", m.model().path());
+    model.put("path", m.model().declaredPath());
     if (m.model().dtype() != null) {
       model.put("dtype", m.model().dtype().toString());
     }

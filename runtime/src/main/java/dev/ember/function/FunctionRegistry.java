@@ -3,6 +3,7 @@ package dev.ember.function;
 import dev.ember.metrics.ServingMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -28,6 +29,7 @@ import java.util.function.Consumer;
 public final class FunctionRegistry implements FunctionGateway {
   private final Vertx vertx;
   private final ServingMetrics metrics;
+  private final FunctionLoadOptions loadOptions;
   /** Deployment order; replaced, never mutated, under {@code this}. */
   private volatile Map<String, Deployed> functions = Map.of();
   /** Undeployments in progress, so that a second request joins the first; guarded by {@code this}. */
@@ -38,8 +40,13 @@ public final class FunctionRegistry implements FunctionGateway {
   private record Deployed(FunctionInstance instance, Future<Void> warming) {}
 
   public FunctionRegistry(Vertx vertx, ServingMetrics metrics) {
+    this(vertx, metrics, FunctionLoadOptions.defaults());
+  }
+
+  public FunctionRegistry(Vertx vertx, ServingMetrics metrics, FunctionLoadOptions loadOptions) {
     this.vertx = vertx;
     this.metrics = metrics;
+    this.loadOptions = loadOptions;
   }
 
   /**
@@ -54,7 +61,8 @@ public final class FunctionRegistry implements FunctionGateway {
       if (functions.containsKey(manifest.name())) {
         return Future.failedFuture(duplicate(manifest.name()));
       }
-      FunctionInstance instance = new FunctionInstance(vertx, manifest, metrics);
+      FunctionInstance instance = new FunctionInstance(vertx, manifest, metrics, System::nanoTime,
+          Clock.systemUTC(), loadOptions);
       boolean warmNow = manifest.prewarm().onStart() || manifest.scaling().minWarm() > 0;
       Future<Void> warming = warmNow ? instance.warm() : Future.succeededFuture();
       Map<String, Deployed> next = new LinkedHashMap<>(functions);

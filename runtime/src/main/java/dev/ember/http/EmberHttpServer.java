@@ -19,7 +19,7 @@ import java.util.List;
 /**
  * Ember's HTTP server: one router holding, in order, the in-flight counter (503 once shutting down),
  * the body handler (413 over the limit), the API-key check on {@code /v1/*}, {@code /tokenize},
- * {@code /detokenize} and {@code /functions/*}, the OpenAI routes, the extra route contributors
+ * {@code /detokenize} and {@code /functions/{name}/invoke}, the OpenAI routes, the extra route contributors
  * (those requiring a key sit behind the check), a JSON 404, and a failure handler answering every
  * error in OpenAI's shape.
  *
@@ -48,6 +48,27 @@ public final class EmberHttpServer {
         .map(s -> new EmberHttpServer(s, inFlight));
   }
 
+  /**
+   * A second server for routes kept off the public port (the admin API with {@code --admin-port}): access
+   * log, in-flight counter, body limit, the routes (which guard themselves), a JSON 404 and the same
+   * OpenAI-shaped errors.
+   */
+  public static Future<EmberHttpServer> startSeparate(Vertx vertx, String host, int port, long bodyLimitBytes,
+      List<RouteContributor> routes) {
+    InFlightRequests inFlight = new InFlightRequests();
+    Router router = Router.router(vertx);
+    router.route().handler(new AccessLog());
+    router.route().handler(inFlight);
+    router.route().handler(BodyHandler.create(false).setBodyLimit(bodyLimitBytes));
+    routes.forEach(r -> r.mount(router));
+    router.route().handler(ctx -> OpenAiErrors.send(ctx.response(), OpenAiErrors.forStatus(404, ctx)));
+    router.route().failureHandler(EmberHttpServer::failure);
+    return vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port))
+        .requestHandler(router)
+        .listen()
+        .map(s -> new EmberHttpServer(s, inFlight));
+  }
+
   private static Router router(Vertx vertx, FunctionGateway gateway, HttpOptions options, List<RouteContributor> extra,
       InFlightRequests inFlight) {
     Router router = Router.router(vertx);
@@ -55,7 +76,8 @@ public final class EmberHttpServer {
     router.route().handler(inFlight);
     router.route().handler(BodyHandler.create(false).setBodyLimit(options.bodyLimitBytes()));
     ApiKeyCheck keyCheck = new ApiKeyCheck(options.apiKeys());
-    for (String path : List.of("/v1/*", "/tokenize", "/detokenize", "/functions", "/functions/*")) {
+    // The admin API (/functions) checks its own keys (AdminRoutes); invoking a function is inference.
+    for (String path : List.of("/v1/*", "/tokenize", "/detokenize", "/functions/:name/invoke")) {
       router.route(path).handler(keyCheck);
     }
     new OpenAiRoutes(gateway).mount(router);

@@ -20,11 +20,32 @@ public record HttpOptions(String host, int port, List<String> apiKeys, long body
 
   public HttpOptions {
     apiKeys = List.copyOf(apiKeys);
+    checkKeys("API key", apiKeys);
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port must be in [0, 65535], got " + port);
     }
     if (bodyLimitBytes < 1024) {
       throw new IllegalArgumentException("bodyLimitBytes must be >= 1024, got " + bodyLimitBytes);
+    }
+  }
+
+  /**
+   * Refuses empty keys (an unset shell variable passed as {@code --api-key "$KEY"} would otherwise let
+   * {@code Authorization: Bearer <whitespace>} through) and keys with surrounding whitespace or control
+   * characters (header values are stripped, so such a key could never match).
+   */
+  public static void checkKeys(String what, List<String> keys) {
+    for (int i = 0; i < keys.size(); i++) {
+      String k = keys.get(i);
+      if (k == null || k.isBlank()) {
+        throw new IllegalArgumentException(what + " #" + (i + 1) + " is empty; an empty key would let any request"
+            + " through (is the variable you passed set?)");
+      }
+      for (int c = 0; c < k.length(); c++) {
+        if (k.charAt(c) <= ' ' || k.charAt(c) == 0x7f) {
+          throw new IllegalArgumentException(what + " #" + (i + 1) + " contains whitespace or a control character");
+        }
+      }
     }
   }
 

@@ -61,7 +61,14 @@ public final class KeyValueFormatter extends Formatter {
         case '\n' -> b.append("\\n");
         case '\r' -> b.append("\\r");
         case '\t' -> b.append("\\t");
-        default -> b.append(c);
+        default -> {
+          if (c < ' ' || c == 0x7f || c == '\u2028' || c == '\u2029') {
+            // NUL, escape sequences and other control characters (e.g. from a manifest) never reach the log raw.
+            b.append(String.format("\\u%04x", (int) c));
+          } else {
+            b.append(c);
+          }
+        }
       }
     }
     b.append('"');
@@ -73,7 +80,7 @@ public final class KeyValueFormatter extends Formatter {
     }
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
-      if (c <= ' ' || c == '"' || c == '=' || c == '\\') {
+      if (c <= ' ' || c == '"' || c == '=' || c == '\\' || c == 0x7f || c == '\u2028' || c == '\u2029') {
         return true;
       }
     }

@@ -41,16 +41,19 @@ public final class EmberServer {
   private final MetricsSetup metrics;
   private final FunctionRegistry registry;
   private final EmberHttpServer http;
+  /** The admin API's own server ({@code --admin-port}), or null when it shares the inference port. */
+  private final EmberHttpServer adminHttp;
   private final ServerOptions options;
   private final Promise<Void> stopped = Promise.promise();
   private boolean stopping;
 
   private EmberServer(Vertx vertx, MetricsSetup metrics, FunctionRegistry registry, EmberHttpServer http,
-      ServerOptions options) {
+      EmberHttpServer adminHttp, ServerOptions options) {
     this.vertx = vertx;
     this.metrics = metrics;
     this.registry = registry;
     this.http = http;
+    this.adminHttp = adminHttp;
     this.options = options;
   }
 
@@ -58,13 +61,26 @@ public final class EmberServer {
   public static Future<EmberServer> start(ServerOptions options) {
     MetricsSetup metrics = MetricsSetup.create();
     Vertx vertx = metrics.vertxBuilder(new VertxOptions()).build();
-    FunctionRegistry registry = new FunctionRegistry(vertx, metrics.servingMetrics());
+    FunctionRegistry registry = new FunctionRegistry(vertx, metrics.servingMetrics(), options.load());
     registry.onRemoved(metrics.servingMetrics()::forget);
     metrics.watch(registry);
-    List<RouteContributor> routes = List.of(new AdminRoutes(registry, options.shutdownTimeout()),
-        new OperationsRoutes(registry, metrics, options.http()));
-    return EmberHttpServer.start(vertx, registry, options.http(), routes)
-        .map(http -> new EmberServer(vertx, metrics, registry, http, options))
+    AdminRoutes admin;
+    try {
+      admin = new AdminRoutes(registry, options.shutdownTimeout(), options.admin(), options.http().apiKeys());
+    } catch (IllegalArgumentException e) {
+      vertx.close();
+      metrics.close();
+      return Future.failedFuture(e);
+    }
+    Integer adminPort = options.admin().port();
+    List<RouteContributor> routes = adminPort == null
+        ? List.of(admin, new OperationsRoutes(registry, metrics, options.http()))
+        : List.of(new OperationsRoutes(registry, metrics, options.http()));
+    Future<EmberHttpServer> adminHttp = adminPort == null ? Future.succeededFuture()
+        : EmberHttpServer.startSeparate(vertx, options.admin().host(), adminPort, options.http().bodyLimitBytes(),
+            List.of(admin));
+    return adminHttp.compose(a -> EmberHttpServer.start(vertx, registry, options.http(), routes)
+            .map(http -> new EmberServer(vertx, metrics, registry, http, a, options)))
         .compose(server -> server.deployAll(options.functions()).map(server))
         .recover(e -> vertx.close().eventually(() -> {
           metrics.close();
@@ -82,6 +98,11 @@ public final class EmberServer {
 
   public int port() {
     return http.actualPort();
+  }
+
+  /** The admin API's port: its own with {@code --admin-port}, else the inference port. */
+  public int adminPort() {
+    return adminHttp != null ? adminHttp.actualPort() : http.actualPort();
   }
 
   /** The replica's metrics (one Prometheus scrape), e.g. for binding the Kafka door's counters. */
@@ -109,6 +130,9 @@ public final class EmberServer {
     stopping = true;
     LOG.info(() -> "shutting down: in_flight=" + http.inFlightRequests() + " deadline_ms=" + deadline.toMillis());
     http.stopAccepting();
+    if (adminHttp != null) {
+      adminHttp.stopAccepting();
+    }
     within(http.drained(), deadline)
         .compose(drained -> {
           if (!drained) {
@@ -118,6 +142,7 @@ public final class EmberServer {
         })
         .compose(v -> within(http.drained(), ABORT_GRACE))
         .eventually(http::close)
+        .eventually(() -> adminHttp != null ? adminHttp.close() : Future.succeededFuture())
         .eventually(vertx::close)
         .onComplete(r -> {
           metrics.close();

@@ -1,17 +1,21 @@
 package dev.ember.server;
 
+import dev.ember.function.FunctionLoadOptions;
 import dev.ember.function.FunctionManifest;
 import dev.ember.http.HttpOptions;
+import dev.ember.http.admin.AdminOptions;
 import java.time.Duration;
 import java.util.List;
 
 /**
- * Everything {@link EmberServer} needs: the HTTP settings, the functions to deploy at start, and how
- * long a graceful shutdown (or a DELETE without a timeout) lets in-flight requests finish.
+ * Everything {@link EmberServer} needs: the HTTP settings, the functions to deploy at start, how long a
+ * graceful shutdown (or a DELETE without a timeout) lets in-flight requests finish, who may use the
+ * admin API, and how functions load.
  *
  * <pre>{@code new ServerOptions(HttpOptions.defaults(), List.of(DemoFunction.manifest()), ServerOptions.DEFAULT_SHUTDOWN_TIMEOUT) }</pre>
  */
-public record ServerOptions(HttpOptions http, List<FunctionManifest> functions, Duration shutdownTimeout) {
+public record ServerOptions(HttpOptions http, List<FunctionManifest> functions, Duration shutdownTimeout,
+    AdminOptions admin, FunctionLoadOptions load) {
   public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
   public static final String SHUTDOWN_TIMEOUT_DOC = "How long in-flight requests may finish on shutdown or undeploy"
       + " before they are aborted with an error.";
@@ -21,5 +25,15 @@ public record ServerOptions(HttpOptions http, List<FunctionManifest> functions, 
     if (shutdownTimeout.isNegative()) {
       throw new IllegalArgumentException("shutdownTimeout must be >= 0, got " + shutdownTimeout);
     }
+    for (String key : admin.apiKeys()) {
+      if (http.apiKeys().contains(key)) {
+        throw new IllegalArgumentException("an admin API key is also an inference API key; give the admin API its own");
+      }
+    }
+  }
+
+  /** Default admin access (loopback clients only) and default load options. */
+  public ServerOptions(HttpOptions http, List<FunctionManifest> functions, Duration shutdownTimeout) {
+    this(http, functions, shutdownTimeout, AdminOptions.defaults(), FunctionLoadOptions.defaults());
   }
 }

@@ -1,5 +1,6 @@
 package dev.ember.worker;
 
+import dev.ember.coldstart.ColdStartOptions;
 import dev.ember.engine.Engine;
 import dev.ember.engine.EngineClosedException;
 import dev.ember.engine.EngineStats;
@@ -44,12 +45,28 @@ public final class DeviceWorker extends VerticleBase {
   /** Requests between {@link #enter()} and {@link #exit()}: being tokenized, on their way to the engine. */
   private final AtomicInteger admitting = new AtomicInteger();
   private volatile boolean closing;
-  private final FunctionLoader loader = new FunctionLoader();
+  private final FunctionLoader loader;
   private volatile LoadedFunction loaded;
   private volatile Map<String, Long> loadPhases = Map.of();
 
+  /** The phase of a load in progress (open, weights, allocate, restore, hooks) and when it began. */
+  public record LoadPhase(String name, long startedNanos) {}
+
   public DeviceWorker(FunctionManifest manifest) {
+    this(manifest, ColdStartOptions.defaults());
+  }
+
+  public DeviceWorker(FunctionManifest manifest, ColdStartOptions coldStart) {
     this.manifest = manifest;
+    this.loader = new FunctionLoader(coldStart);
+    // Waiting for the worker thread counts as a phase: a thread still stuck in an earlier load must not
+    // hold this one forever either.
+    loader.begin("queued");
+  }
+
+  /** The load phase running now, or null when no load runs; any thread (the load watchdog reads it). */
+  public LoadPhase loadPhase() {
+    return loader.phase();
   }
 
   /** Deploys the worker on a pool of exactly one thread named after the function. */
@@ -64,11 +81,22 @@ public final class DeviceWorker extends VerticleBase {
 
   @Override
   public Future<?> start() throws Exception {
-    for (PrewarmHook hook : HOOKS) {
-      hook.beforeWarm(new HookContext(manifest, null));
+    try {
+      loader.begin("beforeWarm");
+      for (PrewarmHook hook : HOOKS) {
+        hook.beforeWarm(new HookContext(manifest, null));
+      }
+      load();
+    } finally {
+      loader.begin(null);
     }
+    return Future.succeededFuture();
+  }
+
+  private void load() throws Exception {
     LoadedFunction l = loader.load(manifest);
     try {
+      loader.begin("hooks");
       long t0 = System.nanoTime();
       HookContext context = new HookContext(manifest, l);
       for (PrewarmHook hook : HOOKS) {
@@ -82,7 +110,6 @@ public final class DeviceWorker extends VerticleBase {
       throw e;
     }
     loaded = l;
-    return Future.succeededFuture();
   }
 
   /** The engine (thread-safe submit/cancel/stats). Only valid between start and stop. */

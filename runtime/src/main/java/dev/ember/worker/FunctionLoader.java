@@ -3,13 +3,16 @@ package dev.ember.worker;
 import dev.ember.coldstart.ColdStartOptions;
 import dev.ember.coldstart.PrefixSnapshot;
 import dev.ember.coldstart.SnapshotFiles;
+import dev.ember.coldstart.SnapshotRetention;
 import dev.ember.engine.Engine;
 import dev.ember.engine.EngineBuildOptions;
 import dev.ember.engine.EngineFactory;
 import dev.ember.engine.EngineOptions;
+import dev.ember.engine.KvBudgetException;
 import dev.ember.engine.LoadedEngine;
 import dev.ember.function.DemoModel;
 import dev.ember.function.FunctionManifest;
+import dev.ember.function.LoadFailedException;
 import dev.ember.model.DType;
 import dev.ember.model.ModelFiles;
 import dev.ember.runner.LoadOptions;
@@ -41,6 +44,7 @@ final class FunctionLoader {
   private ModelFiles files;
   private DType dtype;
   private Path snapshotFile;
+  private volatile DeviceWorker.LoadPhase phase;
 
   FunctionLoader() {
     this(ColdStartOptions.defaults());
@@ -50,6 +54,15 @@ final class FunctionLoader {
     this.coldStart = coldStart;
   }
 
+  /** The phase a load or unload is in now, or null between them (read by the load watchdog, any thread). */
+  DeviceWorker.LoadPhase phase() {
+    return phase;
+  }
+
+  void begin(String name) {
+    phase = name == null ? null : new DeviceWorker.LoadPhase(name, System.nanoTime());
+  }
+
   /** Phase durations of the last load, in nanoseconds, in order. */
   Map<String, Long> phases() {
     return phases;
@@ -57,27 +70,34 @@ final class FunctionLoader {
 
   LoadedFunction load(FunctionManifest m) throws IOException {
     if (!FunctionManifest.DEFAULT_DEVICE.equals(m.device())) {
-      throw new IOException("device '" + m.device() + "' is not available in this build (only cpu)");
+      throw new LoadFailedException("device '" + m.device() + "' is not available in this build (only cpu)");
     }
     Path path = FunctionManifest.ModelSpec.EMBEDDED_DEMO.equals(m.model().path()) ? DemoModel.ensure()
         : Path.of(m.model().path());
     dtype = m.model().dtype();
     FunctionManifest.EngineSettings e = m.engine();
     int threads = e.threads() > 0 ? e.threads() : Runtime.getRuntime().availableProcessors();
-    LoadedEngine loaded = EngineFactory.load(path, LoadOptions.defaults().withDtype(dtype).withThreads(threads)
-        .withMaxBatchTokens(e.maxNumBatchedTokens()).withDevice(m.device()), (model, tokenizer) -> {
-          int maxModelLen = Math.min(e.maxModelLen(), model.config().maxPositionEmbeddings());
-          SchedulerOptions so = new SchedulerOptions(e.maxNumSeqs(), e.maxNumBatchedTokens(), maxModelLen,
-              SchedulerOptions.Policy.PRIORITY);
-          return EngineBuildOptions.ofBudget(e.kvCacheMemory(), EngineOptions.defaults(maxModelLen).withScheduler(so)
-              .withPrefixCaching(e.enablePrefixCaching())).withBlockSize(e.blockSize()).withKvDtype(KV_DTYPE);
-        });
+    LoadedEngine loaded;
+    try {
+      loaded = EngineFactory.load(path, LoadOptions.defaults().withDtype(dtype).withThreads(threads)
+          .withMaxBatchTokens(e.maxNumBatchedTokens()).withDevice(m.device()), (model, tokenizer) -> {
+            int maxModelLen = Math.min(e.maxModelLen(), model.config().maxPositionEmbeddings());
+            SchedulerOptions so = new SchedulerOptions(e.maxNumSeqs(), e.maxNumBatchedTokens(), maxModelLen,
+                SchedulerOptions.Policy.PRIORITY);
+            return EngineBuildOptions.ofBudget(e.kvCacheMemory(), EngineOptions.defaults(maxModelLen)
+                .withScheduler(so).withPrefixCaching(e.enablePrefixCaching())).withBlockSize(e.blockSize())
+                .withKvDtype(KV_DTYPE);
+          }, this::begin);
+    } catch (KvBudgetException ex) {
+      throw new LoadFailedException(ex.getMessage());
+    }
     files = loaded.files();
     phases.putAll(loaded.phases());
     try {
+      begin("restore");
       long t3 = System.nanoTime();
       if (coldStart.snapshots() && e.enablePrefixCaching()) {
-        snapshotFile = SnapshotFiles.file(files, m.name());
+        snapshotFile = SnapshotFiles.file(files, m.name(), coldStart.snapshotDirectory());
         restore(loaded.engine());
       }
       phases.put("restore", System.nanoTime() - t3);
@@ -95,6 +115,7 @@ final class FunctionLoader {
     }
     try {
       PrefixSnapshot.Summary s = engine.restoreSnapshot(snapshotFile, SnapshotFiles.modelKey(files, dtype, KV_DTYPE));
+      SnapshotRetention.markUsed(snapshotFile);
       LOG.info(() -> "restored " + s.blocks() + " prefix blocks (" + s.bytes() + " bytes) from " + snapshotFile);
     } catch (IOException | RuntimeException ex) {
       LOG.log(Level.WARNING, "ignoring prefix snapshot: " + ex.getMessage());
@@ -113,6 +134,8 @@ final class FunctionLoader {
         PrefixSnapshot.Summary s = f.engine().saveSnapshot(snapshotFile, SnapshotFiles.modelKey(files, dtype, KV_DTYPE),
             coldStart.snapshotBudgetBytes());
         LOG.info(() -> "saved " + s.blocks() + " prefix blocks (" + s.bytes() + " bytes) to " + snapshotFile);
+        SnapshotRetention.enforce(snapshotFile.toAbsolutePath().getParent(), coldStart.snapshotMaxFiles(),
+            coldStart.snapshotMaxBytes());
       }
     } catch (IOException | RuntimeException ex) {
       LOG.log(Level.WARNING, "prefix snapshot not saved: " + ex.getMessage());

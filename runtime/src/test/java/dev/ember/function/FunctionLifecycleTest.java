@@ -1,9 +1,11 @@
 package dev.ember.function;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ember.coldstart.ColdStartOptions;
 import dev.ember.engine.RequestOutput;
 import dev.ember.kernels.EmberNative;
 import dev.ember.metrics.ServingMetrics;
@@ -14,6 +16,7 @@ import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,6 +32,9 @@ import org.junit.jupiter.api.io.TempDir;
 class FunctionLifecycleTest {
   Vertx vertx;
   final AtomicLong clock = new AtomicLong(1_000_000_000L);
+  /** Prefix snapshots of this test's functions (never the user's cache). */
+  @TempDir
+  Path snapshots;
 
   @BeforeEach
   void start() {
@@ -52,7 +58,14 @@ class FunctionLifecycleTest {
   }
 
   FunctionInstance instance(FunctionManifest m) {
-    return new FunctionInstance(vertx, m, ServingMetrics.NOOP, clock::get);
+    return instance(m, FunctionLoadOptions.defaults());
+  }
+
+  FunctionInstance instance(FunctionManifest m, FunctionLoadOptions load) {
+    ColdStartOptions coldStart = load.coldStart().snapshotDirectory() != null ? load.coldStart()
+        : load.coldStart().withSnapshotDirectory(snapshots);
+    return new FunctionInstance(vertx, m, ServingMetrics.NOOP, clock::get, Clock.systemUTC(),
+        load.withColdStart(coldStart));
   }
 
   static InferenceRequest request(String id) {
@@ -164,7 +177,9 @@ class FunctionLifecycleTest {
         scaling(100, Duration.ofSeconds(60), Duration.ofMinutes(5)), FunctionManifest.Prewarm.defaults()));
     FunctionException e = failure(call(f, "broken"));
     assertEquals(503, e.status());
-    assertTrue(e.getMessage().contains(model.toString()), e.getMessage());
+    assertFalse(e.getMessage().contains(model.toString()), "clients never see paths: " + e.getMessage());
+    assertTrue(e.getMessage().contains("see the server log for function 'demo'"), e.getMessage());
+    assertTrue(f.reason().contains(model.toString()), "the log and operators do: " + f.reason());
     assertEquals(FunctionState.FAILED, f.state());
     assertEquals(503, failure(call(f, "within-backoff")).status(), "no new warm-up during the backoff");
 
@@ -172,6 +187,72 @@ class FunctionLifecycleTest {
     clock.addAndGet(Duration.ofSeconds(2).toNanos());
     assertEquals(3, call(f, "fixed").await(120, TimeUnit.SECONDS).usage().completionTokens());
     assertEquals(FunctionState.WARM, f.state());
+  }
+
+  @Test
+  void aFailedFunctionTriesLoadingAgainOnlyAfterAnExponentialBackoff(@TempDir Path dir) throws Exception {
+    FunctionInstance f = instance(manifest(dir.resolve("missing").toString(),
+        scaling(100, Duration.ofSeconds(60), Duration.ofMinutes(5)), FunctionManifest.Prewarm.defaults()));
+    assertEquals(503, failure(call(f, "first")).status());
+    assertEquals(1, f.loadAttempts());
+    for (int i = 0; i < 10; i++) {
+      assertEquals(503, failure(call(f, "again-" + i)).status());
+      assertEquals(503, failure(f.prewarm()).status());
+    }
+    assertEquals(1, f.loadAttempts(), "neither requests nor prewarm signals reload within the backoff");
+    clock.addAndGet(Duration.ofMillis(1500).toNanos());
+    assertEquals(503, failure(call(f, "after-1s")).status());
+    assertEquals(2, f.loadAttempts(), "one retry once the first backoff (1s) passed");
+    clock.addAndGet(Duration.ofMillis(1500).toNanos());
+    assertEquals(503, failure(f.prewarm()).status());
+    assertEquals(503, failure(call(f, "within-2s")).status());
+    assertEquals(2, f.loadAttempts(), "the second backoff is 2s");
+    clock.addAndGet(Duration.ofMillis(600).toNanos());
+    assertEquals(503, failure(call(f, "after-2s")).status());
+    assertEquals(3, f.loadAttempts());
+  }
+
+  @Test
+  void aLoadPhaseOverItsTimeLimitFailsTheLoadAndTheLateLoadIsFreed() throws Exception {
+    long before = EmberNative.ember_allocated_bytes();
+    List<String> prompts = java.util.Collections.nCopies(100, "Keep the device worker busy for a while");
+    FunctionManifest.Prewarm prewarm = new FunctionManifest.Prewarm(false, List.of(), "UTC", prompts, List.of(),
+        Duration.ZERO);
+    FunctionInstance f = instance(manifest(FunctionManifest.ModelSpec.EMBEDDED_DEMO,
+        scaling(100, Duration.ofSeconds(60), Duration.ofMinutes(5)), prewarm),
+        FunctionLoadOptions.defaults().withPhaseTimeout(Duration.ofMillis(1)));
+    long t0 = System.nanoTime();
+    FunctionException e = failure(f.warm());
+    assertEquals(503, e.status());
+    assertEquals(FunctionState.FAILED, f.state());
+    assertTrue(f.publicReason().matches("load phase '\\w+' took longer than 1ms"), f.publicReason());
+    assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(10), "failed promptly");
+    f.retire(Duration.ofSeconds(1)).await(30, TimeUnit.SECONDS);
+    assertEquals(FunctionState.COLD, f.state());
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (EmberNative.ember_allocated_bytes() != before && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertEquals(before, EmberNative.ember_allocated_bytes(), "the load that finished late was unloaded");
+  }
+
+  @Test
+  void theSnapshotDirectoryKeepsOnlyTheMostRecentlyUsedSnapshots() throws Exception {
+    FunctionLoadOptions load = FunctionLoadOptions.defaults()
+        .withColdStart(ColdStartOptions.defaults().withSnapshotDirectory(snapshots).withSnapshotLimits(2, 1L << 30));
+    FunctionManifest m = manifest(FunctionManifest.ModelSpec.EMBEDDED_DEMO,
+        scaling(100, Duration.ofSeconds(60), Duration.ofMinutes(5)), FunctionManifest.Prewarm.defaults());
+    for (int i = 0; i < 4; i++) {
+      FunctionInstance f = instance(new FunctionManifest("churn-" + i, m.model(), m.device(), m.engine(), m.limits(),
+          m.scaling(), m.prewarm(), m.kafka()), load);
+      f.warm().await(120, TimeUnit.SECONDS);
+      f.retire(Duration.ofSeconds(10)).await(30, TimeUnit.SECONDS);
+      Thread.sleep(20); // distinct modification times
+    }
+    try (Stream<Path> files = Files.list(snapshots)) {
+      assertEquals(List.of("prefix-churn-2.kvsnap", "prefix-churn-3.kvsnap"),
+          files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".kvsnap")).sorted().toList());
+    }
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.ember.function;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -47,7 +48,7 @@ class FunctionManifestsTest {
         model: {path: /models/r1, dtype: q8_0}
         device: cuda:1
         engine: {maxModelLen: 8192, maxNumSeqs: 32, maxNumBatchedTokens: 1024, blockSize: 128,
-                 kvCacheMemory: 2GiB, threads: 8, enablePrefixCaching: false}
+                 kvCacheMemory: 2GiB, threads: 1, enablePrefixCaching: false}
         limits: {maxQueue: 10, maxTokens: 100}
         scaling: {minWarm: 0, idleTimeout: 10m, maxHeldRequests: 5, maxHoldTime: 20s}
         prewarm: {onStart: false, schedule: ["07:30", "0 8 * * MON-FRI"], zone: Europe/Paris,
@@ -55,7 +56,7 @@ class FunctionManifestsTest {
         kafka: {enabled: true, requestTopic: reqs, group: g1, concurrency: 4}
         """);
     assertEquals(new FunctionManifest("r1-qwen-1.5b", new FunctionManifest.ModelSpec("/models/r1", DType.Q8_0), "cuda:1",
-        new EngineSettings(8192, 32, 1024, 128, 2L << 30, 8, false), new Limits(10, 100),
+        new EngineSettings(8192, 32, 1024, 128, 2L << 30, 1, false), new Limits(10, 100),
         new Scaling(0, Duration.ofMinutes(10), 5, Duration.ofSeconds(20)),
         new Prewarm(false, List.of("07:30", "0 8 * * MON-FRI"), "Europe/Paris", List.of("hi"),
             List.of("You are helpful."), Duration.ofHours(1)),
@@ -109,6 +110,12 @@ class FunctionManifestsTest {
         Arguments.of(head + "engine: {maxNumSeqs: 64, maxNumBatchedTokens: 32}",
             "engine.maxNumBatchedTokens must be >= engine.maxNumSeqs (64), got 32"),
         Arguments.of(head + "engine: {threads: -1}", "engine.threads must be >= 0, got -1"),
+        Arguments.of(head + "engine: {threads: 4096}", "engine.threads must be at most "
+            + Runtime.getRuntime().availableProcessors() + " (the cores available to this process"),
+        Arguments.of(head + "engine: {kvCacheMemory: " + ByteSize.format(Math.max(1L << 40, 2 * MachineLimits.memoryBytes()))
+            + "}", "engine.kvCacheMemory must be at most " + ByteSize.format(MachineLimits.memoryBytes())
+            + " (the memory of this machine)"),
+        Arguments.of("name: f\nmodel: {path: \"/m\\0x\"}", "model.path may not contain a NUL character"),
         Arguments.of(head + "engine: {enablePrefixCaching: maybe}", "engine.enablePrefixCaching must be true or false"),
         Arguments.of(head + "engine: 5", "engine must be a mapping, got 5"),
         Arguments.of(head + "limits: {maxQueue: 0}", "limits.maxQueue must be >= 1, got 0"),
@@ -157,6 +164,27 @@ class FunctionManifestsTest {
     assertEquals("/models/R1", FunctionManifests.parse(yaml, Format.YAML, FILE, v -> null).model().path());
     assertEquals("/data/R1", FunctionManifests.parse(yaml, Format.YAML, FILE,
         v -> Map.of("EMBER_MODELS", "/data").get(v)).model().path());
+  }
+
+  @Test
+  void manifestsFromClientsMayNotReferToTheEnvironment() {
+    InvalidManifestException e = assertThrows(InvalidManifestException.class, () -> FunctionManifests.parse(
+        "{\"name\":\"f\",\"model\":{\"path\":\"${HOME}/m\"}}", Format.JSON, "request body"));
+    assertEquals("model.path", e.field());
+    assertTrue(e.getMessage().contains("may not refer to environment variables"), e.getMessage());
+    assertFalse(e.getMessage().contains(System.getenv("HOME")), e.getMessage());
+  }
+
+  @Test
+  void manifestsFromDiskExpandButShowThePathAsDeclared(@TempDir Path dir) throws IOException {
+    Path file = Files.writeString(dir.resolve("f.yaml"), "name: f\nmodel: {path: \"${HOME}/m\"}\n");
+    FunctionManifest m = FunctionManifests.load(file);
+    assertEquals(System.getenv("HOME") + "/m", m.model().path());
+    assertEquals("${HOME}/m", m.model().declaredPath());
+    assertTrue(FunctionManifests.toYaml(m).contains("${HOME}/m"), FunctionManifests.toYaml(m));
+    assertFalse(FunctionManifests.toYaml(m).contains(System.getenv("HOME")), FunctionManifests.toYaml(m));
+    FunctionManifest validated = FunctionManifests.validate(m, "command line");
+    assertEquals(m, validated);
   }
 
   @Test

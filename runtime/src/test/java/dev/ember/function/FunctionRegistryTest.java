@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ember.coldstart.ColdStartOptions;
 import dev.ember.engine.RequestOutput;
 import dev.ember.kernels.EmberNative;
 import dev.ember.metrics.ServingMetrics;
@@ -12,22 +13,29 @@ import dev.ember.sample.SamplingParams;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Several functions on one replica, over the demo model on a real Vert.x instance. */
 class FunctionRegistryTest {
   Vertx vertx;
   FunctionRegistry registry;
 
+  /** Prefix snapshots of this test's functions (never the user's cache). */
+  @TempDir
+  Path snapshots;
+
   @BeforeEach
   void start() {
     vertx = Vertx.vertx();
-    registry = new FunctionRegistry(vertx, ServingMetrics.NOOP);
+    registry = new FunctionRegistry(vertx, ServingMetrics.NOOP,
+        FunctionLoadOptions.defaults().withColdStart(ColdStartOptions.defaults().withSnapshotDirectory(snapshots)));
   }
 
   @AfterEach
@@ -94,7 +102,8 @@ class FunctionRegistryTest {
     FunctionInfo broken = await(registry.deploy(at("broken", "/nonexistent/model-dir", "cpu")));
     FunctionInfo good = await(registry.deploy(demo("good")));
     assertEquals(FunctionState.FAILED, broken.state());
-    assertTrue(broken.reason().contains("/nonexistent/model-dir"), broken.reason());
+    assertEquals("model could not be loaded: see the server log for function 'broken'", broken.reason());
+    assertTrue(registry.instance("broken").orElseThrow().reason().contains("/nonexistent/model-dir"));
     assertEquals(FunctionState.WARM, good.state());
     assertEquals(FunctionState.FAILED, registry.instance("broken").orElseThrow().state());
     assertEquals(FinishReason.LENGTH, await(ask("good")).finishReason());

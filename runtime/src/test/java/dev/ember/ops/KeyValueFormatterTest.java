@@ -42,6 +42,16 @@ class KeyValueFormatterTest {
   }
 
   @Test
+  void escapesNulAndOtherControlCharactersFromAManifest() {
+    String line = formatter.format(record("function=a\u0000b\u001b[31mred\u007f state=FAILED"));
+
+    assertTrue(line.contains("msg=\"function=a\\u0000b\\u001b[31mred\\u007f state=FAILED\""), line);
+    for (char c : line.stripTrailing().toCharArray()) {
+      assertTrue(c >= ' ' && c != 0x7f, "raw control character " + (int) c + " in " + line);
+    }
+  }
+
+  @Test
   void fillsJulPlaceholdersInPlainMessages() {
     String line = formatter.format(record("loaded {0} in {1} ms", "model", 12));
 

@@ -1,13 +1,18 @@
 package dev.ember.server;
 
+import dev.ember.coldstart.ColdStartOptions;
+import dev.ember.function.FunctionLoadOptions;
 import dev.ember.function.FunctionManifest;
 import dev.ember.http.HttpOptions;
+import dev.ember.http.admin.AdminOptions;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -29,8 +34,27 @@ public final class TestServer implements AutoCloseable {
   }
 
   public static TestServer start(List<FunctionManifest> functions, Duration shutdownTimeout) throws Exception {
+    return start(options(functions, shutdownTimeout));
+  }
+
+  public static TestServer start(ServerOptions options) throws Exception {
+    return new TestServer(EmberServer.start(options).await(120, TimeUnit.SECONDS));
+  }
+
+  /**
+   * Loopback, key {@value #KEY}, no admin key, and prefix snapshots in a fresh temporary directory (never the
+   * user's cache).
+   */
+  public static ServerOptions options(List<FunctionManifest> functions, Duration shutdownTimeout) throws IOException {
     HttpOptions http = new HttpOptions("127.0.0.1", 0, List.of(KEY), HttpOptions.DEFAULT_BODY_LIMIT_BYTES, false);
-    return new TestServer(EmberServer.start(new ServerOptions(http, functions, shutdownTimeout)).await(120, TimeUnit.SECONDS));
+    Path snapshots = Files.createTempDirectory("ember-test-snapshots");
+    return new ServerOptions(http, functions, shutdownTimeout, AdminOptions.defaults(),
+        FunctionLoadOptions.defaults().withColdStart(ColdStartOptions.defaults().withSnapshotDirectory(snapshots)));
+  }
+
+  /** The port the server listens on. */
+  public int port() {
+    return server.port();
   }
 
   public EmberServer server() {

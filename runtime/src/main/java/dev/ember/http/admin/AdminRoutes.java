@@ -7,6 +7,8 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.ember.function.DurationText;
 import dev.ember.function.FunctionException;
+import dev.ember.function.FunctionInfo;
+import dev.ember.function.FunctionState;
 import dev.ember.function.FunctionManifest;
 import dev.ember.function.FunctionManifests;
 import dev.ember.function.FunctionRegistry;
@@ -15,16 +17,19 @@ import dev.ember.http.RouteContributor;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
- * The function admin API, behind the API key:
+ * The function admin API, behind {@link AdminAccess} (the admin key, or loopback clients only):
  * {@code GET /functions} (every function's info), {@code GET /functions/{name}} (info and manifest;
  * YAML when the Accept header asks for it), {@code POST /functions} (deploy a YAML or JSON manifest,
- * by Content-Type: 201 with the info once warming ended, 400 naming the invalid field, 409 for a taken
- * name) and {@code DELETE /functions/{name}?timeout=30s} (drain, free its memory, remove: 200; 404 when
- * unknown). Errors fail the routing context and reach the server's OpenAI-shaped error handler.
+ * by Content-Type: 201 with the info once warming ended, 400 naming the invalid field or a model path
+ * outside the model roots, 409 for a taken name, 422 when the model could not be loaded — the function
+ * stays registered as FAILED) and {@code DELETE /functions/{name}?timeout=30s} (drain, free its memory,
+ * remove: 200; 404 when unknown). Errors fail the routing context and reach the server's OpenAI-shaped
+ * error handler. Load failures are answered without details about files; the server log has them.
  *
  * <pre>{@code EmberHttpServer.start(vertx, registry, options, List.of(new AdminRoutes(registry, Duration.ofSeconds(30)))); }</pre>
  */
@@ -35,15 +40,30 @@ public final class AdminRoutes implements RouteContributor {
 
   private final FunctionRegistry registry;
   private final Duration drainTimeout;
+  private final AdminAccess access;
+  private final ModelRoots roots;
 
   /** @param drainTimeout how long DELETE lets in-flight requests finish when the request names no timeout */
   public AdminRoutes(FunctionRegistry registry, Duration drainTimeout) {
+    this(registry, drainTimeout, AdminOptions.defaults(), List.of());
+  }
+
+  /**
+   * @param admin admin keys and model roots
+   * @param inferenceKeys the server's inference keys (required from loopback clients when there is no admin key)
+   * @throws IllegalArgumentException when a model root is not an existing directory
+   */
+  public AdminRoutes(FunctionRegistry registry, Duration drainTimeout, AdminOptions admin, List<String> inferenceKeys) {
     this.registry = registry;
     this.drainTimeout = drainTimeout;
+    this.access = new AdminAccess(admin.apiKeys(), inferenceKeys);
+    this.roots = new ModelRoots(admin.modelRoots());
   }
 
   @Override
   public void mount(Router router) {
+    router.route("/functions").handler(access);
+    router.route("/functions/*").handler(access);
     router.get("/functions").handler(ctx -> send(ctx, 200, FunctionDocuments.list(registry.list())));
     router.get("/functions/:name").handler(this::get);
     router.post("/functions").handler(this::deploy);
@@ -51,9 +71,10 @@ public final class AdminRoutes implements RouteContributor {
     router.post("/functions/:name/prewarm").handler(this::prewarm);
   }
 
+  /** False: {@link AdminAccess} checks its own keys (the inference key check does not apply). */
   @Override
   public boolean requiresApiKey() {
-    return true;
+    return false;
   }
 
   private void get(RoutingContext ctx) {
@@ -75,10 +96,29 @@ public final class AdminRoutes implements RouteContributor {
       ctx.fail(e);
       return;
     }
+    // Resolving the path touches the disk: off the event loop.
+    ctx.vertx().executeBlocking(() -> roots.allows(manifest.model().path()), false).onComplete(allowed -> {
+      if (allowed.failed() || !allowed.result()) {
+        ctx.fail(FunctionException.invalid("model.path", "model.path must be under one of the server's model roots"
+            + " (--model-root)"));
+      } else {
+        deploy(ctx, manifest);
+      }
+    });
+  }
+
+  private void deploy(RoutingContext ctx, FunctionManifest manifest) {
     registry.deploy(manifest).onComplete(r -> {
       if (r.succeeded()) {
         ctx.response().putHeader("Location", "/functions/" + manifest.name());
-        send(ctx, 201, FunctionDocuments.info(r.result()));
+        FunctionInfo info = r.result();
+        if (info.state() == FunctionState.FAILED) {
+          ctx.fail(new FunctionException(422, "invalid_request_error", "function_load_failed", "model", null,
+              "function '" + manifest.name() + "' is deployed but FAILED: " + info.reason()
+              + "; fix the manifest and deploy again after DELETE /functions/" + manifest.name()));
+          return;
+        }
+        send(ctx, 201, FunctionDocuments.info(info));
       } else {
         ctx.fail(r.cause());
       }

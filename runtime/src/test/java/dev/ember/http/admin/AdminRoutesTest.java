@@ -1,21 +1,28 @@
 package dev.ember.http.admin;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ember.function.ByteSize;
 import dev.ember.function.DemoFunction;
+import dev.ember.function.DemoModel;
+import dev.ember.function.MachineLimits;
 import dev.ember.kernels.EmberNative;
 import dev.ember.server.TestServer;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -138,14 +145,106 @@ class AdminRoutesTest {
   }
 
   @Test
-  void aModelThatFailsToLoadIsRegisteredAsFailedWithItsReason() throws Exception {
+  void aModelThatFailsToLoadIs422AndStaysRegisteredAsFailed() throws Exception {
     HttpResponse<String> r = s.send(s.post("/functions", "application/yaml", "name: broken\nmodel: {path: /nonexistent/m}\n"));
-    assertEquals(201, r.statusCode(), r.body());
-    JsonObject info = new JsonObject(r.body());
+    assertEquals(422, r.statusCode(), r.body());
+    assertEquals("function_load_failed", TestServer.error(r).getString("code"));
+    assertEquals("/functions/broken", r.headers().firstValue("Location").orElseThrow());
+    JsonObject info = new JsonObject(s.send(s.get("/functions/broken")).body());
     assertEquals("FAILED", info.getString("state"));
-    assertTrue(info.getString("reason").contains("/nonexistent/m"), info.getString("reason"));
+    assertEquals("model could not be loaded: see the server log for function 'broken'", info.getString("reason"));
     assertNull(info.getValue("stats"));
     assertEquals("WARM", new JsonObject(s.send(s.get("/functions/demo")).body()).getString("state"));
+    assertEquals(200, s.send(s.request("/functions/broken").DELETE().build()).statusCode());
+  }
+
+  /** Each kind of bad model path, set up in {@code dir}; returns the path to deploy. */
+  static Stream<Arguments> unloadableModelPaths() {
+    return Stream.of(
+        Arguments.of("missing", (ModelPath) dir -> dir.resolve("nothing-here").toString()),
+        Arguments.of("empty directory", (ModelPath) dir -> dir.toString()),
+        Arguments.of("regular file", (ModelPath) dir -> Files.writeString(dir.resolve("notes.txt"), "top secret").toString()),
+        Arguments.of("config.json not JSON", (ModelPath) dir -> {
+          Files.writeString(dir.resolve("config.json"), "root:x:0:0:root:/root:/bin/bash");
+          return dir.toString();
+        }),
+        Arguments.of("a .gguf that is not GGUF", (ModelPath) dir ->
+            Files.writeString(dir.resolve("m.gguf"), "PASSWORD=hunter2").toString()));
+  }
+
+  interface ModelPath {
+    String in(Path dir) throws Exception;
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("unloadableModelPaths")
+  void loadErrorsRevealNothingAboutTheDisk(String kind, ModelPath setup, @TempDir Path dir) throws Exception {
+    String path = setup.in(dir);
+    HttpResponse<String> r = s.send(s.post("/functions", "application/json",
+        new JsonObject().put("name", "probe").put("model", new JsonObject().put("path", path)).encode()));
+    assertEquals(422, r.statusCode(), r.body());
+    assertEquals("function 'probe' is deployed but FAILED: model could not be loaded: see the server log for function"
+        + " 'probe'; fix the manifest and deploy again after DELETE /functions/probe",
+        TestServer.error(r).getString("message"));
+    String info = s.send(s.get("/functions/probe")).body();
+    assertFalse(info.contains("top secret") || info.contains("hunter2") || info.contains("root:x") || info.contains("JSON")
+        || info.contains("config.json") || info.contains("directory"), info);
+    assertEquals(200, s.send(s.request("/functions/probe").DELETE().build()).statusCode());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({"model.gguf, false", "model.safetensors, true"})
+  void aFifoNamedLikeWeightsNeverBlocksDeployOrDelete(String fifoName, boolean hfDirectory, @TempDir Path dir)
+      throws Exception {
+    if (hfDirectory) {
+      Path demo = DemoModel.ensure();
+      for (String f : List.of("config.json", "tokenizer.json")) {
+        Files.copy(demo.resolve(f), dir.resolve(f));
+      }
+    }
+    Path fifo = dir.resolve(fifoName);
+    Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
+    assertEquals(0, mkfifo.waitFor());
+    assertFalse(Files.isRegularFile(fifo));
+    HttpRequest deploy = s.request("/functions").timeout(Duration.ofSeconds(20)).header("Content-Type", "application/yaml")
+        .POST(HttpRequest.BodyPublishers.ofString("name: fifo\nmodel: {path: \"" + dir + "\"}\n")).build();
+    HttpResponse<String> r = s.send(deploy);
+    assertEquals(422, r.statusCode(), r.body());
+    HttpResponse<String> del = s.send(s.request("/functions/fifo").timeout(Duration.ofSeconds(20)).DELETE().build());
+    assertEquals(200, del.statusCode(), del.body());
+  }
+
+  @Test
+  void manifestsSentOverHttpAreNeverExpandedNorEchoed() throws Exception {
+    HttpResponse<String> r = s.send(s.post("/functions", "application/yaml",
+        "name: leak\nmodel: {path: \"${HOME}/m\"}\n"));
+    assertEquals(400, r.statusCode(), r.body());
+    assertEquals("model.path", TestServer.error(r).getString("param"));
+    assertTrue(TestServer.error(r).getString("message").contains("may not refer to environment variables"), r.body());
+    assertFalse(r.body().contains(System.getenv("HOME")), r.body());
+    assertEquals(404, s.send(s.get("/functions/leak")).statusCode());
+  }
+
+  @Test
+  void engineThreadsAreCappedAtTheCoresOfThisProcess() throws Exception {
+    int cores = Runtime.getRuntime().availableProcessors();
+    HttpResponse<String> r = s.send(s.post("/functions", "application/yaml", "name: greedy\nmodel: {path: \"embedded:demo\"}\n"
+        + "engine: {threads: 4096}\n"));
+    assertEquals(400, r.statusCode(), r.body());
+    assertEquals("engine.threads", TestServer.error(r).getString("param"));
+    assertTrue(TestServer.error(r).getString("message").contains("must be at most " + cores), r.body());
+    assertEquals(404, s.send(s.get("/functions/greedy")).statusCode());
+  }
+
+  @Test
+  void aKvCacheLargerThanTheMachineIsRefusedAtValidation() throws Exception {
+    long size = Math.max(1L << 40, 2 * MachineLimits.memoryBytes());
+    HttpResponse<String> r = s.send(s.post("/functions", "application/yaml", "name: huge\nmodel: {path: \"embedded:demo\"}\n"
+        + "engine: {kvCacheMemory: " + ByteSize.format(size) + "}\n"));
+    assertEquals(400, r.statusCode(), r.body());
+    assertEquals("engine.kvCacheMemory", TestServer.error(r).getString("param"));
+    assertTrue(TestServer.error(r).getString("message").contains("(the memory of this machine)"), r.body());
+    assertEquals(404, s.send(s.get("/functions/huge")).statusCode());
   }
 
   @Test

@@ -1,0 +1,72 @@
+package dev.ember.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import picocli.CommandLine;
+
+/** {@code ember serve}'s key options: an empty key is a startup error, never a key list of {@code [""]}. */
+class ServeCommandTest {
+  static ServeCommand parse(Map<String, String> env, String... args) {
+    ServeCommand c = new ServeCommand();
+    c.env = env::get;
+    new CommandLine(c).parseArgs(args);
+    return c;
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", " ", "\t"})
+  void anEmptyApiKeyIsAStartupError(String key) {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> parse(Map.of(), "--api-key", key).httpOptions());
+    assertTrue(e.getMessage().startsWith("--api-key is empty"), e.getMessage());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", "a,,b", "a,", ",a", " "})
+  void anEmptyEntryInTheKeyVariableIsAStartupError(String value) {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> parse(Map.of("EMBER_API_KEY", value)).httpOptions());
+    assertTrue(e.getMessage().startsWith("EMBER_API_KEY has an empty entry"), e.getMessage());
+  }
+
+  @Test
+  void keysComeFromTheFlagsAndTheVariable() {
+    assertEquals(List.of("k1", "k2", "k3"),
+        parse(Map.of("EMBER_API_KEY", "k2, k3"), "--api-key", "k1").httpOptions().apiKeys());
+    assertEquals(List.of(), parse(Map.of()).httpOptions().apiKeys());
+  }
+
+  @Test
+  void anEmptyAdminKeyIsAStartupErrorToo() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> parse(Map.of(), "--admin-api-key", "").serverOptions());
+    assertTrue(e.getMessage().startsWith("--admin-api-key is empty"), e.getMessage());
+    IllegalArgumentException env = assertThrows(IllegalArgumentException.class,
+        () -> parse(Map.of("EMBER_ADMIN_API_KEY", "")).serverOptions());
+    assertTrue(env.getMessage().startsWith("EMBER_ADMIN_API_KEY has an empty entry"), env.getMessage());
+  }
+
+  @Test
+  void theAdminKeyMustDifferFromTheInferenceKeys() throws Exception {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> parse(Map.of(), "--api-key", "same", "--admin-api-key", "same").serverOptions());
+    assertTrue(e.getMessage().contains("give the admin API its own"), e.getMessage());
+    assertEquals(List.of("admin"), parse(Map.of(), "--api-key", "k", "--admin-api-key", "admin").serverOptions()
+        .admin().apiKeys());
+  }
+
+  @Test
+  void threadsOverTheCoresAreRefused() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> parse(Map.of(), "--threads", "4096").serverOptions());
+    assertTrue(e.getMessage().contains("engine.threads must be at most " + Runtime.getRuntime().availableProcessors()),
+        e.getMessage());
+  }
+}
