@@ -10,6 +10,7 @@ import io.vertx.ext.web.RoutingContext;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * Guards the admin API. With admin keys, a request needs {@code Authorization: Bearer <admin key>} (401
@@ -22,17 +23,24 @@ import java.util.List;
 final class AdminAccess implements Handler<RoutingContext> {
   private final ApiKeyCheck adminKeys;
   private final ApiKeyCheck inferenceKeys;
+  private final Predicate<SocketAddress> localClient;
 
   AdminAccess(List<String> adminKeys, List<String> inferenceKeys) {
+    this(adminKeys, inferenceKeys, AdminAccess::isLoopback);
+  }
+
+  /** With the test of which clients count as local (tests treat loopback clients as remote with it). */
+  AdminAccess(List<String> adminKeys, List<String> inferenceKeys, Predicate<SocketAddress> localClient) {
     this.adminKeys = new ApiKeyCheck(adminKeys);
     this.inferenceKeys = new ApiKeyCheck(inferenceKeys);
+    this.localClient = localClient;
   }
 
   @Override
   public void handle(RoutingContext ctx) {
     if (adminKeys.enabled()) {
       adminKeys.handle(ctx);
-    } else if (!isLoopback(ctx.request().remoteAddress())) {
+    } else if (!localClient.test(ctx.request().remoteAddress())) {
       OpenAiErrors.send(ctx.response(), new FunctionException(403, "invalid_request_error", "admin_api_forbidden", null,
           null, "the admin API is served to loopback clients only; start the server with --admin-api-key to use"
           + " it from elsewhere"));
