@@ -1,5 +1,7 @@
 package dev.ember.cli;
 
+import dev.ember.cluster.ClusterOptions;
+import dev.ember.cluster.RoutingPolicy;
 import dev.ember.function.ByteSize;
 import dev.ember.function.DemoFunction;
 import dev.ember.function.DurationText;
@@ -80,6 +82,9 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--max-num-seqs", description = EngineSettings.MAX_NUM_SEQS_DOC)
   Integer maxNumSeqs;
 
+  @Option(names = "--hash-seed", description = EngineSettings.HASH_SEED_DOC)
+  String hashSeed;
+
   @Option(names = "--shutdown-timeout", defaultValue = "30s", converter = DurationConverter.class,
       description = ServerOptions.SHUTDOWN_TIMEOUT_DOC + " Default: ${DEFAULT-VALUE}.")
   Duration shutdownTimeout;
@@ -91,6 +96,42 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--kafka-property", description = "Kafka client property key=value (SASL, TLS, ...); repeatable.")
   List<String> kafkaProperties = List.of();
 
+  @Option(names = "--cluster", description = "Join a cluster of replicas (Hazelcast) that share a prefix-cache index"
+      + " and route each request to the replica caching its prefix.")
+  boolean cluster;
+
+  @Option(names = "--cluster-members", split = ",", description = ClusterOptions.MEMBERS_DOC)
+  List<String> clusterMembers = List.of();
+
+  @Option(names = "--cluster-port", defaultValue = "" + ClusterOptions.DEFAULT_PORT,
+      description = ClusterOptions.PORT_DOC + " Default: ${DEFAULT-VALUE}.")
+  int clusterPort;
+
+  @Option(names = "--cluster-host", description = ClusterOptions.HOST_DOC)
+  String clusterHost;
+
+  @Option(names = "--cluster-dns", description = ClusterOptions.DNS_DOC)
+  String clusterDns;
+
+  @Option(names = "--cluster-name", defaultValue = ClusterOptions.DEFAULT_NAME,
+      description = ClusterOptions.NAME_DOC + " Default: ${DEFAULT-VALUE}.")
+  String clusterName;
+
+  @Option(names = "--replica-name", description = ClusterOptions.REPLICA_NAME_DOC)
+  String replicaName;
+
+  @Option(names = "--routing", defaultValue = "cache-aware", description = ClusterOptions.ROUTING_DOC
+      + " Default: ${DEFAULT-VALUE}.")
+  String routing;
+
+  @Option(names = "--cluster-heartbeat", defaultValue = "1s", converter = DurationConverter.class,
+      description = ClusterOptions.HEARTBEAT_DOC + " Default: ${DEFAULT-VALUE}.")
+  Duration clusterHeartbeat;
+
+  @Option(names = "--cluster-failure-detection", defaultValue = "10s", converter = DurationConverter.class,
+      description = ClusterOptions.FAILURE_DETECTION_DOC + " Default: ${DEFAULT-VALUE}.")
+  Duration clusterFailureDetection;
+
   @Override
   public Integer call() throws Exception {
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
@@ -101,7 +142,7 @@ public final class ServeCommand implements Callable<Integer> {
     ServerOptions options;
     EmberServer server;
     try {
-      options = new ServerOptions(httpOptions(), manifests(), shutdownTimeout);
+      options = new ServerOptions(httpOptions(), manifests(), shutdownTimeout, clusterOptions());
     } catch (IllegalArgumentException | IOException e) {
       System.err.println("ember serve: " + e.getMessage());
       return 2;
@@ -115,7 +156,7 @@ public final class ServeCommand implements Callable<Integer> {
     KafkaDoor door;
     try {
       door = kafkaBootstrap == null ? null
-          : KafkaDoor.start(server.vertx(), server.registry(), kafkaOptions(options.functions())).await();
+          : KafkaDoor.start(server.vertx(), server.gateway(), kafkaOptions(options.functions())).await();
     } catch (Exception e) {
       System.err.println("ember serve: could not start the Kafka door on " + kafkaBootstrap + ": " + e.getMessage());
       server.shutdown(shutdownTimeout).await();
@@ -138,6 +179,16 @@ public final class ServeCommand implements Callable<Integer> {
     printBanner(out, server);
     server.stopped().await();
     return 0;
+  }
+
+  /** The cluster to join, or null without --cluster. */
+  ClusterOptions clusterOptions() {
+    if (!cluster) {
+      return null;
+    }
+    String dns = clusterDns != null ? clusterDns : System.getenv("EMBER_CLUSTER_DNS");
+    return new ClusterOptions(clusterName, clusterHost, clusterPort, clusterMembers, dns, replicaName,
+        RoutingPolicy.parse(routing), clusterHeartbeat, clusterFailureDetection, ClusterOptions.DEFAULT_CACHE_WEIGHT);
   }
 
   KafkaDoorOptions kafkaOptions(List<FunctionManifest> functions) {
@@ -177,7 +228,7 @@ public final class ServeCommand implements Callable<Integer> {
     return new EngineSettings(maxModelLen != null ? maxModelLen : e.maxModelLen(),
         maxNumSeqs != null ? maxNumSeqs : e.maxNumSeqs(), e.maxNumBatchedTokens(), e.blockSize(),
         kvCacheMemory != null ? kvCacheMemory : e.kvCacheMemory(), threads != null ? threads : e.threads(),
-        e.enablePrefixCaching());
+        e.enablePrefixCaching(), hashSeed != null ? hashSeed : e.hashSeed());
   }
 
   private void printBanner(PrintStream out, EmberServer server) {

@@ -58,6 +58,7 @@ public final class FunctionInstance implements FunctionEndpoint {
   private volatile long keepWarmUntilNanos;
   private long idleTimer = -1;
   private final PrewarmScheduler schedule;
+  private volatile dev.ember.worker.EngineObserver engineObserver = dev.ember.worker.EngineObserver.NONE;
 
   public FunctionInstance(Vertx vertx, FunctionManifest manifest, ServingMetrics metrics) {
     this(vertx, manifest, metrics, System::nanoTime, Clock.systemUTC());
@@ -90,6 +91,11 @@ public final class FunctionInstance implements FunctionEndpoint {
       });
       this.schedule.start();
     }
+  }
+
+  /** Watches the engines this function builds from the next warm-up on (the cluster's KV event feed). */
+  public void observeEngines(dev.ember.worker.EngineObserver observer) {
+    this.engineObserver = observer;
   }
 
   /** The prewarm schedule, or null when the manifest has none (tests drive it with their clock). */
@@ -158,7 +164,7 @@ public final class FunctionInstance implements FunctionEndpoint {
     state = FunctionState.WARMING;
     reason = null;
     long t0 = System.nanoTime();
-    DeviceWorker w = new DeviceWorker(manifest);
+    DeviceWorker w = new DeviceWorker(manifest, engineObserver);
     warming = DeviceWorker.deploy(vertx, w).<Void>map(id -> {
       synchronized (this) {
         worker = w;

@@ -39,12 +39,18 @@ public final class DeviceWorker extends VerticleBase {
 
   private final FunctionManifest manifest;
   private final AtomicBoolean idle = new AtomicBoolean(true);
-  private final FunctionLoader loader = new FunctionLoader();
+  private final FunctionLoader loader;
   private volatile LoadedFunction loaded;
   private volatile Map<String, Long> loadPhases = Map.of();
 
   public DeviceWorker(FunctionManifest manifest) {
+    this(manifest, EngineObserver.NONE);
+  }
+
+  /** With an observer of the engines it builds (the cluster's KV event feed). */
+  public DeviceWorker(FunctionManifest manifest, EngineObserver observer) {
     this.manifest = manifest;
+    this.loader = new FunctionLoader(dev.ember.coldstart.ColdStartOptions.defaults(), observer);
   }
 
   /** Deploys the worker on a pool of exactly one thread named after the function. */

@@ -5,6 +5,7 @@ import dev.ember.coldstart.PrefixSnapshot;
 import dev.ember.coldstart.SnapshotFiles;
 import dev.ember.engine.Engine;
 import dev.ember.engine.EngineOptions;
+import dev.ember.kv.BlockHasher;
 import dev.ember.function.DemoModel;
 import dev.ember.function.FunctionManifest;
 import dev.ember.model.DType;
@@ -41,6 +42,8 @@ final class FunctionLoader {
   private static final Logger LOG = Logger.getLogger(FunctionLoader.class.getName());
   private final Map<String, Long> phases = new LinkedHashMap<>();
   private final ColdStartOptions coldStart;
+  private final EngineObserver observer;
+  private String function;
   private ModelFiles files;
   private DType dtype;
   private Path snapshotFile;
@@ -50,7 +53,12 @@ final class FunctionLoader {
   }
 
   FunctionLoader(ColdStartOptions coldStart) {
+    this(coldStart, EngineObserver.NONE);
+  }
+
+  FunctionLoader(ColdStartOptions coldStart, EngineObserver observer) {
     this.coldStart = coldStart;
+    this.observer = observer;
   }
 
   /** Phase durations of the last load, in nanoseconds, in order. */
@@ -95,8 +103,13 @@ final class FunctionLoader {
           tokenizer.eosTokenId().stream()).distinct().toArray();
       SchedulerOptions so = new SchedulerOptions(e.maxNumSeqs(), e.maxNumBatchedTokens(), maxModelLen,
           SchedulerOptions.Policy.PRIORITY);
-      Engine engine = new Engine(runner, tokenizer, eos,
-          EngineOptions.defaults(maxModelLen).withScheduler(so).withPrefixCaching(e.enablePrefixCaching()));
+      Engine engine = new Engine(runner, tokenizer, eos, new EngineOptions(so, e.enablePrefixCaching(), e.hashSeed()));
+      if (observer != EngineObserver.NONE) {
+        function = m.name();
+        observer.started(engine, new EngineDescription(m.name(), m.device(),
+            SnapshotFiles.modelKey(files, dtype, KV_DTYPE), e.blockSize(), BlockHasher.SCHEME, e.hashSeed(),
+            kv.numBlocks()));
+      }
       long t3 = System.nanoTime();
       phases.put("allocate", t3 - t2);
       if (coldStart.snapshots() && e.enablePrefixCaching()) {
@@ -141,6 +154,9 @@ final class FunctionLoader {
   void unload(LoadedFunction f) {
     try {
       f.engine().close();
+      if (function != null) {
+        observer.stopped(function);
+      }
       if (snapshotFile != null) {
         PrefixSnapshot.Summary s = f.engine().saveSnapshot(snapshotFile, SnapshotFiles.modelKey(files, dtype, KV_DTYPE),
             coldStart.snapshotBudgetBytes());
