@@ -88,6 +88,7 @@ public final class ClusterNode {
     PrefixIndex index = new PrefixIndex();
     LocalEngines engines = new LocalEngines(vertx.eventBus(), self, index);
     return ReplicaDirectory.open(vertx, hz).compose(directory -> KvEventFollower.start(vertx, context, self, index)
+        .compose(follower -> follower.catchUp(directory.entries()).map(follower))
         .compose(follower -> ForwardServer.start(vertx, registry, host).map(forward -> {
           RouterMetrics metrics = new RouterMetrics(meters, index::blocks, follower::lagMillis);
           ClusterGateway gateway = new ClusterGateway(vertx, registry, directory, index, engines, follower, metrics,

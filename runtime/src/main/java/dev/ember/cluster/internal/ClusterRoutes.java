@@ -49,10 +49,12 @@ public final class ClusterRoutes implements RouteContributor {
       members.add(new JsonObject().put("member", m).put("replica", names.get(m)).put("self", m.equals(d.self()))
           .put("indexBlocks", index.blocks(m)));
     }
+    JsonObject indexed = new JsonObject();
+    index.blocksPerMember().forEach(indexed::put);
     JsonObject fs = new JsonObject();
     functions.forEach(fs::put);
     return new JsonObject().put("cluster", options.name()).put("replica", replica).put("member", d.self())
-        .put("routing", gateway.router().policy().flag()).put("members", members).put("functions", fs)
+        .put("routing", gateway.router().policy().flag()).put("members", members).put("functions", fs).put("indexBlocks", indexed)
         .put("snapshots", gateway.follower().snapshots());
   }
 }

@@ -25,6 +25,9 @@ public final class HazelcastConfigs {
     // Vert.x leaves the cluster when it closes; Hazelcast's own hook would leave first and break that order.
     c.setProperty("hazelcast.shutdownhook.enabled", "false");
     c.setProperty("hazelcast.wait.seconds.before.join", "1");
+    // Members that started at the same moment and formed separate clusters merge within seconds.
+    c.setProperty("hazelcast.merge.first.run.delay.seconds", "5");
+    c.setProperty("hazelcast.merge.next.run.delay.seconds", "5");
     c.setProperty("hazelcast.heartbeat.interval.seconds", Long.toString(o.heartbeat().toSeconds()));
     c.setProperty("hazelcast.max.no.heartbeat.seconds", Long.toString(o.failureDetection().toSeconds()));
     NetworkConfig net = c.getNetworkConfig();

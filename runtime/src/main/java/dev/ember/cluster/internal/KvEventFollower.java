@@ -160,12 +160,35 @@ public final class KvEventFollower {
     });
   }
 
-  private void requestSnapshot(EngineId id, Stream s) {
+  /**
+   * Takes a snapshot of every peer engine in the directory (joining: the index knows the others' blocks
+   * before this replica takes requests); completes when all answered or failed.
+   */
+  public Future<Void> catchUp(List<ReplicaEntry> entries) {
+    io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+    context.runOnContext(v -> {
+      List<Future<Void>> all = new ArrayList<>();
+      for (ReplicaEntry e : entries) {
+        if (!e.member().equals(self) && e.kvEpoch() != 0) {
+          Stream s = streams.computeIfAbsent(e.engine(), k -> new Stream());
+          if (!s.snapshotPending) {
+            all.add(requestSnapshot(e.engine(), s));
+          }
+        }
+      }
+      Future.join(all).<Void>mapEmpty().otherwiseEmpty().onComplete(done);
+    });
+    return done.future();
+  }
+
+  private Future<Void> requestSnapshot(EngineId id, Stream s) {
     s.snapshotPending = true;
     s.behindSince = -1;
     snapshots++;
+    io.vertx.core.Promise<Void> taken = io.vertx.core.Promise.promise();
     vertx.eventBus().<Buffer>request(LocalEngines.snapshotAddress(id.member()), id.function(),
         new DeliveryOptions().setSendTimeout(SNAPSHOT_TIMEOUT_MS)).onComplete(r -> {
+          taken.tryComplete();
           if (streams.get(id) != s) {
             return;
           }
@@ -193,5 +216,6 @@ public final class KvEventFollower {
             apply(id, s, b);
           }
         });
+    return taken.future();
   }
 }
