@@ -177,6 +177,24 @@ class ClusterRoutingTest {
     assertNotEquals("b", after.replica());
   }
 
+  @Test
+  @Order(7)
+  void aColdFunctionHereIsServedByAWarmPeerWithoutWakingIt() throws Exception {
+    Path functions = Files.createDirectories(home.resolve("cold-functions"));
+    Files.writeString(functions.resolve("demo.yaml"), String.join("\n",
+        "name: demo",
+        "model: {path: 'embedded:demo'}",
+        "engine: {maxModelLen: 2048, maxNumSeqs: 16, maxNumBatchedTokens: 512, kvCacheMemory: 16MiB}",
+        "limits: {maxQueue: 64, maxTokens: 1024}",
+        "scaling: {minWarm: 0}",
+        "prewarm: {onStart: false}", ""));
+    ReplicaProcess cold = start("cold", ReplicaProcess.freePort(), "--functions", functions.toString());
+    assertTrue(get(cold, "/functions/demo").contains("\"COLD\""), get(cold, "/functions/demo"));
+    Answer answer = complete(cold, PREFIX + " cold", false, 2);
+    assertNotEquals("cold", answer.replica());
+    assertTrue(get(cold, "/functions/demo").contains("\"COLD\""), "still COLD: " + get(cold, "/functions/demo"));
+  }
+
   /**
    * complete (a whole stream ending in [DONE] with no error), or error: ... (an error status, or an error
    * chunk and then the stream's end); counts down {@code fromB} once a chunk came from b.

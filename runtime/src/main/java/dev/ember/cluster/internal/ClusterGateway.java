@@ -169,14 +169,16 @@ public final class ClusterGateway implements FunctionGateway, ClusterContext {
   @Override
   public List<Candidate> candidates(String function, FunctionInstance local, List<ReplicaEntry> peers, long[] hashes) {
     List<Candidate> all = new ArrayList<>();
+    Set<EngineId> holders = index.holdersOfFirst(hashes);
     if (local != null && takesRequests(local.state())) {
       EngineId id = new EngineId(directory.self(), function);
       all.add(new Candidate(id, replicaName, true, local.state(), engines.activeBlocks(function),
-          index.overlap(id, hashes), null));
+          holders.contains(id) ? index.overlap(id, hashes) : 0, null));
     }
     for (ReplicaEntry e : peers) {
-      all.add(new Candidate(e.engine(), e.replica(), false, e.state(), e.activeBlocks(),
-          index.overlap(e.engine(), hashes), e.forward()));
+      EngineId id = e.engine();
+      all.add(new Candidate(id, e.replica(), false, e.state(), e.activeBlocks(),
+          holders.contains(id) ? index.overlap(id, hashes) : 0, e.forward()));
     }
     return router.order(all, hashes.length);
   }

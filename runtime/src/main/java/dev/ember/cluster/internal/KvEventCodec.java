@@ -24,8 +24,11 @@ public final class KvEventCodec {
   public record Batch(String member, String function, long epoch, long sequence, long timestampMillis,
       List<KvEvent> events) {}
 
-  /** A decoded snapshot: the engine's blocks after batch {@code sequence} of engine {@code epoch}. */
-  public record Snapshot(long epoch, long sequence, long[] hashes) {}
+  /**
+   * A decoded snapshot: the engine's blocks after batch {@code sequence} of engine {@code epoch}, and
+   * which of them start a chain.
+   */
+  public record Snapshot(long epoch, long sequence, long[] hashes, long[] chainStarts) {}
 
   public static Buffer encodeBatch(String member, String function, long epoch, long sequence, long timestampMillis,
       List<KvEvent> events) {
@@ -35,7 +38,8 @@ public final class KvEventCodec {
     b.appendLong(epoch).appendLong(sequence).appendLong(timestampMillis).appendInt(events.size());
     for (KvEvent e : events) {
       switch (e) {
-        case KvEvent.BlockStored s -> hashes(b.appendByte(STORED), s.blockHashes());
+        case KvEvent.BlockStored s -> hashes(b.appendByte(STORED).appendByte((byte) (s.parentBlockHash() == null ? 1 : 0)),
+            s.blockHashes());
         case KvEvent.BlockRemoved r -> hashes(b.appendByte(REMOVED), r.blockHashes());
         case KvEvent.AllBlocksCleared c -> b.appendByte(CLEARED).appendInt(0);
       }
@@ -55,9 +59,11 @@ public final class KvEventCodec {
     List<KvEvent> events = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       byte type = b.getByte(pos[0]++);
+      boolean chainStart = type == STORED && b.getByte(pos[0]++) == 1;
       long[] hashes = hashes(b, pos);
       events.add(switch (type) {
-        case STORED -> new KvEvent.BlockStored(hashes, null, new int[0], 0);
+        // Only whether a parent exists travels (it marks a chain start); its value is not needed here.
+        case STORED -> new KvEvent.BlockStored(hashes, chainStart ? null : 0L, new int[0], 0);
         case REMOVED -> new KvEvent.BlockRemoved(hashes);
         case CLEARED -> new KvEvent.AllBlocksCleared();
         default -> throw new IllegalArgumentException("unknown KV event type " + type);
@@ -66,15 +72,16 @@ public final class KvEventCodec {
     return new Batch(member, function, epoch, seq, ts, events);
   }
 
-  public static Buffer encodeSnapshot(long epoch, long sequence, long[] hashes) {
-    Buffer b = Buffer.buffer(20 + hashes.length * 8);
+  public static Buffer encodeSnapshot(long epoch, long sequence, long[] hashes, long[] chainStarts) {
+    Buffer b = Buffer.buffer(24 + (hashes.length + chainStarts.length) * 8);
     b.appendLong(epoch).appendLong(sequence);
-    return hashes(b, hashes);
+    return hashes(hashes(b, hashes), chainStarts);
   }
 
   public static Snapshot decodeSnapshot(Buffer b) {
     int[] pos = {16};
-    return new Snapshot(b.getLong(0), b.getLong(8), hashes(b, pos));
+    long[] hashes = hashes(b, pos);
+    return new Snapshot(b.getLong(0), b.getLong(8), hashes, hashes(b, pos));
   }
 
   private static Buffer hashes(Buffer b, long[] hashes) {

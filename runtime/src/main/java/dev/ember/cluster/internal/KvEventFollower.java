@@ -201,7 +201,7 @@ public final class KvEventFollower {
           KvEventCodec.Snapshot snap = KvEventCodec.decodeSnapshot(r.result().body());
           s.epoch = snap.epoch();
           s.sequence = snap.sequence();
-          index.engine(id).replace(snap.hashes());
+          index.engine(id).replace(snap.hashes(), snap.chainStarts());
           List<KvEventCodec.Batch> later = new ArrayList<>(s.buffered);
           s.buffered.clear();
           later.sort((a, b) -> Long.compare(a.sequence(), b.sequence()));

@@ -105,7 +105,7 @@ public final class LocalEngines implements EngineObserver {
     }
     Buffer reply;
     synchronized (r) {
-      reply = KvEventCodec.encodeSnapshot(r.epoch, r.sequence, r.blocks.toArray());
+      reply = KvEventCodec.encodeSnapshot(r.epoch, r.sequence, r.blocks.toArray(), r.blocks.chainStarts());
     }
     request.reply(reply);
   }

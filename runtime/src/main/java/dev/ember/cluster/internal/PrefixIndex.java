@@ -1,6 +1,7 @@
 package dev.ember.cluster.internal;
 
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -14,10 +15,24 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class PrefixIndex {
   private final Map<EngineId, EngineBlocks> engines = new ConcurrentHashMap<>();
+  private final FirstBlocks firstBlocks = new FirstBlocks();
 
   /** The engine's block set, created empty on first use. */
   public EngineBlocks engine(EngineId id) {
-    return engines.computeIfAbsent(id, k -> new EngineBlocks());
+    return engines.computeIfAbsent(id, k -> new EngineBlocks(k, firstBlocks));
+  }
+
+  /**
+   * The engines whose cache starts with the prompt's first block: only these can have an overlap, so a
+   * decision walks their prompts and takes every other engine's overlap as zero.
+   */
+  public Set<EngineId> holdersOfFirst(long[] promptHashes) {
+    return promptHashes.length == 0 ? Set.of() : firstBlocks.holders(promptHashes[0]);
+  }
+
+  /** Distinct chain-start blocks indexed. */
+  public int chainStarts() {
+    return firstBlocks.size();
   }
 
   /** Leading prompt blocks the engine holds; 0 for an engine the index does not know. */
@@ -33,12 +48,19 @@ public final class PrefixIndex {
   }
 
   public void remove(EngineId id) {
-    engines.remove(id);
+    EngineBlocks b = engines.remove(id);
+    if (b != null) {
+      b.clear();
+    }
   }
 
   /** Drops every engine of a member that left. */
   public void removeMember(String member) {
-    engines.keySet().removeIf(id -> id.member().equals(member));
+    for (EngineId id : engines.keySet()) {
+      if (id.member().equals(member)) {
+        remove(id);
+      }
+    }
   }
 
   /** Blocks indexed per member. */

@@ -22,6 +22,8 @@ import java.util.SplittableRandom;
  */
 public final class RouterBenchmark {
   private static final int BLOCKS_PER_EVENT = 16;
+  /** Simulated cached sequences are this many events (64 blocks, 1,024 tokens) long. */
+  private static final int CHAIN_BATCHES = 4;
   private static final java.lang.management.ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
 
   /**
@@ -58,12 +60,14 @@ public final class RouterBenchmark {
       // One replica in ten caches a leading run of the prompt, of any length.
       int shared = r % 10 == 0 ? random.nextInt(promptBlocks + 1) : 0;
       blocks.apply(List.of(new KvEvent.BlockStored(Arrays.copyOf(prompt, shared), null, new int[0], blockSize)));
-      for (int filled = shared; filled < blocksPerReplica; filled += BLOCKS_PER_EVENT) {
+      for (int filled = shared, batch = 0; filled < blocksPerReplica; filled += BLOCKS_PER_EVENT, batch++) {
         int n = Math.min(BLOCKS_PER_EVENT, blocksPerReplica - filled);
         for (int i = 0; i < n; i++) {
           hashes[i] = random.nextLong();
         }
-        blocks.apply(List.of(new KvEvent.BlockStored(Arrays.copyOf(hashes, n), null, new int[0], blockSize)));
+        // Cached sequences of CHAIN_BATCHES events each: the first event of a sequence starts its chain.
+        Long parent = batch % CHAIN_BATCHES == 0 ? null : hashes[0];
+        blocks.apply(List.of(new KvEvent.BlockStored(Arrays.copyOf(hashes, n), parent, new int[0], blockSize)));
       }
     }
     long heapAfter = usedHeap();
@@ -87,7 +91,7 @@ public final class RouterBenchmark {
       wire.add(KvEventCodec.encodeBatch("member-1", "f", 1, b, 0, List.of(
           new KvEvent.BlockStored(h, null, new int[0], 16), new KvEvent.BlockRemoved(Arrays.copyOf(h, 4)))));
     }
-    EngineBlocks target = new EngineBlocks();
+    EngineBlocks target = new EngineBlocks(new EngineId("member-1", "f"), new FirstBlocks());
     for (int round = 0; round < 3; round++) {
       target.clear();
       for (Buffer b : wire) {
@@ -116,9 +120,10 @@ public final class RouterBenchmark {
     for (int d = -Math.min(decisions, 2_000); d < decisions; d++) {
       long t0 = CPU.getCurrentThreadCpuTime();
       List<Candidate> all = new ArrayList<>(ids.length);
+      java.util.Set<EngineId> holders = index.holdersOfFirst(prompt);
       for (int r = 0; r < ids.length; r++) {
-        all.add(new Candidate(ids[r], ids[r].member(), false, FunctionState.WARM, load[r], index.overlap(ids[r], prompt),
-            "peer"));
+        all.add(new Candidate(ids[r], ids[r].member(), false, FunctionState.WARM, load[r],
+            holders.contains(ids[r]) ? index.overlap(ids[r], prompt) : 0, "peer"));
       }
       sink += router.order(all, prompt.length).get(0).overlapBlocks();
       long t1 = CPU.getCurrentThreadCpuTime();

@@ -69,7 +69,7 @@ class KvEventFollowerTest {
     AtomicInteger snapshots = new AtomicInteger();
     vertx.eventBus().<String>consumer(LocalEngines.snapshotAddress("peer"), m -> {
       snapshots.incrementAndGet();
-      m.reply(KvEventCodec.encodeSnapshot(7, 3, new long[] {1, 5, 6}));
+      m.reply(KvEventCodec.encodeSnapshot(7, 3, new long[] {1, 5, 6}, new long[] {1}));
     }).completion().await();
     KvEventFollower f = follower();
     publish(7, 0, stored(1, 2));
