@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import dev.ember.kafka.KafkaBrokerProcess;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -17,7 +20,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -28,6 +33,13 @@ import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -37,8 +49,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Replicas in separate JVMs ({@code ember serve --cluster} on loopback, the demo function) route each
- * request to the replica that caches its prefix, over real HTTP. One cluster of three (a, b, c) serves
- * every test; later tests add late joiners and finally kill b.
+ * request to the replica that caches its prefix, over real HTTP and through a real Kafka broker. One
+ * cluster of three (a, b, c, each also serving the shared Kafka request topic) serves every test;
+ * later tests add late joiners, kill b, and add a replica where the function is COLD.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterRoutingTest {
@@ -49,6 +62,9 @@ class ClusterRoutingTest {
   private static ReplicaProcess a;
   private static ReplicaProcess b;
   private static ReplicaProcess c;
+  private static KafkaBrokerProcess broker;
+  private static final String REQUESTS = "ember.demo.requests";
+  private static final String REPLIES = "cluster.replies";
   /** A prompt prefix no replica has seen (about 40 KV blocks of the demo tokenizer). */
   private static final String PREFIX = IntStream.range(0, 120).mapToObj(i -> "w" + UUID.randomUUID().toString()
       .substring(0, 4) + i).collect(Collectors.joining(" "));
@@ -56,11 +72,14 @@ class ClusterRoutingTest {
   @BeforeAll
   static void startCluster() throws Exception {
     home = Files.createTempDirectory("ember-cluster-");
+    broker = KafkaBrokerProcess.start();
+    broker.createTopic(REQUESTS, 3);
+    broker.createTopic(REPLIES, 1);
     int[] ports = {ReplicaProcess.freePort(), ReplicaProcess.freePort(), ReplicaProcess.freePort()};
     members = List.of("127.0.0.1:" + ports[0], "127.0.0.1:" + ports[1], "127.0.0.1:" + ports[2]);
-    a = start("a", ports[0]);
-    b = start("b", ports[1]);
-    c = start("c", ports[2]);
+    a = start("a", ports[0], "--kafka-bootstrap", broker.bootstrap());
+    b = start("b", ports[1], "--kafka-bootstrap", broker.bootstrap());
+    c = start("c", ports[2], "--kafka-bootstrap", broker.bootstrap());
     awaitTrue(() -> clusterDoc(a).getJsonObject("functions").getJsonArray("demo", new JsonArray()).size() == 3,
         "a sees three demo replicas");
   }
@@ -75,6 +94,9 @@ class ClusterRoutingTest {
   static void stopCluster() throws Exception {
     for (ReplicaProcess r : replicas) {
       r.close();
+    }
+    if (broker != null) {
+      broker.close();
     }
     try (Stream<Path> files = Files.walk(home)) {
       files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -119,7 +141,7 @@ class ClusterRoutingTest {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void roundRobinSpreadsThePrefixRegardlessOfTheCache() throws Exception {
     ReplicaProcess e = start("e", ReplicaProcess.freePort(), "--routing", "round-robin");
     Set<String> servedBy = new HashSet<>();
@@ -137,7 +159,7 @@ class ClusterRoutingTest {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void aReplicaWithAnotherHashSeedIsRefusedWithBothValues() throws Exception {
     ReplicaProcess odd = ReplicaProcess.launch(home, "odd", ReplicaProcess.freePort(), members, "--hash-seed", "other");
     replicas.add(odd);
@@ -147,7 +169,52 @@ class ClusterRoutingTest {
   }
 
   @Test
-  @Order(6)
+  @Order(4)
+  void kafkaRequestsOnTheSharedTopicAreServedByTheReplicaCachingTheirPrefixAndAnsweredOnce() throws Exception {
+    Map<String, String> requests = new HashMap<>();
+    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", broker.bootstrap(),
+        "acks", "all"), new ByteArraySerializer(), new ByteArraySerializer())) {
+      for (int partition = 0; partition < 3; partition++) {
+        String id = UUID.randomUUID().toString();
+        String body = new JsonObject().put("model", "demo").put("prompt", PREFIX + " kafka " + partition)
+            .put("max_tokens", 2).put("temperature", 0).encode();
+        ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(REQUESTS, partition, null, body.getBytes(UTF_8));
+        r.headers().add("kafka_correlationId", id.getBytes(UTF_8)).add("kafka_replyTopic", REPLIES.getBytes(UTF_8));
+        producer.send(r).get(30, TimeUnit.SECONDS);
+        requests.put(id, body);
+      }
+    }
+    Map<String, List<ConsumerRecord<byte[], byte[]>>> finals = new HashMap<>();
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", broker.bootstrap(),
+        "auto.offset.reset", "earliest"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      consumer.assign(List.of(new TopicPartition(REPLIES, 0)));
+      long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+      // Poll on for a moment after the last final reply: a second answer to any request would show up.
+      long quietUntil = Long.MAX_VALUE;
+      while (System.nanoTime() < Math.min(deadline, quietUntil)) {
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+          if (r.headers().lastHeader("ember-final") != null) {
+            finals.computeIfAbsent(new String(r.headers().lastHeader("kafka_correlationId").value(), UTF_8),
+                k -> new ArrayList<>()).add(r);
+          }
+        }
+        if (finals.keySet().containsAll(requests.keySet()) && quietUntil == Long.MAX_VALUE) {
+          quietUntil = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+        }
+      }
+    }
+    assertEquals(requests.keySet(), finals.keySet(), "every request answered");
+    for (List<ConsumerRecord<byte[], byte[]>> f : finals.values()) {
+      assertEquals(1, f.size(), "answered once");
+      ConsumerRecord<byte[], byte[]> reply = f.get(0);
+      assertEquals("b", new String(reply.headers().lastHeader("ember-replica").value(), UTF_8));
+      JsonObject usage = new JsonObject(new String(reply.value(), UTF_8)).getJsonObject("usage");
+      assertTrue(usage.getJsonObject("prompt_tokens_details").getInteger("cached_tokens") > 0, usage.encode());
+    }
+  }
+
+  @Test
+  @Order(7)
   void killingBMidLoadAnswersEveryRequestOnceAndDropsItsBlocks() throws Exception {
     String bMember = memberId(a, "b");
     // A prefix only b caches (the round-robin test spread the first one).
@@ -178,7 +245,7 @@ class ClusterRoutingTest {
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   void aColdFunctionHereIsServedByAWarmPeerWithoutWakingIt() throws Exception {
     Path functions = Files.createDirectories(home.resolve("cold-functions"));
     Files.writeString(functions.resolve("demo.yaml"), String.join("\n",
