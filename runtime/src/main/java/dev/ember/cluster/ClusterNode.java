@@ -129,12 +129,20 @@ public final class ClusterNode {
     return replicaName;
   }
 
-  /** Stops routing here: peers see DRAINING, then the entries go; the forwarding endpoint closes. */
+  /**
+   * Stops routing here: peers see DRAINING, then the entries go. Requests peers already forwarded here
+   * keep running ({@link #drained()}); the forwarding endpoint closes with Vert.x.
+   */
   public Future<Void> leave() {
     if (timer >= 0) {
       vertx.cancelTimer(timer);
       timer = -1;
     }
-    return gateway.leave().eventually(forward::close).eventually(gateway::close);
+    return gateway.leave();
+  }
+
+  /** Completes when no request forwarded here by a peer is still being answered. */
+  public Future<Void> drained() {
+    return forward.drained();
   }
 }

@@ -157,7 +157,8 @@ public final class EmberServer {
     LOG.info(() -> "shutting down: in_flight=" + http.inFlightRequests() + " deadline_ms=" + deadline.toMillis());
     http.stopAccepting();
     Future<Void> left = cluster == null ? Future.succeededFuture() : cluster.leave();
-    left.transform(r -> within(http.drained(), deadline))
+    left.transform(r -> within(cluster == null ? http.drained()
+            : Future.join(http.drained(), cluster.drained()).mapEmpty(), deadline))
         .compose(drained -> {
           if (!drained) {
             LOG.warning(() -> "shutdown deadline passed; aborting " + http.inFlightRequests() + " request(s)");

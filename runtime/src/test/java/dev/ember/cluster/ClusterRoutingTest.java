@@ -215,6 +215,26 @@ class ClusterRoutingTest {
 
   @Test
   @Order(7)
+  void aReplicaStoppingGracefullyFinishesTheRequestsForwardedToIt() throws Exception {
+    ReplicaProcess d = replicas.stream().filter(r -> r.name().equals("d")).findFirst().orElseThrow();
+    String prefix = PREFIX.replace("w", "g");
+    long before = indexBlocks(a, "d");
+    int blocks = complete(d, prefix + " first", false, 2).promptTokens() / 16;
+    awaitTrue(() -> indexBlocks(a, "d") >= before + blocks, "a indexes d's new blocks");
+    CountDownLatch streamingFromD = new CountDownLatch(1);
+    CompletableFuture<String> forwarded = CompletableFuture.supplyAsync(() ->
+        outcome(a, prefix + " while stopping", streamingFromD, "d", 300));
+    assertTrue(streamingFromD.await(60, TimeUnit.SECONDS), "a request was streaming from d");
+    d.terminate();
+    assertEquals("complete", forwarded.get(60, TimeUnit.SECONDS));
+    d.awaitExit();
+    assertTrue(d.log().contains("ember serve: stopped"), d.logTail());
+    Answer after = complete(a, prefix + " after", false, 2);
+    assertNotEquals("d", after.replica());
+  }
+
+  @Test
+  @Order(8)
   void killingBMidLoadAnswersEveryRequestOnceAndDropsItsBlocks() throws Exception {
     String bMember = memberId(a, "b");
     // A prefix only b caches (the round-robin test spread the first one).
@@ -228,7 +248,7 @@ class ClusterRoutingTest {
     for (int i = 0; i < 8; i++) {
       ReplicaProcess entry = i % 2 == 0 ? a : c;
       String prompt = prefix + " load " + UUID.randomUUID();
-      load.add(CompletableFuture.supplyAsync(() -> outcome(entry, prompt, streamingFromB)));
+      load.add(CompletableFuture.supplyAsync(() -> outcome(entry, prompt, streamingFromB, "b", 1000)));
     }
     assertTrue(streamingFromB.await(60, TimeUnit.SECONDS), "a request was streaming from b");
     b.kill();
@@ -245,7 +265,7 @@ class ClusterRoutingTest {
   }
 
   @Test
-  @Order(8)
+  @Order(9)
   void aColdFunctionHereIsServedByAWarmPeerWithoutWakingIt() throws Exception {
     Path functions = Files.createDirectories(home.resolve("cold-functions"));
     Files.writeString(functions.resolve("demo.yaml"), String.join("\n",
@@ -264,15 +284,17 @@ class ClusterRoutingTest {
 
   /**
    * complete (a whole stream ending in [DONE] with no error), or error: ... (an error status, or an error
-   * chunk and then the stream's end); counts down {@code fromB} once a chunk came from b.
+   * chunk and then the stream's end); counts down {@code fromB} once a chunk came from {@code replica}.
    */
-  private static String outcome(ReplicaProcess entry, String prompt, CountDownLatch fromB) {
+  private static String outcome(ReplicaProcess entry, String prompt, CountDownLatch fromB, String replica,
+      int maxTokens) {
     try {
-      HttpResponse<Stream<String>> r = HTTP.send(request(entry, prompt, true, 1000), HttpResponse.BodyHandlers.ofLines());
+      HttpResponse<Stream<String>> r = HTTP.send(request(entry, prompt, true, maxTokens),
+          HttpResponse.BodyHandlers.ofLines());
       if (r.statusCode() != 200) {
         return "error: status " + r.statusCode();
       }
-      boolean servedByB = "b".equals(r.headers().firstValue("X-Ember-Replica").orElse(""));
+      boolean servedByB = replica.equals(r.headers().firstValue("X-Ember-Replica").orElse(""));
       boolean error = false;
       String last = "";
       for (String line : (Iterable<String>) r.body()::iterator) {

@@ -55,7 +55,7 @@ final class ReplicaProcess implements AutoCloseable {
         "-Dorg.bytedeco.javacpp.maxBytes=0", "-Dember.home=" + home,
         "-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
         "dev.ember.cli.EmberCommand", "serve", "--host", "127.0.0.1", "--port", "0", "--threads", "1",
-        "--kv-cache-memory", "64MiB", "--shutdown-timeout", "2s",
+        "--kv-cache-memory", "64MiB", "--shutdown-timeout", "10s",
         "--cluster", "--cluster-host", "127.0.0.1", "--cluster-port", Integer.toString(clusterPort),
         "--cluster-members", String.join(",", members), "--replica-name", name,
         "--cluster-heartbeat", "1s", "--cluster-failure-detection", "3s"));
@@ -121,6 +121,11 @@ final class ReplicaProcess implements AutoCloseable {
   String logTail() {
     String out = log();
     return out.length() > 6000 ? out.substring(out.length() - 6000) : out;
+  }
+
+  /** SIGTERM: the replica shuts down gracefully (the call returns at once). */
+  void terminate() {
+    process.destroy();
   }
 
   /** kill -9: no shutdown hook, no goodbye to the cluster. */

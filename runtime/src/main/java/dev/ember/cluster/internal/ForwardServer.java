@@ -26,16 +26,66 @@ public final class ForwardServer {
   public static final String PATH = "/forward";
   private final HttpServer server;
   private final String host;
+  private final InFlight inFlight;
 
-  private ForwardServer(HttpServer server, String host) {
+  /** Forwarded requests still answering, and who waits for there to be none. */
+  private static final class InFlight {
+    private int count;
+    private final java.util.List<io.vertx.core.Promise<Void>> waiting = new java.util.ArrayList<>();
+
+    synchronized void started() {
+      count++;
+    }
+
+    void ended() {
+      java.util.List<io.vertx.core.Promise<Void>> done;
+      synchronized (this) {
+        if (--count > 0) {
+          return;
+        }
+        done = java.util.List.copyOf(waiting);
+        waiting.clear();
+      }
+      done.forEach(io.vertx.core.Promise::tryComplete);
+    }
+
+    synchronized Future<Void> drained() {
+      if (count == 0) {
+        return Future.succeededFuture();
+      }
+      io.vertx.core.Promise<Void> p = io.vertx.core.Promise.promise();
+      waiting.add(p);
+      return p.future();
+    }
+  }
+
+  private ForwardServer(HttpServer server, String host, InFlight inFlight) {
     this.server = server;
     this.host = host;
+    this.inFlight = inFlight;
   }
 
   public static Future<ForwardServer> start(Vertx vertx, FunctionRegistry registry, String host) {
     HttpServer server = vertx.createHttpServer();
-    server.requestHandler(req -> handle(registry, req));
-    return server.listen(0, host).map(s -> new ForwardServer(s, host));
+    InFlight inFlight = new InFlight();
+    server.requestHandler(req -> {
+      inFlight.started();
+      boolean[] counted = {false};
+      Runnable ended = () -> {
+        if (!counted[0]) {
+          counted[0] = true;
+          inFlight.ended();
+        }
+      };
+      req.response().endHandler(v -> ended.run());
+      handle(registry, req, ended);
+    });
+    return server.listen(0, host).map(s -> new ForwardServer(s, host, inFlight));
+  }
+
+  /** Completes when no forwarded request is being answered. */
+  public Future<Void> drained() {
+    return inFlight.drained();
   }
 
   /** host:port peers reach this endpoint at. */
@@ -47,8 +97,9 @@ public final class ForwardServer {
     return server.close();
   }
 
-  private static void handle(FunctionRegistry registry, HttpServerRequest req) {
+  private static void handle(FunctionRegistry registry, HttpServerRequest req, Runnable ended) {
     HttpServerResponse response = req.response();
+    response.closeHandler(v -> ended.run());
     if (!PATH.equals(req.path())) {
       response.setStatusCode(404).end();
       return;
@@ -69,6 +120,7 @@ public final class ForwardServer {
       RequestHandle[] handle = new RequestHandle[1];
       boolean[] finished = new boolean[1];
       response.closeHandler(v -> {
+        ended.run();
         if (!finished[0] && handle[0] != null) {
           LOG.fine(() -> "forwarding peer went away; cancelling " + request.requestId());
           handle[0].cancel();
