@@ -184,6 +184,10 @@ public final class ServeCommand implements Callable<Integer> {
   /** The cluster to join, or null without --cluster. */
   ClusterOptions clusterOptions() {
     if (!cluster) {
+      if (!clusterMembers.isEmpty() || clusterDns != null || replicaName != null || clusterHost != null) {
+        throw new IllegalArgumentException("--cluster-members, --cluster-dns, --cluster-host and --replica-name"
+            + " need --cluster");
+      }
       return null;
     }
     String dns = clusterDns != null ? clusterDns : System.getenv("EMBER_CLUSTER_DNS");

@@ -311,8 +311,4 @@ public final class ClusterGateway implements FunctionGateway, ClusterContext {
   public Router router() {
     return router;
   }
-
-  public Future<Void> close() {
-    return client.close();
-  }
 }

@@ -89,7 +89,7 @@ final class RoutedEndpoint implements FunctionEndpoint {
           return Future.failedFuture(FunctionException.unavailable(name, "no replica can serve it now", 1));
         }
         cluster.metrics().overlap(order.get(0).overlapBlocks());
-        return new Attempts(routed, sink, order, hashes.length).start();
+        return new Attempts(routed, sink, order).start();
       });
     });
   }
@@ -143,7 +143,7 @@ final class RoutedEndpoint implements FunctionEndpoint {
     private Runnable cancelCurrent = () -> {};
     private Throwable lastFailure;
 
-    Attempts(InferenceRequest request, OutputSink sink, List<Candidate> order, int promptBlocks) {
+    Attempts(InferenceRequest request, OutputSink sink, List<Candidate> order) {
       this.request = request;
       this.sink = sink;
       this.order = order;
