@@ -62,6 +62,7 @@ public final class FunctionInstance implements FunctionEndpoint {
   private volatile long keepWarmUntilNanos;
   private long idleTimer = -1;
   private final PrewarmScheduler schedule;
+  private volatile dev.ember.worker.EngineObserver engineObserver = dev.ember.worker.EngineObserver.NONE;
 
   private record Failure(String reason, String publicReason, long retryAtNanos) {}
 
@@ -103,6 +104,11 @@ public final class FunctionInstance implements FunctionEndpoint {
       });
       this.schedule.start();
     }
+  }
+
+  /** Watches the engines this function builds from the next warm-up on (the cluster's KV event feed). */
+  public void observeEngines(dev.ember.worker.EngineObserver observer) {
+    this.engineObserver = observer;
   }
 
   /** The prewarm schedule, or null when the manifest has none (tests drive it with their clock). */
@@ -187,7 +193,7 @@ public final class FunctionInstance implements FunctionEndpoint {
     failure = null;
     loadAttempts.incrementAndGet();
     long t0 = System.nanoTime();
-    DeviceWorker w = new DeviceWorker(manifest, loadOptions.coldStart());
+    DeviceWorker w = new DeviceWorker(manifest, loadOptions.coldStart(), engineObserver);
     warming = timeBoxed(w).<Void>map(id -> {
       synchronized (this) {
         worker = w;

@@ -52,7 +52,7 @@ public record FunctionManifest(
 
   /** Engine settings (vLLM's names). */
   public record EngineSettings(int maxModelLen, int maxNumSeqs, int maxNumBatchedTokens, int blockSize,
-      long kvCacheMemory, int threads, boolean enablePrefixCaching) {
+      long kvCacheMemory, int threads, boolean enablePrefixCaching, String hashSeed) {
     public static final int DEFAULT_MAX_MODEL_LEN = 4096;
     public static final String MAX_MODEL_LEN_DOC = "Context length in tokens (prompt + output); at most the model's.";
     public static final int DEFAULT_MAX_NUM_SEQS = 64;
@@ -67,6 +67,22 @@ public record FunctionManifest(
     public static final String THREADS_DOC = "Kernel threads; 0 = all cores.";
     public static final boolean DEFAULT_ENABLE_PREFIX_CACHING = true;
     public static final String ENABLE_PREFIX_CACHING_DOC = "Reuse KV blocks of shared prompt prefixes.";
+    public static final String DEFAULT_HASH_SEED = dev.ember.kv.KvCacheOptions.DEFAULT_HASH_SEED;
+    public static final String HASH_SEED_DOC = "Seed of the prefix-cache block hashes; every replica of a function"
+        + " in a cluster must use the same one.";
+
+    public EngineSettings {
+      if (hashSeed == null || hashSeed.isEmpty()) {
+        hashSeed = DEFAULT_HASH_SEED;
+      }
+    }
+
+    /** With the default hash seed. */
+    public EngineSettings(int maxModelLen, int maxNumSeqs, int maxNumBatchedTokens, int blockSize, long kvCacheMemory,
+        int threads, boolean enablePrefixCaching) {
+      this(maxModelLen, maxNumSeqs, maxNumBatchedTokens, blockSize, kvCacheMemory, threads, enablePrefixCaching,
+          DEFAULT_HASH_SEED);
+    }
 
     public static EngineSettings defaults() {
       return new EngineSettings(DEFAULT_MAX_MODEL_LEN, DEFAULT_MAX_NUM_SEQS, DEFAULT_MAX_NUM_BATCHED_TOKENS,

@@ -187,7 +187,7 @@ public final class FunctionManifests {
 
   private static EngineSettings engine(ManifestNode e) {
     e.allowOnly(Set.of("maxModelLen", "maxNumSeqs", "maxNumBatchedTokens", "blockSize", "kvCacheMemory", "threads",
-        "enablePrefixCaching"));
+        "enablePrefixCaching", "hashSeed"));
     int maxNumSeqs = e.integer("maxNumSeqs", EngineSettings.DEFAULT_MAX_NUM_SEQS, 1, 4096);
     int batched = e.integer("maxNumBatchedTokens", EngineSettings.DEFAULT_MAX_NUM_BATCHED_TOKENS, 1, 1 << 20);
     if (batched < maxNumSeqs) {
@@ -211,7 +211,8 @@ public final class FunctionManifests {
           + " got " + threads);
     }
     return new EngineSettings(maxModelLen, maxNumSeqs, batched, blockSize, kv, threads,
-        e.bool("enablePrefixCaching", EngineSettings.DEFAULT_ENABLE_PREFIX_CACHING));
+        e.bool("enablePrefixCaching", EngineSettings.DEFAULT_ENABLE_PREFIX_CACHING),
+        e.text("hashSeed", EngineSettings.DEFAULT_HASH_SEED));
   }
 
   private static Limits limits(ManifestNode l) {
@@ -296,6 +297,7 @@ public final class FunctionManifests {
     engine.put("kvCacheMemory", ByteSize.format(e.kvCacheMemory()));
     engine.put("threads", e.threads());
     engine.put("enablePrefixCaching", e.enablePrefixCaching());
+    engine.put("hashSeed", e.hashSeed());
     root.put("engine", engine);
     Map<String, Object> limits = new LinkedHashMap<>();
     limits.put("maxQueue", m.limits().maxQueue());

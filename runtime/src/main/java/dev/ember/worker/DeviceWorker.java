@@ -53,12 +53,13 @@ public final class DeviceWorker extends VerticleBase {
   public record LoadPhase(String name, long startedNanos) {}
 
   public DeviceWorker(FunctionManifest manifest) {
-    this(manifest, ColdStartOptions.defaults());
+    this(manifest, ColdStartOptions.defaults(), EngineObserver.NONE);
   }
 
-  public DeviceWorker(FunctionManifest manifest, ColdStartOptions coldStart) {
+  /** With cold-start options and an observer of the engines it builds (the cluster's KV event feed). */
+  public DeviceWorker(FunctionManifest manifest, ColdStartOptions coldStart, EngineObserver observer) {
     this.manifest = manifest;
-    this.loader = new FunctionLoader(coldStart);
+    this.loader = new FunctionLoader(coldStart, observer);
     // Waiting for the worker thread counts as a phase: a thread still stuck in an earlier load must not
     // hold this one forever either.
     loader.begin("queued");

@@ -10,6 +10,7 @@ import dev.ember.engine.EngineFactory;
 import dev.ember.engine.EngineOptions;
 import dev.ember.engine.KvBudgetException;
 import dev.ember.engine.LoadedEngine;
+import dev.ember.kv.BlockHasher;
 import dev.ember.function.DemoModel;
 import dev.ember.function.FunctionManifest;
 import dev.ember.function.LoadFailedException;
@@ -41,6 +42,8 @@ final class FunctionLoader {
   private static final Logger LOG = Logger.getLogger(FunctionLoader.class.getName());
   private final Map<String, Long> phases = new LinkedHashMap<>();
   private final ColdStartOptions coldStart;
+  private final EngineObserver observer;
+  private String function;
   private ModelFiles files;
   private DType dtype;
   private Path snapshotFile;
@@ -51,7 +54,12 @@ final class FunctionLoader {
   }
 
   FunctionLoader(ColdStartOptions coldStart) {
+    this(coldStart, EngineObserver.NONE);
+  }
+
+  FunctionLoader(ColdStartOptions coldStart, EngineObserver observer) {
     this.coldStart = coldStart;
+    this.observer = observer;
   }
 
   /** The phase a load or unload is in now, or null between them (read by the load watchdog, any thread). */
@@ -84,9 +92,8 @@ final class FunctionLoader {
             int maxModelLen = Math.min(e.maxModelLen(), model.config().maxPositionEmbeddings());
             SchedulerOptions so = new SchedulerOptions(e.maxNumSeqs(), e.maxNumBatchedTokens(), maxModelLen,
                 SchedulerOptions.Policy.PRIORITY);
-            return EngineBuildOptions.ofBudget(e.kvCacheMemory(), EngineOptions.defaults(maxModelLen)
-                .withScheduler(so).withPrefixCaching(e.enablePrefixCaching())).withBlockSize(e.blockSize())
-                .withKvDtype(KV_DTYPE);
+            return EngineBuildOptions.ofBudget(e.kvCacheMemory(), new EngineOptions(so, e.enablePrefixCaching(),
+                e.hashSeed())).withBlockSize(e.blockSize()).withKvDtype(KV_DTYPE);
           }, this::begin);
     } catch (KvBudgetException ex) {
       throw new LoadFailedException(ex.getMessage());
@@ -94,6 +101,12 @@ final class FunctionLoader {
     files = loaded.files();
     phases.putAll(loaded.phases());
     try {
+      if (observer != EngineObserver.NONE) {
+        function = m.name();
+        observer.started(loaded.engine(), new EngineDescription(m.name(), m.device(),
+            SnapshotFiles.modelKey(files, dtype, KV_DTYPE), e.blockSize(), BlockHasher.SCHEME, e.hashSeed(),
+            loaded.kv().numBlocks()));
+      }
       begin("restore");
       long t3 = System.nanoTime();
       if (coldStart.snapshots() && e.enablePrefixCaching()) {
@@ -130,6 +143,9 @@ final class FunctionLoader {
   void unload(LoadedFunction f) {
     try {
       f.engine().close();
+      if (function != null) {
+        observer.stopped(function);
+      }
       if (snapshotFile != null) {
         PrefixSnapshot.Summary s = f.engine().saveSnapshot(snapshotFile, SnapshotFiles.modelKey(files, dtype, KV_DTYPE),
             coldStart.snapshotBudgetBytes());
