@@ -1,5 +1,6 @@
 package dev.ember.deploy;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonParser;
@@ -61,7 +62,7 @@ final class KubernetesSchemas {
           for (JsonNode version : doc.path("spec").path("versions")) {
             JsonNode schema = version.path("schema").path("openAPIV3Schema");
             if (schema.isObject()) {
-              JsonObject closed = closeObjects(new JsonObject(RepositoryFiles.JSON.convertValue(schema, Map.class)));
+              JsonObject closed = closeObjects(jsonObject(schema));
               validators.put(key(group + "/" + version.path("name").asText(), kind), Validator.create(JsonSchema.of(closed),
                   new JsonSchemaOptions().setDraft(Draft.DRAFT7).setBaseUri("https://schemas.ember.invalid/")
                       .setOutputFormat(OutputFormat.Basic)));
@@ -86,7 +87,7 @@ final class KubernetesSchemas {
     List<String> errors = new ArrayList<>();
     Validator crd = customResources.get(key(apiVersion, kind));
     if (crd != null) {
-      OutputUnit result = crd.validate(new JsonObject(RepositoryFiles.JSON.convertValue(object, Map.class)));
+      OutputUnit result = crd.validate(jsonObject(object));
       if (!result.getValid()) {
         for (OutputUnit e : result.getErrors() == null ? List.<OutputUnit>of() : result.getErrors()) {
           errors.add(name + ": " + e.getInstanceLocation() + ": " + e.getError());
@@ -123,6 +124,10 @@ final class KubernetesSchemas {
     } catch (IllegalAccessException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  private static JsonObject jsonObject(JsonNode node) {
+    return new JsonObject(RepositoryFiles.JSON.convertValue(node, new TypeReference<Map<String, Object>>() { }));
   }
 
   private static String key(String apiVersion, String kind) {
