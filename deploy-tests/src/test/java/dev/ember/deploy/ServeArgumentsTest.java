@@ -156,6 +156,30 @@ class ServeArgumentsTest {
   }
 
   @Test
+  @SuppressWarnings("unchecked")
+  void theComposeFleetMountsFilesThatExistAndGrafanaLoadsTheDashboard() {
+    Map<String, Object> compose = new Yaml().load(RepositoryFiles.text(RepositoryFiles.file("deploy/compose.yaml")));
+    Map<String, Map<String, Object>> services = (Map<String, Map<String, Object>>) compose.get("services");
+    String dashboardDir = null;
+    for (Map.Entry<String, Map<String, Object>> s : services.entrySet()) {
+      for (String volume : (List<String>) s.getValue().getOrDefault("volumes", List.of())) {
+        String[] parts = volume.split(":");
+        if (parts[0].startsWith("./")) {
+          assertTrue(java.nio.file.Files.exists(RepositoryFiles.file("deploy").resolve(parts[0])), s.getKey() + " mounts " + parts[0]);
+          if (parts[0].equals("./grafana/ember.json")) {
+            dashboardDir = parts[1].substring(0, parts[1].lastIndexOf('/'));
+          }
+        }
+      }
+    }
+    assertNotNull(dashboardDir, "Grafana must mount deploy/grafana/ember.json");
+    Map<String, Object> provider = ((List<Map<String, Object>>) new Yaml().<Map<String, Object>>load(RepositoryFiles.text(
+        RepositoryFiles.file("deploy/grafana/provisioning/dashboards/ember.yaml"))).get("providers")).get(0);
+    assertEquals(dashboardDir, ((Map<String, Object>) provider.get("options")).get("path"),
+        "Grafana's dashboard provider reads where compose mounts the dashboard");
+  }
+
+  @Test
   void theSystemdUnitRunsServeAndWaitsOutTheShutdownDeadline() {
     Map<String, String> env = new LinkedHashMap<>();
     List<String> exec = List.of();
