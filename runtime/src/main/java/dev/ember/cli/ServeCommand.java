@@ -41,7 +41,10 @@ import picocli.CommandLine.Option;
  * <pre>{@code ./ember serve --model /models/DeepSeek-R1-Distill-Qwen-1.5B --dtype q8_0 --api-key s3cret}</pre>
  */
 @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
-    description = "Serve functions over the OpenAI-compatible HTTP API (default: the embedded demo function).")
+    defaultValueProvider = EnvironmentDefaults.class,
+    description = "Serve functions over the OpenAI-compatible HTTP API (default: the embedded demo function).",
+    footer = "Every single-valued option can also be set as EMBER_<OPTION> (e.g. EMBER_PORT=8080, "
+        + "EMBER_KV_CACHE_MEMORY=2GiB); flags win. EMBER_API_KEY takes comma-separated keys.")
 public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--model", description = "HF model directory or .gguf file to serve as one function.")
   String model;
