@@ -156,13 +156,13 @@ class ProbesAndMetricsTest {
     }
     Set<String> missing = new TreeSet<>(plotted);
     missing.removeAll(exported);
-    missing.removeAll(ClusterBranch.METRICS);
+    missing.removeAll(ClusterUse.METRICS);
     assertEquals(Set.of(), missing, "the dashboard plots metrics no replica exports");
-    for (String routed : ClusterBranch.METRICS) {
+    for (String routed : ClusterUse.METRICS) {
       assertTrue(plotted.contains(routed), routed);
       String meter = routed.replaceFirst("_total$", "").replace('_', '.');
       assertTrue(runtimeSources().anyMatch(text -> text.contains("\"" + meter + "\"")),
-          routed + " (meter " + meter + ") is not in the runtime: ClusterBranch.METRICS come with the cluster branch");
+          routed + " (meter " + meter + ") is not in the runtime: ClusterUse.METRICS come with the cluster");
     }
   }
 

@@ -31,7 +31,7 @@ class ServeArgumentsTest {
   @Test
   void theClusterOptionsTheFleetUsesAreServeOptions() {
     assertEquals(Set.of(), ServeCommandLine.missingClusterOptions(),
-        "ember serve lacks these ClusterBranch.OPTIONS (they come with the cluster branch)");
+        "ember serve lacks these ClusterUse.OPTIONS (ember serve --cluster)");
   }
 
   static Stream<String> dockerfiles() {

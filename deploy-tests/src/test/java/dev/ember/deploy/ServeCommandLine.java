@@ -41,8 +41,7 @@ final class ServeCommandLine {
     Set<String> missing = missingClusterOptions();
     List<String> used = args.stream().filter(missing::contains).toList();
     if (!used.isEmpty()) {
-      fail(where + " passes " + used + ", which ember serve does not accept yet: ClusterBranch.OPTIONS come with the"
-          + " cluster branch (merge it first)");
+      fail(where + " passes " + used + ", which ember serve does not accept (ClusterUse.OPTIONS)");
     }
     CommandLine root = new CommandLine(new EmberCommand()).setCaseInsensitiveEnumValuesAllowed(true);
     CommandLine serve = root.getSubcommands().get("serve");
@@ -76,7 +75,7 @@ final class ServeCommandLine {
   /** The cluster options that ServeCommand does not have (yet). */
   static Set<String> missingClusterOptions() {
     CommandSpec serve = new CommandLine(new EmberCommand()).getSubcommands().get("serve").getCommandSpec();
-    return ClusterBranch.OPTIONS.stream().filter(o -> serve.findOption(o) == null).collect(Collectors.toCollection(TreeSet::new));
+    return ClusterUse.OPTIONS.stream().filter(o -> serve.findOption(o) == null).collect(Collectors.toCollection(TreeSet::new));
   }
 
   /**
