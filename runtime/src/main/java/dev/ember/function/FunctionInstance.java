@@ -62,6 +62,22 @@ public final class FunctionInstance implements FunctionEndpoint {
   private volatile long keepWarmUntilNanos;
   private long idleTimer = -1;
   private final PrewarmScheduler schedule;
+  /** Set by a {@link FunctionPool}: whether this context may scale to zero now (decided under the pool's lock). */
+  private volatile ScaleDownGate gate;
+
+  /**
+   * A pool's say over its contexts: idle drains (minWarm counts contexts per function, not per context),
+   * and a word when a context turns WARM (to follow its engine's prefix cache from the start).
+   */
+  interface ScaleDownGate {
+    /** Called under {@code lock()} with the context about to drain; true lets it go. */
+    boolean mayDrain(FunctionInstance context);
+
+    Object lock();
+
+    /** Called once the context is WARM, before held requests run. */
+    void warmed(FunctionInstance context);
+  }
 
   private record Failure(String reason, String publicReason, long retryAtNanos) {}
 
@@ -103,6 +119,17 @@ public final class FunctionInstance implements FunctionEndpoint {
       });
       this.schedule.start();
     }
+  }
+
+  /** Lets a pool decide when this context may scale to zero (its idle timer runs whatever minWarm says). */
+  void scaleDownGate(ScaleDownGate g) {
+    this.gate = g;
+  }
+
+  /** The device worker while WARM, else null (the pool reads its engine's load and prefix cache). */
+  DeviceWorker worker() {
+    DeviceWorker w = worker;
+    return state == FunctionState.WARM ? w : null;
   }
 
   /** The prewarm schedule, or null when the manifest has none (tests drive it with their clock). */
@@ -193,6 +220,9 @@ public final class FunctionInstance implements FunctionEndpoint {
         worker = w;
         deploymentId = id;
         state = FunctionState.WARM;
+        if (gate != null) {
+          gate.warmed(this);
+        }
         failures = 0;
         lastActivityNanos = clock.getAsLong();
         startIdleTimer();
@@ -283,7 +313,7 @@ public final class FunctionInstance implements FunctionEndpoint {
 
   /** While WARM and allowed to scale to zero, checks for idleness a few times per idle timeout. */
   private void startIdleTimer() {
-    if (manifest.scaling().minWarm() > 0) {
+    if (gate == null && manifest.scaling().minWarm() > 0) {
       return;
     }
     long every = Math.max(10, Math.min(1000, manifest.scaling().idleTimeout().toMillis() / 4));
@@ -298,11 +328,27 @@ public final class FunctionInstance implements FunctionEndpoint {
       idle = state == FunctionState.WARM && inFlight.get() == 0 && held.size() == 0
           && now - lastActivityNanos >= manifest.scaling().idleTimeout().toNanos() && now >= keepWarmUntilNanos;
     }
-    if (idle) {
-      LOG.info(() -> "function=" + manifest.name() + " idle_ms=" + (now - lastActivityNanos) / 1_000_000
-          + " scaling to zero");
-      drain(Duration.ofSeconds(30));
+    if (!idle) {
+      return;
     }
+    ScaleDownGate g = gate;
+    if (g != null) {
+      synchronized (g.lock()) {
+        if (!g.mayDrain(this)) {
+          return;
+        }
+        logScaleToZero(now);
+        drain(Duration.ofSeconds(30));
+      }
+      return;
+    }
+    logScaleToZero(now);
+    drain(Duration.ofSeconds(30));
+  }
+
+  private void logScaleToZero(long now) {
+    LOG.info(() -> "function=" + manifest.name() + " device=" + manifest.device() + " idle_ms="
+        + (now - lastActivityNanos) / 1_000_000 + " scaling to zero");
   }
 
   /**

@@ -69,11 +69,17 @@ public final class DeviceWorker extends VerticleBase {
     return loader.phase();
   }
 
-  /** Deploys the worker on a pool of exactly one thread named after the function. */
+  /**
+   * Deploys the worker on a pool of exactly one thread named after the function, device first for a pinned
+   * context ({@code ember-cpu:1-demo}, so that the 15 characters Linux keeps of a thread's name show the
+   * device in {@code top -H}): a context's thread for its whole life.
+   */
   public static Future<String> deploy(Vertx vertx, DeviceWorker worker) {
+    String device = worker.manifest.device();
     return vertx.deployVerticle(worker, new DeploymentOptions()
         .setThreadingModel(ThreadingModel.WORKER)
-        .setWorkerPoolName("ember-device-" + worker.manifest.name())
+        .setWorkerPoolName(FunctionManifest.DEFAULT_DEVICE.equals(device) ? "ember-device-" + worker.manifest.name()
+            : "ember-" + device + "-" + worker.manifest.name())
         .setWorkerPoolSize(1)
         .setMaxWorkerExecuteTime(15)
         .setMaxWorkerExecuteTimeUnit(TimeUnit.MINUTES));
@@ -146,6 +152,11 @@ public final class DeviceWorker extends VerticleBase {
   /** Ends an {@link #enter()}: the request is in the engine, or failed. */
   public void exit() {
     admitting.decrementAndGet();
+  }
+
+  /** Blocks of the KV cache (its capacity). */
+  public int kvBlocks() {
+    return loadedOrThrow().kv().numBlocks();
   }
 
   public int maxModelLen() {

@@ -4,6 +4,10 @@ import dev.ember.coldstart.ColdStartOptions;
 import dev.ember.coldstart.PrefixSnapshot;
 import dev.ember.coldstart.SnapshotFiles;
 import dev.ember.coldstart.SnapshotRetention;
+import dev.ember.device.CpuTopology;
+import dev.ember.device.DeviceContext;
+import dev.ember.device.DevicePlan;
+import dev.ember.device.DeviceSpec;
 import dev.ember.engine.Engine;
 import dev.ember.engine.EngineBuildOptions;
 import dev.ember.engine.EngineFactory;
@@ -15,12 +19,14 @@ import dev.ember.function.FunctionManifest;
 import dev.ember.function.LoadFailedException;
 import dev.ember.model.DType;
 import dev.ember.model.ModelFiles;
+import dev.ember.runner.BackendUnavailableException;
 import dev.ember.runner.LoadOptions;
 import dev.ember.sched.SchedulerOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -69,18 +75,16 @@ final class FunctionLoader {
   }
 
   LoadedFunction load(FunctionManifest m) throws IOException {
-    if (!FunctionManifest.DEFAULT_DEVICE.equals(m.device())) {
-      throw new LoadFailedException("device '" + m.device() + "' is not available in this build (only cpu)");
-    }
+    DeviceContext context = context(m.device());
     Path path = FunctionManifest.ModelSpec.EMBEDDED_DEMO.equals(m.model().path()) ? DemoModel.ensure()
         : Path.of(m.model().path());
     dtype = m.model().dtype();
     FunctionManifest.EngineSettings e = m.engine();
-    int threads = e.threads() > 0 ? e.threads() : Runtime.getRuntime().availableProcessors();
+    int threads = threads(context, e.threads());
     LoadedEngine loaded;
     try {
       loaded = EngineFactory.load(path, LoadOptions.defaults().withDtype(dtype).withThreads(threads)
-          .withMaxBatchTokens(e.maxNumBatchedTokens()).withDevice(m.device()), (model, tokenizer) -> {
+          .withMaxBatchTokens(e.maxNumBatchedTokens()).withDevice(nativeDevice(context)), (model, tokenizer) -> {
             int maxModelLen = Math.min(e.maxModelLen(), model.config().maxPositionEmbeddings());
             SchedulerOptions so = new SchedulerOptions(e.maxNumSeqs(), e.maxNumBatchedTokens(), maxModelLen,
                 SchedulerOptions.Policy.PRIORITY);
@@ -90,6 +94,9 @@ final class FunctionLoader {
           }, this::begin);
     } catch (KvBudgetException ex) {
       throw new LoadFailedException(ex.getMessage());
+    } catch (BackendUnavailableException ex) {
+      throw new LoadFailedException("device '" + m.device() + "' is not available: " + ex.getMessage()
+          + " (EMBER_ERR_BACKEND_UNAVAILABLE)");
     }
     files = loaded.files();
     phases.putAll(loaded.phases());
@@ -106,6 +113,43 @@ final class FunctionLoader {
       loaded.close();
       throw ex;
     }
+  }
+
+  /** The one device context a loader runs on (the pool gives each context its own manifest). */
+  static DeviceContext context(String device) throws IOException {
+    List<DeviceSpec> specs;
+    try {
+      specs = DeviceSpec.parseList(device);
+      List<DeviceContext> contexts = DevicePlan.resolve(specs, CpuTopology.host());
+      if (contexts.size() != 1) {
+        throw new LoadFailedException("device '" + device + "' names " + contexts.size()
+            + " contexts; a device worker runs exactly one");
+      }
+      return contexts.get(0);
+    } catch (IllegalArgumentException ex) {
+      throw new LoadFailedException(ex.getMessage());
+    }
+  }
+
+  /**
+   * Kernel threads: the context's CPU count, or fewer when the manifest asks; all available cores for the
+   * unpinned {@code cpu} context; 1 for accelerators (their host side needs no team).
+   */
+  static int threads(DeviceContext c, int asked) {
+    if (!c.isCpu()) {
+      return 1;
+    }
+    int cores = FunctionManifest.DEFAULT_DEVICE.equals(c.name()) ? Runtime.getRuntime().availableProcessors()
+        : c.cpus().size();
+    return asked > 0 ? Math.min(asked, cores) : cores;
+  }
+
+  /** The device string the native library takes: {@code cpu}, {@code cpu:<cpu list>} or the card's name. */
+  static String nativeDevice(DeviceContext c) {
+    if (!c.isCpu()) {
+      return c.name();
+    }
+    return FunctionManifest.DEFAULT_DEVICE.equals(c.name()) ? "cpu" : "cpu:" + c.cpus();
   }
 
   /** Restores the prefix snapshot if there is one; a stale or corrupt one is logged and deleted. */
