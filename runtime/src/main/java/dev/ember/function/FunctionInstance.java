@@ -232,7 +232,7 @@ public final class FunctionInstance implements FunctionEndpoint {
       }
       java.util.Map<String, Long> phases = new java.util.LinkedHashMap<>(w.loadPhases());
       phases.put("total", System.nanoTime() - t0);
-      metrics.coldStart(manifest.name(), phases);
+      metrics.coldStart(manifest.name(), manifest.device(), phases);
       LOG.info(() -> "function=" + manifest.name() + " state=WARM load_ms=" + (System.nanoTime() - t0) / 1_000_000);
       return null;
     }).recover(e -> {
@@ -487,14 +487,14 @@ public final class FunctionInstance implements FunctionEndpoint {
       if (out.tokenId() >= 0 && out.index() < last.length) {
         long now = System.nanoTime();
         if (last[out.index()] != 0) {
-          metrics.interTokenLatency(manifest.name(), now - last[out.index()]);
+          metrics.interTokenLatency(manifest.name(), manifest.device(), now - last[out.index()]);
         }
         last[out.index()] = now;
       }
       if (out.requestFinished()) {
         lastActivityNanos = clock.getAsLong();
         inFlight.decrementAndGet();
-        metrics.requestFinished(manifest.name(), out.usage(), out.timings(), out.finishReason());
+        metrics.requestFinished(manifest.name(), manifest.device(), out.usage(), out.timings(), out.finishReason());
       }
       sink.accept(out);
     };

@@ -80,11 +80,11 @@ final class FunctionLoader {
         : Path.of(m.model().path());
     dtype = m.model().dtype();
     FunctionManifest.EngineSettings e = m.engine();
-    int threads = threads(context, e.threads());
+    int threads = context.threads(e.threads());
     LoadedEngine loaded;
     try {
       loaded = EngineFactory.load(path, LoadOptions.defaults().withDtype(dtype).withThreads(threads)
-          .withMaxBatchTokens(e.maxNumBatchedTokens()).withDevice(nativeDevice(context)), (model, tokenizer) -> {
+          .withMaxBatchTokens(e.maxNumBatchedTokens()).withDevice(context.nativeDevice()), (model, tokenizer) -> {
             int maxModelLen = Math.min(e.maxModelLen(), model.config().maxPositionEmbeddings());
             SchedulerOptions so = new SchedulerOptions(e.maxNumSeqs(), e.maxNumBatchedTokens(), maxModelLen,
                 SchedulerOptions.Policy.PRIORITY);
@@ -129,27 +129,6 @@ final class FunctionLoader {
     } catch (IllegalArgumentException ex) {
       throw new LoadFailedException(ex.getMessage());
     }
-  }
-
-  /**
-   * Kernel threads: the context's CPU count, or fewer when the manifest asks; all available cores for the
-   * unpinned {@code cpu} context; 1 for accelerators (their host side needs no team).
-   */
-  static int threads(DeviceContext c, int asked) {
-    if (!c.isCpu()) {
-      return 1;
-    }
-    int cores = FunctionManifest.DEFAULT_DEVICE.equals(c.name()) ? Runtime.getRuntime().availableProcessors()
-        : c.cpus().size();
-    return asked > 0 ? Math.min(asked, cores) : cores;
-  }
-
-  /** The device string the native library takes: {@code cpu}, {@code cpu:<cpu list>} or the card's name. */
-  static String nativeDevice(DeviceContext c) {
-    if (!c.isCpu()) {
-      return c.name();
-    }
-    return FunctionManifest.DEFAULT_DEVICE.equals(c.name()) ? "cpu" : "cpu:" + c.cpus();
   }
 
   /** Restores the prefix snapshot if there is one; a stale or corrupt one is logged and deleted. */
