@@ -153,6 +153,34 @@ class DevicePoolTest {
     assertEquals(200, complete("still serving").statusCode());
   }
 
+  @Test
+  void aColdFunctionWakesOneContextThenAnotherWhileTheFirstIsBusy() throws Exception {
+    FunctionManifest m = twoContexts(Duration.ofMinutes(5));
+    m = new FunctionManifest(m.name(), m.model(), m.device(), m.engine(), m.limits(),
+        new FunctionManifest.Scaling(0, Duration.ofMinutes(5), 100, Duration.ofSeconds(60)),
+        new FunctionManifest.Prewarm(false, List.of(), "UTC", List.of(), List.of(), Duration.ZERO), m.kafka());
+    FunctionInfo info = registry.deploy(m).await(60, TimeUnit.SECONDS);
+    assertEquals(FunctionState.COLD, info.state());
+    FunctionPool pool = registry.instance(DemoFunction.NAME).orElseThrow();
+
+    // The first request wakes one context only.
+    assertEquals(200, complete("wake up").statusCode());
+    assertEquals(List.of(FunctionState.WARM, FunctionState.COLD),
+        pool.contexts().stream().map(FunctionPool.ContextInfo::state).toList());
+
+    // While it is busy with a long request, the next request wakes the second context.
+    CompletableFuture<Void> longDone = new CompletableFuture<>();
+    pool.instances().get(0).submit(new InferenceRequest("long", "demo", new Prompt.Text("keep busy"),
+        SamplingParams.builder().maxTokens(1000).ignoreEos(true).temperature(0).build(), null, 0), out -> {
+          if (out.requestFinished()) {
+            longDone.complete(null);
+          }
+        }).await(60, TimeUnit.SECONDS);
+    assertEquals(200, complete("one more").statusCode());
+    assertTrue(eventually(() -> pool.contexts().get(1).state() == FunctionState.WARM), pool.contexts().toString());
+    longDone.get(120, TimeUnit.SECONDS);
+  }
+
   /** Linux thread name (its first 15 characters) to Cpus_allowed_list, for this process's threads. */
   private static Map<String, String> threadAffinity() throws IOException {
     Map<String, String> out = new HashMap<>();
