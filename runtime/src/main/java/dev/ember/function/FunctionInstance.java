@@ -5,6 +5,7 @@ import dev.ember.engine.EngineRequest;
 import dev.ember.engine.OutputSink;
 import dev.ember.engine.PromptTooLongException;
 import dev.ember.engine.RequestHandle;
+import dev.ember.kv.KvEventListener;
 import dev.ember.metrics.ServingMetrics;
 import dev.ember.sample.InvalidSamplingParamsException;
 import dev.ember.sample.SamplingParams;
@@ -65,18 +66,15 @@ public final class FunctionInstance implements FunctionEndpoint {
   /** Set by a {@link FunctionPool}: whether this context may scale to zero now (decided under the pool's lock). */
   private volatile ScaleDownGate gate;
 
-  /**
-   * A pool's say over its contexts: idle drains (minWarm counts contexts per function, not per context),
-   * and a word when a context turns WARM (to follow its engine's prefix cache from the start).
-   */
+  /** Receives each engine's KV events from its load on (a pool's per-context prefix index); null: none. */
+  private volatile KvEventListener kvEvents;
+
+  /** A pool's say over its contexts' idle drains: minWarm counts contexts per function, not per context. */
   interface ScaleDownGate {
     /** Called under {@code lock()} with the context about to drain; true lets it go. */
     boolean mayDrain(FunctionInstance context);
 
     Object lock();
-
-    /** Called once the context is WARM, before held requests run. */
-    void warmed(FunctionInstance context);
   }
 
   private record Failure(String reason, String publicReason, long retryAtNanos) {}
@@ -124,6 +122,11 @@ public final class FunctionInstance implements FunctionEndpoint {
   /** Lets a pool decide when this context may scale to zero (its idle timer runs whatever minWarm says). */
   void scaleDownGate(ScaleDownGate g) {
     this.gate = g;
+  }
+
+  /** Follows the KV events of every engine this instance loads from now on (set before the first warm-up). */
+  void kvEvents(KvEventListener listener) {
+    this.kvEvents = listener;
   }
 
   /** The device worker while WARM, else null (the pool reads its engine's load and prefix cache). */
@@ -214,15 +217,12 @@ public final class FunctionInstance implements FunctionEndpoint {
     failure = null;
     loadAttempts.incrementAndGet();
     long t0 = System.nanoTime();
-    DeviceWorker w = new DeviceWorker(manifest, loadOptions.coldStart());
+    DeviceWorker w = new DeviceWorker(manifest, loadOptions.coldStart(), kvEvents);
     warming = timeBoxed(w).<Void>map(id -> {
       synchronized (this) {
         worker = w;
         deploymentId = id;
         state = FunctionState.WARM;
-        if (gate != null) {
-          gate.warmed(this);
-        }
         failures = 0;
         lastActivityNanos = clock.getAsLong();
         startIdleTimer();

@@ -46,13 +46,13 @@ public final class FunctionPool implements FunctionEndpoint {
   private static final class Context implements RouteCost.Candidate {
     final String device;
     final FunctionInstance instance;
+    /** The context's cached blocks, fed by its engines' KV events from each load on. */
     final ContextPrefixIndex prefixes = new ContextPrefixIndex();
-    /** The worker whose engine feeds {@link #prefixes}; guarded by {@code this}. */
-    private DeviceWorker indexed;
 
     Context(String device, FunctionInstance instance) {
       this.device = device;
       this.instance = instance;
+      instance.kvEvents(prefixes);
     }
 
     @Override
@@ -75,25 +75,7 @@ public final class FunctionPool implements FunctionEndpoint {
 
     @Override
     public int overlapBlocks(long[] promptBlockKeys) {
-      return follow() ? prefixes.overlapBlocks(promptBlockKeys) : 0;
-    }
-
-    /** Points the index at the current engine (a context that drained and warmed again has a new one). */
-    synchronized boolean follow() {
-      DeviceWorker w = instance.worker();
-      if (w == null) {
-        return false;
-      }
-      if (w != indexed) {
-        prefixes.clear();
-        try {
-          w.engine().setKvEventListener(prefixes);
-        } catch (RuntimeException closed) {
-          return false;
-        }
-        indexed = w;
-      }
-      return true;
+      return warm() ? prefixes.overlapBlocks(promptBlockKeys) : 0;
     }
   }
 
@@ -134,11 +116,6 @@ public final class FunctionPool implements FunctionEndpoint {
         @Override
         public Object lock() {
           return pool;
-        }
-
-        @Override
-        public void warmed(FunctionInstance context) {
-          pool.contexts.stream().filter(c -> c.instance == context).forEach(Context::follow);
         }
       };
       contexts.forEach(c -> c.instance.scaleDownGate(gate));

@@ -5,6 +5,7 @@ import dev.ember.engine.Engine;
 import dev.ember.engine.EngineClosedException;
 import dev.ember.engine.EngineStats;
 import dev.ember.function.FunctionManifest;
+import dev.ember.kv.KvEventListener;
 import dev.ember.tokenizer.Tokenizer;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -46,6 +47,7 @@ public final class DeviceWorker extends VerticleBase {
   private final AtomicInteger admitting = new AtomicInteger();
   private volatile boolean closing;
   private final FunctionLoader loader;
+  private final KvEventListener kvEvents;
   private volatile LoadedFunction loaded;
   private volatile Map<String, Long> loadPhases = Map.of();
 
@@ -57,7 +59,16 @@ public final class DeviceWorker extends VerticleBase {
   }
 
   public DeviceWorker(FunctionManifest manifest, ColdStartOptions coldStart) {
+    this(manifest, coldStart, null);
+  }
+
+  /**
+   * With a listener that gets the engine's KV events from its load on (a cleared-all event first, then the
+   * restored and computed blocks), set on this worker's thread before the engine's first step.
+   */
+  public DeviceWorker(FunctionManifest manifest, ColdStartOptions coldStart, KvEventListener kvEvents) {
     this.manifest = manifest;
+    this.kvEvents = kvEvents;
     this.loader = new FunctionLoader(coldStart);
     // Waiting for the worker thread counts as a phase: a thread still stuck in an earlier load must not
     // hold this one forever either.
@@ -100,7 +111,7 @@ public final class DeviceWorker extends VerticleBase {
   }
 
   private void load() throws Exception {
-    LoadedFunction l = loader.load(manifest);
+    LoadedFunction l = loader.load(manifest, kvEvents);
     try {
       loader.begin("hooks");
       long t0 = System.nanoTime();

@@ -9,6 +9,9 @@ import dev.ember.device.DeviceContext;
 import dev.ember.device.DevicePlan;
 import dev.ember.device.DeviceSpec;
 import dev.ember.engine.Engine;
+import dev.ember.kv.KvEvent;
+import dev.ember.kv.KvEventBatch;
+import dev.ember.kv.KvEventListener;
 import dev.ember.engine.EngineBuildOptions;
 import dev.ember.engine.EngineFactory;
 import dev.ember.engine.EngineOptions;
@@ -75,6 +78,11 @@ final class FunctionLoader {
   }
 
   LoadedFunction load(FunctionManifest m) throws IOException {
+    return load(m, null);
+  }
+
+  /** Loads, with {@code kvEvents} (when not null) following the engine's KV events from before the restore. */
+  LoadedFunction load(FunctionManifest m, KvEventListener kvEvents) throws IOException {
     DeviceContext context = context(m.device());
     Path path = FunctionManifest.ModelSpec.EMBEDDED_DEMO.equals(m.model().path()) ? DemoModel.ensure()
         : Path.of(m.model().path());
@@ -100,11 +108,16 @@ final class FunctionLoader {
     }
     files = loaded.files();
     phases.putAll(loaded.phases());
+    if (kvEvents != null) {
+      // A new engine caches nothing: whatever the listener mirrored of an earlier one is gone.
+      kvEvents.onBatch(new KvEventBatch(0, System.currentTimeMillis(), List.of(new KvEvent.AllBlocksCleared())));
+      loaded.engine().setKvEventListener(kvEvents);
+    }
     try {
       begin("restore");
       long t3 = System.nanoTime();
       if (coldStart.snapshots() && e.enablePrefixCaching()) {
-        snapshotFile = SnapshotFiles.file(files, m.name(), coldStart.snapshotDirectory());
+        snapshotFile = SnapshotFiles.file(files, snapshotName(m), coldStart.snapshotDirectory());
         restore(loaded.engine());
       }
       phases.put("restore", System.nanoTime() - t3);
@@ -113,6 +126,15 @@ final class FunctionLoader {
       loaded.close();
       throw ex;
     }
+  }
+
+  /**
+   * The snapshot a function's context saves and restores: the function's name, and for one context of
+   * several its device too ({@code demo.cpu-1}), so contexts never overwrite each other's prefixes.
+   */
+  static String snapshotName(FunctionManifest m) {
+    return FunctionManifest.DEFAULT_DEVICE.equals(m.device()) ? m.name()
+        : m.name() + "." + m.device().replaceAll("[^a-z0-9.-]", "-");
   }
 
   /** The one device context a loader runs on (the pool gives each context its own manifest). */
