@@ -145,7 +145,16 @@ public final class FunctionManifests {
           + " characters (it is a URL path segment and a metric label), got '" + name + "'");
     }
     String device = root.parse("device", deviceText(root), FunctionManifests::checkDevices);
-    return new FunctionManifest(name, model(root, env), device, engine(root.section("engine")),
+    ModelSpec model = model(root, env);
+    EngineSettings engine = engine(root.section("engine"));
+    int contexts = contextCount(device);
+    long memory = MachineLimits.memoryBytes();
+    if (contexts > 1 && engine.kvCacheMemory() > memory / contexts) {
+      throw root.section("engine").error("kvCacheMemory", "must be at most " + ByteSize.format(memory / contexts)
+          + " (the memory of this machine over the " + contexts + " device contexts, each with its own KV cache),"
+          + " got " + ByteSize.format(engine.kvCacheMemory()));
+    }
+    return new FunctionManifest(name, model, device, engine,
         limits(root.section("limits")), scaling(root.section("scaling")), prewarm(root.section("prewarm")),
         kafka(root.section("kafka"), name));
   }
@@ -172,6 +181,15 @@ public final class FunctionManifests {
       return devicesOnThisHost(text);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("is invalid: " + e.getMessage(), e);
+    }
+  }
+
+  /** The device contexts the (checked) device list gives on this host; 1 where the host cannot be read. */
+  private static int contextCount(String device) {
+    try {
+      return DevicePlan.resolve(DeviceSpec.parseList(device), CpuTopology.host()).size();
+    } catch (IOException | RuntimeException e) {
+      return 1;
     }
   }
 

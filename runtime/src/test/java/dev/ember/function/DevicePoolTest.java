@@ -117,6 +117,17 @@ class DevicePoolTest {
   }
 
   @Test
+  void aTwoCpuContextPinsItsDeviceThreadAndItsKernelThreadOneCpuEach() throws Exception {
+    FunctionManifest m = DemoFunction.manifest().withDevice("cpu:0-1");
+    FunctionInfo info = registry.deploy(FunctionManifests.validate(m, "test")).await(180, TimeUnit.SECONDS);
+    assertEquals(FunctionState.WARM, info.state());
+    assertEquals(200, complete("pinned").statusCode());
+    Map<String, String> affinity = threadAffinity();
+    assertEquals("0", affinity.get("ember-cpu:0-1-d"), affinity.toString()); // the device thread: member 0
+    assertEquals("1", affinity.get("ember-k1"), affinity.toString()); // kernel thread member 1
+  }
+
+  @Test
   void aPrefixWarmedOnOneContextRoutesThere() throws Exception {
     FunctionPool pool = deployTwo(Duration.ofMinutes(5));
     FunctionInstance second = pool.instances().get(1);

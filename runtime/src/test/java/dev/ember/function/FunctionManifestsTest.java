@@ -73,6 +73,16 @@ class FunctionManifestsTest {
   }
 
   @Test
+  void eachContextsKvCacheMustFitTheMachineTogether() {
+    long threeQuarters = MachineLimits.memoryBytes() / 4 * 3;
+    String kv = "engine: {kvCacheMemory: " + threeQuarters + "}\n";
+    assertEquals(threeQuarters, parse("name: f\nmodel: {path: /m}\ndevice: cpu:0\n" + kv).engine().kvCacheMemory());
+    assertTrue(error("name: f\nmodel: {path: /m}\ndevice: [cpu:0, cpu:1]\n" + kv)
+        .contains("engine.kvCacheMemory must be at most " + ByteSize.format(MachineLimits.memoryBytes() / 2)
+            + " (the memory of this machine over the 2 device contexts"));
+  }
+
+  @Test
   void maxContextsDefaultsToEveryContext() {
     Scaling s = parse("name: f\nmodel: {path: /m}\n").scaling();
     assertEquals(Scaling.ALL_CONTEXTS, s.maxContexts());
