@@ -88,7 +88,16 @@ public final class KvCacheManager {
     return prefixHits;
   }
 
-  /** Sets (or, with null, removes) the receiver of event batches. */
+  /** Adds a receiver of event batches beside those already set; each gets every batch, in the order added. */
+  public void addEventListener(KvEventListener more) {
+    KvEventListener before = listener;
+    setEventListener(before == null ? more : batch -> {
+      before.onBatch(batch);
+      more.onBatch(batch);
+    });
+  }
+
+  /** Sets (or, with null, removes) the receiver of event batches, replacing any set before. */
   public void setEventListener(KvEventListener listener) {
     this.listener = listener;
     events.setEnabled(listener != null);

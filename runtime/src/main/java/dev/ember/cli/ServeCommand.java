@@ -104,6 +104,9 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--protect-operations", description = "Require the API key on /health and /metrics too.")
   boolean protectOperations;
 
+  @Option(names = "--device", description = FunctionManifest.DEVICE_DOC + " E.g. numa:all, cpu:0,cpu:1.")
+  String device;
+
   @Option(names = "--threads", description = EngineSettings.THREADS_DOC)
   Integer threads;
 
@@ -292,7 +295,8 @@ public final class ServeCommand implements Callable<Integer> {
     } else {
       base = List.of(DemoFunction.manifest());
     }
-    return base.stream().map(m -> FunctionManifests.validate(m.withEngine(overrides(m.engine())), "command line")).toList();
+    return base.stream().map(m -> FunctionManifests.validate((device != null ? m.withDevice(device) : m)
+        .withEngine(overrides(m.engine())), "command line")).toList();
   }
 
   private EngineSettings overrides(EngineSettings e) {

@@ -1,6 +1,6 @@
 package dev.ember.cluster.internal;
 
-import dev.ember.function.FunctionInstance;
+import dev.ember.function.FunctionPool;
 import dev.ember.function.InferenceRequest;
 import io.vertx.core.Future;
 import java.util.List;
@@ -8,7 +8,7 @@ import java.util.List;
 /** What a {@link RoutedEndpoint} needs from its replica's cluster membership. */
 interface ClusterContext {
   /** This replica's own instance of the function, or null. */
-  FunctionInstance local(String function);
+  FunctionPool local(String function);
 
   /** Live peers' entries for the function. */
   List<ReplicaEntry> peers(String function);
@@ -24,7 +24,7 @@ interface ClusterContext {
   Future<long[]> hashes(String function, int[] ids, String cacheSalt);
 
   /** Every candidate engine, best first. */
-  List<Candidate> candidates(String function, FunctionInstance local, List<ReplicaEntry> peers, long[] hashes);
+  List<Candidate> candidates(String function, FunctionPool local, List<ReplicaEntry> peers, long[] hashes);
 
   ForwardCall forward(Candidate peer, InferenceRequest request, ForwardCall.Listener listener);
 }

@@ -4,7 +4,7 @@ import dev.ember.cluster.ClusterOptions;
 import dev.ember.function.FunctionEndpoint;
 import dev.ember.function.FunctionGateway;
 import dev.ember.function.FunctionInfo;
-import dev.ember.function.FunctionInstance;
+import dev.ember.function.FunctionPool;
 import dev.ember.function.FunctionManifest;
 import dev.ember.function.FunctionRegistry;
 import dev.ember.function.FunctionState;
@@ -103,7 +103,7 @@ public final class ClusterGateway implements FunctionGateway, ClusterContext {
   // ---- ClusterContext
 
   @Override
-  public FunctionInstance local(String function) {
+  public FunctionPool local(String function) {
     return registry.instance(function).orElse(null);
   }
 
@@ -148,7 +148,7 @@ public final class ClusterGateway implements FunctionGateway, ClusterContext {
     if (ids == null) {
       return Future.succeededFuture(new long[0]);
     }
-    FunctionInstance local = local(function);
+    FunctionPool local = local(function);
     String seed;
     int blockSize;
     if (local != null) {
@@ -167,7 +167,7 @@ public final class ClusterGateway implements FunctionGateway, ClusterContext {
   }
 
   @Override
-  public List<Candidate> candidates(String function, FunctionInstance local, List<ReplicaEntry> peers, long[] hashes) {
+  public List<Candidate> candidates(String function, FunctionPool local, List<ReplicaEntry> peers, long[] hashes) {
     List<Candidate> all = new ArrayList<>();
     Set<EngineId> holders = index.holdersOfFirst(hashes);
     if (local != null && takesRequests(local.state())) {
@@ -255,7 +255,7 @@ public final class ClusterGateway implements FunctionGateway, ClusterContext {
   public void refresh() {
     List<String> names = new ArrayList<>();
     for (FunctionInfo info : registry.list()) {
-      FunctionInstance f = local(info.name());
+      FunctionPool f = local(info.name());
       if (f == null) {
         continue;
       }
@@ -277,7 +277,7 @@ public final class ClusterGateway implements FunctionGateway, ClusterContext {
     }
   }
 
-  private ReplicaEntry entry(FunctionInstance f, FunctionInfo info) {
+  private ReplicaEntry entry(FunctionPool f, FunctionInfo info) {
     FunctionManifest m = f.manifest();
     EngineDescription d = engines.description(m.name());
     EngineStats s = info.stats();

@@ -2,7 +2,7 @@ package dev.ember.cluster.internal;
 
 import dev.ember.engine.RequestHandle;
 import dev.ember.function.FunctionException;
-import dev.ember.function.FunctionInstance;
+import dev.ember.function.FunctionPool;
 import dev.ember.function.FunctionRegistry;
 import dev.ember.function.InferenceRequest;
 import io.vertx.core.Future;
@@ -112,7 +112,7 @@ public final class ForwardServer {
         refuse(response, FunctionException.invalid(null, "bad forwarded request: " + e.getMessage()));
         return;
       }
-      FunctionInstance local = registry.instance(request.function()).orElse(null);
+      FunctionPool local = registry.instance(request.function()).orElse(null);
       if (local == null) {
         refuse(response, FunctionException.notFound(request.function()));
         return;

@@ -74,7 +74,7 @@ public final class LocalEngines implements EngineObserver {
     blocks.clear();
     Running r = new Running(description, engine, epochs.incrementAndGet(), blocks);
     running.put(description.function(), r);
-    engine.setKvEventListener(batch -> publish(r, batch));
+    engine.addKvEventListener(batch -> publish(r, batch));
   }
 
   @Override

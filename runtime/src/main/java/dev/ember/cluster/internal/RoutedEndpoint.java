@@ -8,7 +8,7 @@ import dev.ember.engine.Usage;
 import dev.ember.function.FunctionEndpoint;
 import dev.ember.function.FunctionException;
 import dev.ember.function.FunctionInfo;
-import dev.ember.function.FunctionInstance;
+import dev.ember.function.FunctionPool;
 import dev.ember.function.FunctionState;
 import dev.ember.function.InferenceRequest;
 import dev.ember.function.Prompt;
@@ -45,7 +45,7 @@ final class RoutedEndpoint implements FunctionEndpoint {
 
   @Override
   public FunctionInfo info() {
-    FunctionInstance local = cluster.local(name);
+    FunctionPool local = cluster.local(name);
     List<ReplicaEntry> peers = cluster.peers(name);
     boolean peerWarm = peers.stream().anyMatch(e -> e.state() == FunctionState.WARM);
     if (local != null) {
@@ -69,7 +69,7 @@ final class RoutedEndpoint implements FunctionEndpoint {
 
   @Override
   public Future<Submission> submit(InferenceRequest request, OutputSink sink) {
-    FunctionInstance local = cluster.local(name);
+    FunctionPool local = cluster.local(name);
     List<ReplicaEntry> peers = cluster.servingPeers(name);
     if (peers.isEmpty()) {
       if (local == null) {
@@ -95,7 +95,7 @@ final class RoutedEndpoint implements FunctionEndpoint {
   }
 
   /** The prompt's token ids when this replica can produce them (loaded here, or given as ids), else null. */
-  private Future<int[]> promptTokens(FunctionInstance local, InferenceRequest request) {
+  private Future<int[]> promptTokens(FunctionPool local, InferenceRequest request) {
     if (request.prompt() instanceof Prompt.Tokens t) {
       return Future.succeededFuture(t.ids());
     }
@@ -113,14 +113,14 @@ final class RoutedEndpoint implements FunctionEndpoint {
 
   @Override
   public Future<int[]> tokenize(Prompt prompt) {
-    FunctionInstance local = cluster.local(name);
+    FunctionPool local = cluster.local(name);
     return local != null ? local.tokenize(prompt)
         : Future.failedFuture(FunctionException.unavailable(name, "not loaded on this replica", 1));
   }
 
   @Override
   public Future<String> detokenize(int[] ids) {
-    FunctionInstance local = cluster.local(name);
+    FunctionPool local = cluster.local(name);
     return local != null ? local.detokenize(ids)
         : Future.failedFuture(FunctionException.unavailable(name, "not loaded on this replica", 1));
   }
@@ -180,7 +180,7 @@ final class RoutedEndpoint implements FunctionEndpoint {
     }
 
     private void runLocally(Candidate c) {
-      FunctionInstance local = cluster.local(name);
+      FunctionPool local = cluster.local(name);
       if (local == null) {
         tryNext();
         return;
