@@ -38,7 +38,15 @@ public final class ReplyWriter {
   private String replica;
   private int unacknowledged;
   private boolean chunkInFlight;
+  /** The final record is decided: sent, or queued behind the chunk in flight. */
+  private boolean finished;
+  /** The final record was handed to the sender. */
   private boolean finalSent;
+  /**
+   * The final record (and any text left) waiting for the chunk in flight: the sender resubmits a record
+   * it could not send during an outage, so a record sent meanwhile would overtake it.
+   */
+  private Runnable queuedFinal;
   private Throwable sendFailure;
 
   /** A writer that can only answer with an error (the request could not be parsed). */
@@ -76,7 +84,7 @@ public final class ReplyWriter {
 
   /** One engine output, in order; {@code texts} resolves logprob tokens (null without logprobs). */
   public void accept(RequestOutput out, TokenTexts texts) {
-    if (finalSent) {
+    if (finished) {
       return;
     }
     choices[out.index()].add(out, texts);
@@ -84,17 +92,34 @@ public final class ReplyWriter {
       fail(new FunctionException(500, "server_error", "engine_error", null, null, "the request failed: " + out.error()));
       return;
     }
-    if (request.stream() && (!chunkInFlight || out.requestFinished())) {
-      sendChunks();
-    }
     if (out.requestFinished()) {
-      finalSent = true;
-      send(finalBody(out).encode(), EmberKafkaHeaders.FINAL, "true");
+      finished = true;
+      finishAfterChunks(() -> send(finalBody(out).encode(), EmberKafkaHeaders.FINAL, "true"));
+    } else if (request.stream() && !chunkInFlight) {
+      sendChunks();
     }
   }
 
-  /** Sends each choice's pending text as a chunk record; the last one sent is watched for its acknowledgement. */
-  private void sendChunks() {
+  /** Sends the text left, one chunk at a time, then {@code sendFinal}: each after the one before is acknowledged. */
+  private void finishAfterChunks(Runnable sendFinal) {
+    queuedFinal = () -> {
+      if (request != null && request.stream() && sendChunks()) {
+        return;
+      }
+      queuedFinal = null;
+      finalSent = true;
+      sendFinal.run();
+    };
+    if (!chunkInFlight) {
+      queuedFinal.run();
+    }
+  }
+
+  /**
+   * Sends each choice's pending text as a chunk record; the last one sent is watched for its acknowledgement,
+   * after which the next text (or the queued final record) goes. False when there was nothing to send.
+   */
+  private boolean sendChunks() {
     Future<?> last = null;
     for (ChoiceBuffer c : choices) {
       if (c.hasPending()) {
@@ -104,15 +129,19 @@ public final class ReplyWriter {
         last = send(chunk.encode(), EmberKafkaHeaders.SEQ, Integer.toString(seq++));
       }
     }
-    if (last != null) {
-      chunkInFlight = true;
-      last.onComplete(ar -> {
-        chunkInFlight = false;
-        if (!finalSent) {
-          sendChunks();
-        }
-      });
+    if (last == null) {
+      return false;
     }
+    chunkInFlight = true;
+    last.onComplete(ar -> {
+      chunkInFlight = false;
+      if (queuedFinal != null) {
+        queuedFinal.run();
+      } else if (!finished) {
+        sendChunks();
+      }
+    });
+    return true;
   }
 
   /**
@@ -120,9 +149,10 @@ public final class ReplyWriter {
    * (and changes nothing) when the final record was already sent.
    */
   public boolean abandon() {
-    if (finalSent) {
+    if (finished) {
       return false;
     }
+    finished = true;
     finalSent = true;
     if (unacknowledged == 0) {
       done.tryComplete();
@@ -132,12 +162,15 @@ public final class ReplyWriter {
 
   /** Answers with an error as the final record (unless the final record was already sent). */
   public void fail(FunctionException e) {
-    if (finalSent) {
+    if (finished) {
       return;
     }
-    finalSent = true;
-    send(OpenAiErrors.body(e).encode(), EmberKafkaHeaders.FINAL, "true", EmberKafkaHeaders.ERROR,
-        Integer.toString(e.status()));
+    finished = true;
+    for (ChoiceBuffer c : choices) {
+      c.clear();
+    }
+    finishAfterChunks(() -> send(OpenAiErrors.body(e).encode(), EmberKafkaHeaders.FINAL, "true",
+        EmberKafkaHeaders.ERROR, Integer.toString(e.status())));
   }
 
   private JsonObject finalBody(RequestOutput last) {
