@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "core/isa_compiled.h"
 #include "ember.h"
 
 namespace ember {
@@ -53,4 +54,7 @@ struct FloatVec {
 
 namespace ember {
 const LinearKernels& avx2_kernels() { return avx2::kKernels; }
+namespace compiled {
+extern const FeatureSet kLinearAvx2 = EMBER_COMPILED_FEATURES;
+}  // namespace compiled
 }  // namespace ember

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 
+#include "core/isa_compiled.h"
 #include "ember.h"
 
 // GCC 12's AVX-512 headers build some results from a self-initialised __Y and warn about it.
@@ -51,4 +52,7 @@ struct FloatVec {
 
 namespace ember {
 const LinearKernels& avx512_kernels() { return avx512::kKernels; }
+namespace compiled {
+extern const FeatureSet kLinearAvx512 = EMBER_COMPILED_FEATURES;
+}  // namespace compiled
 }  // namespace ember
