@@ -25,6 +25,7 @@ import picocli.CommandLine.Option;
     description = "Prefill and decode speed of one model against the machine's bandwidth and compute limits.")
 public final class BenchLatencyCommand implements Callable<Integer> {
   @Mixin ModelOptions modelOptions;
+  @Mixin KernelIsaOptions isaOptions;
 
   @Option(names = "--prompt-len", defaultValue = "128", description = "Prompt tokens (default ${DEFAULT-VALUE}).")
   int promptLen;
@@ -44,6 +45,7 @@ public final class BenchLatencyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    isaOptions.apply();
     try (LoadedModel m = LoadedModel.load(modelOptions, Math.max(promptLen, batch))) {
       NativeModel model = m.model();
       ModelConfig c = model.config();

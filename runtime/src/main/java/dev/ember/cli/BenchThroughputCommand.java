@@ -32,6 +32,7 @@ import picocli.CommandLine.Option;
     description = "Engine throughput and latency at several concurrency levels.")
 public final class BenchThroughputCommand implements Callable<Integer> {
   @Mixin ModelOptions modelOptions;
+  @Mixin KernelIsaOptions isaOptions;
 
   @Option(names = "--requests", defaultValue = "64", description = "Requests per concurrency level (default ${DEFAULT-VALUE}).")
   int requests;
@@ -59,6 +60,7 @@ public final class BenchThroughputCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    isaOptions.apply();
     int maxConc = 1;
     for (int c : concurrency) {
       maxConc = Math.max(maxConc, c);
