@@ -25,6 +25,7 @@ struct FloatVec {
   static constexpr int kWidth = 16;
   static V zero() { return _mm512_setzero_ps(); }
   static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+  static V add(V a, V b) { return _mm512_add_ps(a, b); }
   static V load_x(const float* p) { return _mm512_loadu_ps(p); }
   template <int DT>
   static V load_w(const uint8_t* row, int64_t k) {

@@ -426,6 +426,66 @@ struct FloatOf {
   };
 };
 
+// T=1 (decode) rows of float weights: a stream of weights each used once, so the kernel must
+// keep enough loads in flight to reach DRAM bandwidth, and the f16/bf16 conversion must hide
+// behind them. kRows rows at a time, two vectors per row per step (2 * kRows independent FMA
+// chains, enough to cover FMA latency), one 64-byte line per row per step prefetched into L2
+// from the rows kPrefetchGroups groups ahead (rows of one call are contiguous in memory).
+// f16 goes through vcvtph2ps, bf16 through a zero-extend and a 16-bit shift (exact), each
+// activation vector loaded once per step and shared by the rows.
+template <int DT>
+struct FloatGemvOf {
+  using V = typename FloatVec::V;
+  static constexpr int W = FloatVec::kWidth;
+  static constexpr int64_t kElem = DT == EMBER_F32 ? 4 : 2;
+  static constexpr int kRows = 4;
+  static constexpr int kPrefetchGroups = 2;
+
+  template <int R>
+  static void rows(const WeightView& w, const float* x, int64_t r, float* y) {
+    const int64_t cols = w.cols, full = cols - cols % W;
+    V acc[2][R];
+    for (int u = 0; u < 2; u++)
+      for (int i = 0; i < R; i++) acc[u][i] = FloatVec::zero();
+    const uint8_t* wp[R];
+    for (int i = 0; i < R; i++) wp[i] = w.data + (r + i) * w.row_bytes;
+    const int64_t ahead = kPrefetchGroups * R * w.row_bytes;
+    int64_t k = 0;
+    for (; k + 2 * W <= full; k += 2 * W) {
+      const V x0 = FloatVec::load_x(x + k), x1 = FloatVec::load_x(x + k + W);
+      for (int i = 0; i < R; i++) {
+        // One line per row per 64 bytes of weights: every step when a step covers a line.
+        if (2 * W * kElem >= 64 || (k & (64 / kElem - 1)) == 0) {
+          _mm_prefetch((const char*)(wp[i] + k * kElem + ahead), _MM_HINT_T1);
+        }
+        acc[0][i] = FloatVec::fma(FloatVec::template load_w<DT>(wp[i], k), x0, acc[0][i]);
+        acc[1][i] = FloatVec::fma(FloatVec::template load_w<DT>(wp[i], k + W), x1, acc[1][i]);
+      }
+    }
+    if (k < full) {
+      const V x0 = FloatVec::load_x(x + k);
+      for (int i = 0; i < R; i++) acc[0][i] = FloatVec::fma(FloatVec::template load_w<DT>(wp[i], k), x0, acc[0][i]);
+    }
+    if (full < cols) {  // tail: zero-padded copies, then one more vector step
+      alignas(64) uint8_t wpad[W * 4] = {};
+      alignas(64) float xpad[W] = {};
+      std::memcpy(xpad, x + full, (cols - full) * 4);
+      const V xv = FloatVec::load_x(xpad);
+      for (int i = 0; i < R; i++) {
+        std::memcpy(wpad, wp[i] + full * kElem, (cols - full) * kElem);
+        acc[1][i] = FloatVec::fma(FloatVec::template load_w<DT>(wpad, 0), xv, acc[1][i]);
+      }
+    }
+    for (int i = 0; i < R; i++) y[r + i] = FloatVec::hsum(FloatVec::add(acc[0][i], acc[1][i]));
+  }
+
+  static void tile(const WeightView& w, const float* x, int64_t r0, int64_t r1, float* y) {
+    int64_t r = r0;
+    for (; r + kRows <= r1; r += kRows) rows<kRows>(w, x, r, y);
+    for (; r < r1; r++) rows<1>(w, x, r, y);
+  }
+};
+
 // Micro-kernels for every R <= kMaxR, TT <= kMaxT, picked at run time for the edges.
 template <typename Fn, template <int, int> class M>
 struct MicroTable {
@@ -480,6 +540,7 @@ void q4_0_tile(const WeightView& w, const ActQ8& a, int64_t r0, int64_t r1, int6
 template <int DT>
 void float_tile(const WeightView& w, const float* x, int64_t r0, int64_t r1, int64_t t0, int64_t t1, float* y,
                 int64_t ldy) {
+  if (t1 - t0 == 1) return FloatGemvOf<DT>::tile(w, x + t0 * w.cols, r0, r1, y + t0 * ldy);
   static const MicroTable<FloatMicro, FloatOf<DT>::template Micro> table;
   walk(table.fn, w, x, r0, r1, t0, t1, y, ldy);
 }
