@@ -399,9 +399,17 @@ struct FloatOf {
         for (int j = 0; j < TT; j++) acc[i][j] = FloatVec::zero();
       const uint8_t* wp[R];
       for (int i = 0; i < R; i++) wp[i] = w.data + (r + i) * w.row_bytes;
+      // Small T (batched decode) streams the weights as T=1 does: prefetch the rows two groups on.
+      constexpr int64_t elem = DT == EMBER_F32 ? 4 : 2;
+      const int64_t ahead = 2 * R * w.row_bytes;
       for (int64_t k = 0; k < full; k += W) {
         V wv[R];
-        for (int i = 0; i < R; i++) wv[i] = FloatVec::template load_w<DT>(wp[i], k);
+        for (int i = 0; i < R; i++) {
+          if (W * elem >= 64 || (k & (64 / elem - 1)) == 0) {
+            _mm_prefetch((const char*)(wp[i] + k * elem + ahead), _MM_HINT_T1);
+          }
+          wv[i] = FloatVec::template load_w<DT>(wp[i], k);
+        }
         for (int j = 0; j < TT; j++) {
           V xv = FloatVec::load_x(x + (t + j) * cols + k);
           for (int i = 0; i < R; i++) acc[i][j] = FloatVec::fma(wv[i], xv, acc[i][j]);
@@ -410,7 +418,6 @@ struct FloatOf {
       if (full < cols) {  // tail: zero-padded copies, then one more vector step
         alignas(64) uint8_t wpad[R][W * 4] = {};
         alignas(64) float xpad[W] = {};
-        const int64_t elem = DT == EMBER_F32 ? 4 : 2;
         for (int i = 0; i < R; i++) std::memcpy(wpad[i], wp[i] + full * elem, (cols - full) * elem);
         for (int j = 0; j < TT; j++) {
           std::memcpy(xpad, x + (t + j) * cols + full, (cols - full) * 4);
