@@ -108,9 +108,15 @@ struct FloatOf {
         for (int j = 0; j < TT; j++) acc[i][j] = vdupq_n_f32(0);
       const uint8_t* wp[R];
       for (int i = 0; i < R; i++) wp[i] = w.data + (r + i) * w.row_bytes;
+      // Small T (batched decode) streams the weights as T=1 does: prefetch the rows two groups on.
+      constexpr int64_t elem = DT == EMBER_F32 ? 4 : 2;
+      const int64_t ahead = 2 * R * w.row_bytes;
       for (int64_t k = 0; k < full; k += 4) {
         float32x4_t wv[R];
-        for (int i = 0; i < R; i++) wv[i] = load_w<DT>(wp[i], k);
+        for (int i = 0; i < R; i++) {
+          if ((k & (64 / elem - 1)) == 0) __builtin_prefetch(wp[i] + k * elem + ahead, 0, 2);
+          wv[i] = load_w<DT>(wp[i], k);
+        }
         for (int j = 0; j < TT; j++) {
           float32x4_t xv = vld1q_f32(x + (t + j) * cols + k);
           for (int i = 0; i < R; i++) acc[i][j] = vfmaq_f32(acc[i][j], wv[i], xv);
@@ -119,7 +125,6 @@ struct FloatOf {
       if (full < cols) {  // tail: zero-padded copies, then one more vector step
         alignas(16) uint8_t wpad[R][16] = {};
         alignas(16) float xpad[4] = {};
-        const int64_t elem = DT == EMBER_F32 ? 4 : 2;
         for (int i = 0; i < R; i++) std::memcpy(wpad[i], wp[i] + full * elem, (cols - full) * elem);
         for (int j = 0; j < TT; j++) {
           std::memcpy(xpad, x + (t + j) * cols + full, (cols - full) * 4);
