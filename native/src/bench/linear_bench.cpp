@@ -2,8 +2,9 @@
 //
 //   scripts/bench-linear.sh [decode|batch|all] [threads...]
 //
-// decode: T=1 Q8_0/Q4_0 weight-read GB/s against ember_read_bandwidth_gbs (1 GiB, same threads),
-//         and the T=8 / T=1 time ratio; batch: GOP/s for T = 16, 64, 256 (Q8_0, Q4_0, F16).
+// decode: T=1 Q8_0/Q4_0/F16/BF16 weight-read GB/s against ember_read_bandwidth_gbs (1 GiB, same
+//         threads), and the T=8 / T=1 time ratio (EMBER_DTYPES=f16,bf16 picks dtypes);
+//         batch: GOP/s for T = 16, 64, 256 (Q8_0, Q4_0, F16).
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -60,8 +61,8 @@ struct Weights {
       s ^= s << 13, s ^= s >> 7, s ^= s << 17;
       std::memcpy(data + i, &s, 8);
     }
-    if (dtype == EMBER_F16) {
-      for (int64_t i = 0; i < bytes * copies / 2; i++) ((uint16_t*)data)[i] &= 0xBBFF;  // |w| < 1, finite
+    if (dtype == EMBER_F16 || dtype == EMBER_BF16) {  // |w| < 1 (f16) or < 2 (bf16), finite
+      for (int64_t i = 0; i < bytes * copies / 2; i++) ((uint16_t*)data)[i] &= 0xBBFF;
     } else if (dtype == EMBER_Q8_0 || dtype == EMBER_Q4_0) {
       int64_t block = dtype == EMBER_Q8_0 ? 34 : 18;
       for (int64_t b = 0; b < bytes * copies / block; b++) data[b * block] = 0, data[b * block + 1] = 0x20;
@@ -98,6 +99,21 @@ struct Buffers {
   ~Buffers() { ember_free(scratch); }
 };
 
+// Weight dtypes of the decode table: all, or those named in EMBER_DTYPES (e.g. "f16,bf16").
+std::vector<int32_t> decode_dtypes() {
+  const char* only = std::getenv("EMBER_DTYPES");
+  std::vector<int32_t> out;
+  for (int32_t d : {EMBER_Q8_0, EMBER_Q4_0, EMBER_F16, EMBER_BF16}) {
+    bool named = only == nullptr;
+    for (const char* p = only; p != nullptr && !named; p = std::strchr(p, ',') ? std::strchr(p, ',') + 1 : nullptr) {
+      const size_t n = std::strlen(dtype_name(d));
+      named = std::strncmp(p, dtype_name(d), n) == 0 && (p[n] == ',' || p[n] == 0);
+    }
+    if (named) out.push_back(d);
+  }
+  return out;
+}
+
 void decode(const std::vector<int>& thread_counts) {
   std::printf("\n== T=1 decode: weight-read GB/s vs read bandwidth; T=8 / T=1 time ==\n");
   std::printf("%-13s %-8s %-15s %-5s %3s %10s %8s %7s %9s %9s\n", "model", "matrix", "shape", "dtype", "thr",
@@ -107,7 +123,7 @@ void decode(const std::vector<int>& thread_counts) {
     std::printf("-- threads %d: ember_read_bandwidth_gbs(1 GiB) = %.1f GB/s, isa %s\n", threads, bw, ember_isa());
     ThreadPool pool(threads);
     for (const Model& m : kModels) {
-      for (int32_t dtype : {EMBER_Q8_0, EMBER_Q4_0}) {
+      for (int32_t dtype : decode_dtypes()) {
         double layer_bytes = 0, layer_s = 0, layer_s8 = 0;
         for (size_t i = 0; i < m.shapes.size(); i++) {
           const Shape& sh = m.shapes[i];

@@ -19,7 +19,13 @@ extern "C" const char* ember_isa(void) { return ember::isa_name(ember::active_is
 extern "C" int ember_force_isa(const char* name) {
   ember::Isa isa;
   if (name == nullptr || !ember::isa_from_name(name, &isa)) return fail(-1, "unknown kernel variant %s", name);
-  if (!ember::isa_supported(isa)) return fail(-1, "kernel variant %s is not supported by this CPU", name);
+  ember::FeatureSet need;
+  if (!ember::isa_features(isa, &need)) return fail(-1, "kernel variant %s is not built for this architecture", name);
+  if (!ember::isa_supported(isa)) {
+    char missing[256];
+    ember::feature_names(need & ~ember::cpu_features(), missing, sizeof missing);
+    return fail(-1, "kernel variant %s is not supported by this CPU (it lacks %s)", name, missing);
+  }
   ember::force_isa(isa);
   return 0;
 }

@@ -2,6 +2,7 @@
 #include "core/isa.h"
 
 #include <atomic>
+#include <cstdio>
 #include <cstring>
 #include <initializer_list>
 
@@ -12,36 +13,101 @@
 
 namespace ember {
 
-static bool cpu_has(Isa isa) {
-  switch (isa) {
-    case Isa::Scalar: return true;
+FeatureSet cpu_features() {
+  static const FeatureSet features = [] {
+    FeatureSet f = 0;
 #if defined(__x86_64__)
-    case Isa::Avx2:
-      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
-    case Isa::Avx512:
-      return cpu_has(Isa::Avx2) && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-             __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
-             __builtin_cpu_supports("avx512vnni");
+    __builtin_cpu_init();
+    const struct {
+      bool has;
+      FeatureSet bit;
+    } x86[] = {
+        {__builtin_cpu_supports("sse3") != 0, kSse3},
+        {__builtin_cpu_supports("ssse3") != 0, kSsse3},
+        {__builtin_cpu_supports("sse4.1") != 0, kSse41},
+        {__builtin_cpu_supports("sse4.2") != 0, kSse42},
+        {__builtin_cpu_supports("popcnt") != 0, kPopcnt},
+        {__builtin_cpu_supports("avx") != 0, kAvx},  // libgcc also checks the OS saves the registers
+        {__builtin_cpu_supports("avx2") != 0, kAvx2},
+        {__builtin_cpu_supports("fma") != 0, kFma},
+        {__builtin_cpu_supports("f16c") != 0, kF16c},
+        {__builtin_cpu_supports("avx512f") != 0, kAvx512F},
+        {__builtin_cpu_supports("avx512bw") != 0, kAvx512Bw},
+        {__builtin_cpu_supports("avx512vl") != 0, kAvx512Vl},
+        {__builtin_cpu_supports("avx512dq") != 0, kAvx512Dq},
+        {__builtin_cpu_supports("avx512vnni") != 0, kAvx512Vnni},
+        {__builtin_cpu_supports("avx512bf16") != 0, kAvx512Bf16},
+    };
+    for (const auto& e : x86) {
+      if (e.has) f |= e.bit;
+    }
 #endif
 #if defined(__aarch64__)
-    case Isa::Neon: return (getauxval(AT_HWCAP) & HWCAP_ASIMD) != 0;
-    case Isa::NeonDot:
-      return (getauxval(AT_HWCAP) & HWCAP_ASIMD) != 0 && (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) != 0 &&
-             (getauxval(AT_HWCAP) & HWCAP_FPHP) != 0 && (getauxval(AT_HWCAP) & HWCAP_ASIMDHP) != 0;
+    const unsigned long hw = getauxval(AT_HWCAP), hw2 = getauxval(AT_HWCAP2);
+    const struct {
+      unsigned long caps, bit;
+      FeatureSet feature;
+    } arm[] = {
+        {hw, HWCAP_ASIMD, kAsimd},      {hw, HWCAP_ASIMDDP, kAsimdDot},  {hw, HWCAP_FPHP, kFp16},
+        {hw, HWCAP_ASIMDHP, kAsimdFp16}, {hw2, HWCAP2_BF16, kArmBf16},   {hw2, HWCAP2_I8MM, kArmI8mm},
+        {hw, HWCAP_ATOMICS, kAtomics},  {hw, HWCAP_CRC32, kCrc32},      {hw, HWCAP_ASIMDRDM, kAsimdRdm},
+    };
+    for (const auto& e : arm) {
+      if (e.caps & e.bit) f |= e.feature;
+    }
+#endif
+    return f;
+  }();
+  return features;
+}
+
+bool isa_features(Isa isa, FeatureSet* out) {
+  switch (isa) {
+    case Isa::Scalar: *out = 0; return true;
+#if defined(__x86_64__)
+    // Avx512 also runs the AVX2 attention kernels.
+    case Isa::Avx2: *out = compiled::kLinearAvx2 | compiled::kPeakAvx2 | compiled::kAttentionAvx2; return true;
+    case Isa::Avx512: *out = compiled::kLinearAvx512 | compiled::kPeakAvx512 | compiled::kAttentionAvx2; return true;
+#endif
+#if defined(__aarch64__)
+    // NeonDot also runs the NEON attention kernels.
+    case Isa::Neon: *out = compiled::kLinearNeon | compiled::kPeakNeon | compiled::kAttentionNeon; return true;
+    case Isa::NeonDot: *out = compiled::kLinearNeonDot | compiled::kPeakNeonDot | compiled::kAttentionNeon; return true;
 #endif
     default: return false;
   }
 }
 
-bool isa_supported(Isa isa) { return cpu_has(isa); }
+bool isa_runs_on(Isa isa, FeatureSet cpu) {
+  FeatureSet need;
+  return isa_features(isa, &need) && (need & ~cpu) == 0;
+}
+
+Isa best_isa(FeatureSet cpu) {
+  for (Isa isa : {Isa::Avx512, Isa::Avx2, Isa::NeonDot, Isa::Neon}) {
+    if (isa_runs_on(isa, cpu)) return isa;
+  }
+  return Isa::Scalar;
+}
+
+void feature_names(FeatureSet set, char* buf, int size) {
+  static const char* const kNames[] = {"sse3",     "ssse3",     "sse4.1",     "sse4.2",      "popcnt",   "avx",
+                                       "avx2",     "fma",       "f16c",       "avx512f",     "avx512bw", "avx512vl",
+                                       "avx512dq", "avx512vnni", "avx512bf16", "",            "asimd",    "asimddp",
+                                       "fphp",     "asimdhp",   "bf16",       "i8mm",        "atomics",  "crc32",
+                                       "asimdrdm"};
+  int n = 0;
+  if (size > 0) buf[0] = 0;
+  for (int b = 0; b < (int)(sizeof(kNames) / sizeof(kNames[0])); b++) {
+    if ((set & (1u << b)) == 0 || n >= size) continue;
+    n += std::snprintf(buf + n, size - n, "%s%s", n > 0 ? "," : "", kNames[b]);
+  }
+}
+
+bool isa_supported(Isa isa) { return isa_runs_on(isa, cpu_features()); }
 
 Isa detected_isa() {
-  static const Isa best = [] {
-    for (Isa isa : {Isa::Avx512, Isa::Avx2, Isa::NeonDot, Isa::Neon}) {
-      if (cpu_has(isa)) return isa;
-    }
-    return Isa::Scalar;
-  }();
+  static const Isa best = best_isa(cpu_features());
   return best;
 }
 

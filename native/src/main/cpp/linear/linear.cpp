@@ -35,6 +35,7 @@ int64_t linear_scratch_bytes(int32_t dtype, int64_t T, int64_t cols) {
 static constexpr int64_t kSerialQuantizeValues = 16384;
 // Weight bytes one tile call covers, so the chunk stays in L2 while every T tile passes over it.
 static constexpr int64_t kChunkBytes = 256 * 1024;
+static constexpr int64_t kRowGrain = 16;
 
 void linear(ThreadPool& pool, const Tensor& w, const float* x, int64_t T, float* y, int64_t ldy,
             const float* bias, void* scratch) {
@@ -60,12 +61,15 @@ void linear(ThreadPool& pool, const Tensor& w, const float* x, int64_t T, float*
   }
   QuantTileFn qfn = w.dtype == EMBER_Q8_0 ? k.q8_0 : k.q4_0;
   FloatTileFn ffn = w.dtype == EMBER_F32 ? k.f32 : w.dtype == EMBER_F16 ? k.f16 : k.bf16;
+  // Rows come in multiples of kRowGrain (the widest row panel of any tile kernel) for T >= 2, so
+  // that chunk and thread boundaries never cut a panel short.
+  const int64_t grain = T >= 2 ? kRowGrain : 4;
   int64_t chunk = kChunkBytes / (wv.row_bytes > 0 ? wv.row_bytes : 1);
-  chunk = chunk < 4 ? 4 : chunk & ~(int64_t)3;
+  chunk = chunk < grain ? grain : chunk - chunk % grain;
   pool.run([&](int tid, int nth) {
     int64_t r0 = 0, r1 = rows, t0 = 0, t1 = T;
     if (rows >= 8 * nth || T < nth) {
-      split_range(rows, tid, nth, 4, &r0, &r1);
+      split_range(rows, tid, nth, grain, &r0, &r1);
     } else {
       split_range(T, tid, nth, 1, &t0, &t1);
     }

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "core/isa_compiled.h"
 #include "ember.h"
 
 namespace ember {
@@ -21,6 +22,7 @@ struct FloatVec {
   static constexpr int kWidth = 8;
   static V zero() { return _mm256_setzero_ps(); }
   static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+  static V add(V a, V b) { return _mm256_add_ps(a, b); }
   static V load_x(const float* p) { return _mm256_loadu_ps(p); }
   template <int DT>
   static V load_w(const uint8_t* row, int64_t k) {
@@ -53,4 +55,7 @@ struct FloatVec {
 
 namespace ember {
 const LinearKernels& avx2_kernels() { return avx2::kKernels; }
+namespace compiled {
+extern const FeatureSet kLinearAvx2 = EMBER_COMPILED_FEATURES;
+}  // namespace compiled
 }  // namespace ember

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 
+#include "core/isa_compiled.h"
 #include "ember.h"
 
 // GCC 12's AVX-512 headers build some results from a self-initialised __Y and warn about it.
@@ -24,6 +25,7 @@ struct FloatVec {
   static constexpr int kWidth = 16;
   static V zero() { return _mm512_setzero_ps(); }
   static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+  static V add(V a, V b) { return _mm512_add_ps(a, b); }
   static V load_x(const float* p) { return _mm512_loadu_ps(p); }
   template <int DT>
   static V load_w(const uint8_t* row, int64_t k) {
@@ -51,4 +53,7 @@ struct FloatVec {
 
 namespace ember {
 const LinearKernels& avx512_kernels() { return avx512::kKernels; }
+namespace compiled {
+extern const FeatureSet kLinearAvx512 = EMBER_COMPILED_FEATURES;
+}  // namespace compiled
 }  // namespace ember

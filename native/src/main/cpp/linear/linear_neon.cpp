@@ -2,6 +2,8 @@
 // 2 * 128 * 127, no overflow) and pairwise accumulation to int32.
 #include <arm_neon.h>
 
+#include "core/isa_compiled.h"
+
 namespace ember {
 namespace neon {
 namespace {
@@ -23,4 +25,7 @@ struct Dot32 {
 
 namespace ember {
 const LinearKernels& neon_kernels() { return neon::kKernels; }
+namespace compiled {
+extern const FeatureSet kLinearNeon = EMBER_COMPILED_FEATURES;
+}  // namespace compiled
 }  // namespace ember

@@ -1,6 +1,8 @@
 // NEON + dotprod variant (ARMv8.2-A): int8 block dot products with SDOT.
 #include <arm_neon.h>
 
+#include "core/isa_compiled.h"
+
 namespace ember {
 namespace neondot {
 namespace {
@@ -20,4 +22,7 @@ struct Dot32 {
 
 namespace ember {
 const LinearKernels& neondot_kernels() { return neondot::kKernels; }
+namespace compiled {
+extern const FeatureSet kLinearNeonDot = EMBER_COMPILED_FEATURES;
+}  // namespace compiled
 }  // namespace ember

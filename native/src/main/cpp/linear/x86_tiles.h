@@ -380,6 +380,90 @@ struct PanelOf {
 };
 #endif
 
+#if !EMBER_X86_VNNI
+// T=1 (decode) rows of Q4_0 weights for the AVX2 variant, which the general micro-kernel left
+// compute bound (about 14 vector ops per block and row). Per block and row here: the 16 packed
+// bytes broadcast to both halves by the load, one variable shift (high half by 4) and one mask
+// give [low nibbles | high nibbles] as u8, then maddubs/madd with the activation block (loaded
+// once for all rows), the -8 * sum(a) offset as the int32 starting value, and one convert + FMA
+// with the block's scale product, computed kGroup blocks at a time per row (one f16 convert and
+// one multiply by the activation scales). Two accumulator sets (even/odd blocks) per row.
+struct Q4Gemv {
+  static constexpr int kGroup = 8;
+
+  // The f16 scale of block k of the blocks from p.
+  static inline uint16_t f16_at(const uint8_t* p, int k) {
+    uint16_t h;
+    std::memcpy(&h, p + k * kQ4Bytes, 2);
+    return h;
+  }
+
+  template <int R>
+  static void rows(const WeightView& w, const ActQ8& a, int64_t r, int64_t t, float* y, int64_t ldy) {
+    const int64_t nb = w.cols / kBlockValues;
+    const int8_t* aq = a.q + t * a.cols;
+    const float* ad = a.d + t * nb;
+    const int32_t* asum = a.sum + t * nb;
+    __m256 acc[2][R];
+    for (int u = 0; u < 2; u++)
+      for (int i = 0; i < R; i++) acc[u][i] = _mm256_setzero_ps();
+    const uint8_t* wp[R];
+    for (int i = 0; i < R; i++) wp[i] = w.data + (r + i) * w.row_bytes;
+    const int64_t ahead = kGemvPrefetchRows * w.row_bytes;
+    const __m256i shift = _mm256_setr_epi32(0, 0, 0, 0, 4, 4, 4, 4);
+    const __m256i low = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1);
+    alignas(32) float scale[R][kGroup];
+    for (int64_t b0 = 0; b0 < nb; b0 += kGroup) {
+      const int n = nb - b0 < kGroup ? (int)(nb - b0) : kGroup;
+      for (int i = 0; i < R; i++) {
+        const uint8_t* p = wp[i] + b0 * kQ4Bytes;
+        if (n == kGroup) {
+          __m128i h = _mm_setzero_si128();
+          h = _mm_insert_epi16(h, f16_at(p, 0), 0);
+          h = _mm_insert_epi16(h, f16_at(p, 1), 1);
+          h = _mm_insert_epi16(h, f16_at(p, 2), 2);
+          h = _mm_insert_epi16(h, f16_at(p, 3), 3);
+          h = _mm_insert_epi16(h, f16_at(p, 4), 4);
+          h = _mm_insert_epi16(h, f16_at(p, 5), 5);
+          h = _mm_insert_epi16(h, f16_at(p, 6), 6);
+          h = _mm_insert_epi16(h, f16_at(p, 7), 7);
+          _mm256_store_ps(scale[i], _mm256_mul_ps(_mm256_cvtph_ps(h), _mm256_loadu_ps(ad + b0)));
+        } else {
+          for (int k = 0; k < n; k++) scale[i][k] = _cvtsh_ss(f16_at(p, k)) * ad[b0 + k];
+        }
+      }
+      // Block b0 + k into one accumulator set (the set is a compile-time choice, so it stays in registers).
+      auto step = [&](int k, __m256(&set)[R]) {
+        const int64_t b = b0 + k;
+        const __m256i as = _mm256_loadu_si256((const __m256i*)(aq + b * kBlockValues));
+        const __m256i init = _mm256_set1_epi32(-asum[b]);
+        for (int i = 0; i < R; i++) {
+          const uint8_t* blk = wp[i] + b * kQ4Bytes;
+          if ((k & 1) == 0) _mm_prefetch((const char*)(blk + ahead), _MM_HINT_T1);
+          const __m256i packed = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i*)(blk + 2)));
+          const __m256i q = _mm256_and_si256(_mm256_srlv_epi32(packed, shift), low);
+          const __m256i isum = _mm256_add_epi32(init, _mm256_madd_epi16(_mm256_maddubs_epi16(q, as), ones));
+          set[i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_set1_ps(scale[i][k]), set[i]);
+        }
+      };
+      int k = 0;
+      for (; k + 2 <= n; k += 2) {
+        step(k, acc[0]);
+        step(k + 1, acc[1]);
+      }
+      if (k < n) step(k, acc[0]);
+    }
+    for (int i = 0; i < R; i++) y[t * ldy + r + i] = hsum8(_mm256_add_ps(acc[0][i], acc[1][i]));
+  }
+
+  static void tile(const WeightView& w, const ActQ8& a, int64_t r0, int64_t r1, int64_t t, float* y, int64_t ldy) {
+    int64_t r = r0;
+    for (; r + 4 <= r1; r += 4) rows<4>(w, a, r, t, y, ldy);
+    for (; r < r1; r++) rows<1>(w, a, r, t, y, ldy);
+  }
+};
+#endif
+
 template <int R, int TT>
 struct Q8Micro : QuantMicroOf<EMBER_Q8_0, R, TT> {};
 template <int R, int TT>
@@ -399,9 +483,17 @@ struct FloatOf {
         for (int j = 0; j < TT; j++) acc[i][j] = FloatVec::zero();
       const uint8_t* wp[R];
       for (int i = 0; i < R; i++) wp[i] = w.data + (r + i) * w.row_bytes;
+      // Small T (batched decode) streams the weights as T=1 does: prefetch the rows two groups on.
+      constexpr int64_t elem = DT == EMBER_F32 ? 4 : 2;
+      const int64_t ahead = 2 * R * w.row_bytes;
       for (int64_t k = 0; k < full; k += W) {
         V wv[R];
-        for (int i = 0; i < R; i++) wv[i] = FloatVec::template load_w<DT>(wp[i], k);
+        for (int i = 0; i < R; i++) {
+          if (W * elem >= 64 || (k & (64 / elem - 1)) == 0) {
+            _mm_prefetch((const char*)(wp[i] + k * elem + ahead), _MM_HINT_T1);
+          }
+          wv[i] = FloatVec::template load_w<DT>(wp[i], k);
+        }
         for (int j = 0; j < TT; j++) {
           V xv = FloatVec::load_x(x + (t + j) * cols + k);
           for (int i = 0; i < R; i++) acc[i][j] = FloatVec::fma(wv[i], xv, acc[i][j]);
@@ -410,7 +502,6 @@ struct FloatOf {
       if (full < cols) {  // tail: zero-padded copies, then one more vector step
         alignas(64) uint8_t wpad[R][W * 4] = {};
         alignas(64) float xpad[W] = {};
-        const int64_t elem = DT == EMBER_F32 ? 4 : 2;
         for (int i = 0; i < R; i++) std::memcpy(wpad[i], wp[i] + full * elem, (cols - full) * elem);
         for (int j = 0; j < TT; j++) {
           std::memcpy(xpad, x + (t + j) * cols + full, (cols - full) * 4);
@@ -424,6 +515,66 @@ struct FloatOf {
         for (int j = 0; j < TT; j++) y[(t + j) * ldy + r + i] = FloatVec::hsum(acc[i][j]);
     }
   };
+};
+
+// T=1 (decode) rows of float weights: a stream of weights each used once, so the kernel must
+// keep enough loads in flight to reach DRAM bandwidth, and the f16/bf16 conversion must hide
+// behind them. kRows rows at a time, two vectors per row per step (2 * kRows independent FMA
+// chains, enough to cover FMA latency), one 64-byte line per row per step prefetched into L2
+// from the rows kPrefetchGroups groups ahead (rows of one call are contiguous in memory).
+// f16 goes through vcvtph2ps, bf16 through a zero-extend and a 16-bit shift (exact), each
+// activation vector loaded once per step and shared by the rows.
+template <int DT>
+struct FloatGemvOf {
+  using V = typename FloatVec::V;
+  static constexpr int W = FloatVec::kWidth;
+  static constexpr int64_t kElem = DT == EMBER_F32 ? 4 : 2;
+  static constexpr int kRows = 4;
+  static constexpr int kPrefetchGroups = 2;
+
+  template <int R>
+  static void rows(const WeightView& w, const float* x, int64_t r, float* y) {
+    const int64_t cols = w.cols, full = cols - cols % W;
+    V acc[2][R];
+    for (int u = 0; u < 2; u++)
+      for (int i = 0; i < R; i++) acc[u][i] = FloatVec::zero();
+    const uint8_t* wp[R];
+    for (int i = 0; i < R; i++) wp[i] = w.data + (r + i) * w.row_bytes;
+    const int64_t ahead = kPrefetchGroups * R * w.row_bytes;
+    int64_t k = 0;
+    for (; k + 2 * W <= full; k += 2 * W) {
+      const V x0 = FloatVec::load_x(x + k), x1 = FloatVec::load_x(x + k + W);
+      for (int i = 0; i < R; i++) {
+        // One line per row per 64 bytes of weights: every step when a step covers a line.
+        if (2 * W * kElem >= 64 || (k & (64 / kElem - 1)) == 0) {
+          _mm_prefetch((const char*)(wp[i] + k * kElem + ahead), _MM_HINT_T1);
+        }
+        acc[0][i] = FloatVec::fma(FloatVec::template load_w<DT>(wp[i], k), x0, acc[0][i]);
+        acc[1][i] = FloatVec::fma(FloatVec::template load_w<DT>(wp[i], k + W), x1, acc[1][i]);
+      }
+    }
+    if (k < full) {
+      const V x0 = FloatVec::load_x(x + k);
+      for (int i = 0; i < R; i++) acc[0][i] = FloatVec::fma(FloatVec::template load_w<DT>(wp[i], k), x0, acc[0][i]);
+    }
+    if (full < cols) {  // tail: zero-padded copies, then one more vector step
+      alignas(64) uint8_t wpad[W * 4] = {};
+      alignas(64) float xpad[W] = {};
+      std::memcpy(xpad, x + full, (cols - full) * 4);
+      const V xv = FloatVec::load_x(xpad);
+      for (int i = 0; i < R; i++) {
+        std::memcpy(wpad, wp[i] + full * kElem, (cols - full) * kElem);
+        acc[1][i] = FloatVec::fma(FloatVec::template load_w<DT>(wpad, 0), xv, acc[1][i]);
+      }
+    }
+    for (int i = 0; i < R; i++) y[r + i] = FloatVec::hsum(FloatVec::add(acc[0][i], acc[1][i]));
+  }
+
+  static void tile(const WeightView& w, const float* x, int64_t r0, int64_t r1, float* y) {
+    int64_t r = r0;
+    for (; r + kRows <= r1; r += kRows) rows<kRows>(w, x, r, y);
+    for (; r < r1; r++) rows<1>(w, x, r, y);
+  }
 };
 
 // Micro-kernels for every R <= kMaxR, TT <= kMaxT, picked at run time for the edges.
@@ -472,6 +623,7 @@ void q4_0_tile(const WeightView& w, const ActQ8& a, int64_t r0, int64_t r1, int6
   if (t1 - t0 == 1) return GemvOf<EMBER_Q4_0>::tile(w, a, r0, r1, t0, y, ldy);
   return PanelOf<EMBER_Q4_0>::tile(w, a, r0, r1, t0, t1, y, ldy);
 #else
+  if (t1 - t0 == 1) return Q4Gemv::tile(w, a, r0, r1, t0, y, ldy);
   static const MicroTable<QuantMicro, Q4Micro> table;
   walk(table.fn, w, a, r0, r1, t0, t1, y, ldy);
 #endif
@@ -480,6 +632,7 @@ void q4_0_tile(const WeightView& w, const ActQ8& a, int64_t r0, int64_t r1, int6
 template <int DT>
 void float_tile(const WeightView& w, const float* x, int64_t r0, int64_t r1, int64_t t0, int64_t t1, float* y,
                 int64_t ldy) {
+  if (t1 - t0 == 1) return FloatGemvOf<DT>::tile(w, x + t0 * w.cols, r0, r1, y + t0 * ldy);
   static const MicroTable<FloatMicro, FloatOf<DT>::template Micro> table;
   walk(table.fn, w, x, r0, r1, t0, t1, y, ldy);
 }

@@ -3,6 +3,7 @@
 // Inputs are hidden from the optimizer once; accumulators stay in registers; results feed a sink.
 #include <immintrin.h>
 
+#include "core/isa_compiled.h"
 #include "machine/peak.h"
 
 namespace ember {
@@ -52,4 +53,7 @@ double peak_ops_avx2(PeakKind kind, int64_t iters) {
   return 2.0 * 32 * 7 * iters;
 }
 
+namespace compiled {
+extern const FeatureSet kPeakAvx2 = EMBER_COMPILED_FEATURES;
+}  // namespace compiled
 }  // namespace ember

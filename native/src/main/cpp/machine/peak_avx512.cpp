@@ -3,6 +3,7 @@
 // which would spill them and measure store forwarding instead); results feed a volatile sink.
 #include <immintrin.h>
 
+#include "core/isa_compiled.h"
 #include "machine/peak.h"
 
 namespace ember {
@@ -39,4 +40,7 @@ double peak_ops_avx512(PeakKind kind, int64_t iters) {
   return 2.0 * 64 * kChains * iters;
 }
 
+namespace compiled {
+extern const FeatureSet kPeakAvx512 = EMBER_COMPILED_FEATURES;
+}  // namespace compiled
 }  // namespace ember

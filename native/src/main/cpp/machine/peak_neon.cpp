@@ -1,6 +1,7 @@
 // NEON peak probes: 128-bit FMA, and the int8 sequence without dotprod (smull + sadalp: 8 MACs).
 #include <arm_neon.h>
 
+#include "core/isa_compiled.h"
 #include "machine/peak.h"
 
 namespace ember {
@@ -28,4 +29,7 @@ double peak_ops_neon(PeakKind kind, int64_t iters) {
   return 2.0 * 8 * 8 * iters;
 }
 
+namespace compiled {
+extern const FeatureSet kPeakNeon = EMBER_COMPILED_FEATURES;
+}  // namespace compiled
 }  // namespace ember

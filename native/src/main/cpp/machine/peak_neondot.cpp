@@ -1,6 +1,7 @@
 // NEON dotprod peak probe: SDOT (16 int8 multiply-adds into 4 i32 lanes per op); FMA as plain NEON.
 #include <arm_neon.h>
 
+#include "core/isa_compiled.h"
 #include "machine/peak.h"
 
 namespace ember {
@@ -18,4 +19,7 @@ double peak_ops_neondot(PeakKind kind, int64_t iters) {
   return 2.0 * 16 * 12 * iters;
 }
 
+namespace compiled {
+extern const FeatureSet kPeakNeonDot = EMBER_COMPILED_FEATURES;
+}  // namespace compiled
 }  // namespace ember

@@ -1,6 +1,7 @@
 // AVX2 + FMA + F16C attention kernels: 8-wide dot products and f16 K/V conversion.
 #include <immintrin.h>
 
+#include "core/isa_compiled.h"
 #include "linear/linear.h"
 #include "ops/ops.h"
 
@@ -85,4 +86,7 @@ const AttentionKernels& avx2_attention_kernels() {
   return k;
 }
 
+namespace compiled {
+extern const FeatureSet kAttentionAvx2 = EMBER_COMPILED_FEATURES;
+}  // namespace compiled
 }  // namespace ember

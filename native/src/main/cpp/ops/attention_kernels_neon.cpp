@@ -1,6 +1,7 @@
 // NEON attention kernels (ARMv8-A): 4-wide FMA dot products, fcvtl/fcvtn f16 K/V conversion.
 #include <arm_neon.h>
 
+#include "core/isa_compiled.h"
 #include "linear/linear.h"
 #include "ops/ops.h"
 
@@ -75,4 +76,7 @@ const AttentionKernels& neon_attention_kernels() {
   return k;
 }
 
+namespace compiled {
+extern const FeatureSet kAttentionNeon = EMBER_COMPILED_FEATURES;
+}  // namespace compiled
 }  // namespace ember

@@ -28,6 +28,7 @@ import picocli.CommandLine.Option;
     description = "Prefill and decode speed of one model against the machine's bandwidth and compute limits.")
 public final class BenchLatencyCommand implements Callable<Integer> {
   @Mixin ModelOptions modelOptions;
+  @Mixin KernelIsaOptions isaOptions;
 
   @Option(names = "--prompt-len", defaultValue = "128", description = "Prompt tokens (default ${DEFAULT-VALUE}).")
   int promptLen;
@@ -47,6 +48,7 @@ public final class BenchLatencyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    isaOptions.apply();
     int perSeq = promptLen + gen + 1;
     int blocks = batch * ((perSeq + KvCacheMemory.DEFAULT_BLOCK_SIZE - 1) / KvCacheMemory.DEFAULT_BLOCK_SIZE);
     // one block more than the sequences need: the engine's pool keeps block 0 out

@@ -38,6 +38,7 @@ import picocli.CommandLine.Option;
     description = "Engine throughput and latency at several concurrency levels.")
 public final class BenchThroughputCommand implements Callable<Integer> {
   @Mixin ModelOptions modelOptions;
+  @Mixin KernelIsaOptions isaOptions;
 
   @Option(names = "--device", defaultValue = "cpu", description = "Device contexts, one engine each, requests to the"
       + " least loaded: cpu, cpu:<cpu list>, numa:<node>, numa:all, or a comma list (cpu:0,cpu:1). Default: ${DEFAULT-VALUE}.")
@@ -69,6 +70,7 @@ public final class BenchThroughputCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    isaOptions.apply();
     int maxConc = 1;
     for (int c : concurrency) {
       maxConc = Math.max(maxConc, c);
