@@ -139,7 +139,7 @@ class ArchitectureDocTest {
     assertEquals("no file or folder native/src/main/cpp/backend/cuda_backend.cpp",
         problem("native/src/main/cpp/backend/cuda_backend.cpp", repo));
     assertEquals("ember_model_new_on is not in ember.h", problem("ember_model_new_on", repo));
-    assertEquals("no package dev.ember.cluster", problem("dev.ember.cluster", repo));
+    assertEquals("no package dev.ember.activator", problem("dev.ember.activator", repo));
     assertEquals("no file named forward_cuda.cpp", problem("forward_cuda.cpp", repo));
     assertEquals(null, problem("Backend::create", repo));
     assertEquals(null, problem("CpuBackend", repo));
