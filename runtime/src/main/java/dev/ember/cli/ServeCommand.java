@@ -7,6 +7,7 @@ import dev.ember.function.FunctionInfo;
 import dev.ember.function.FunctionManifest;
 import dev.ember.function.FunctionManifest.EngineSettings;
 import dev.ember.function.FunctionManifests;
+import dev.ember.http.ConnectionOptions;
 import dev.ember.http.HttpOptions;
 import dev.ember.kafka.KafkaDoor;
 import dev.ember.kafka.KafkaDoorMetrics;
@@ -64,6 +65,25 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--body-limit", defaultValue = "4MiB", converter = SizeConverter.class,
       description = HttpOptions.BODY_LIMIT_DOC + " Default: ${DEFAULT-VALUE}.")
   long bodyLimit;
+
+  @Option(names = "--idle-timeout", defaultValue = "60s", converter = DurationConverter.class,
+      description = ConnectionOptions.IDLE_TIMEOUT_DOC + " Default: ${DEFAULT-VALUE}.")
+  Duration idleTimeout;
+
+  @Option(names = "--header-read-timeout", defaultValue = "10s", converter = DurationConverter.class,
+      description = ConnectionOptions.HEADER_READ_TIMEOUT_DOC + " Default: ${DEFAULT-VALUE}.")
+  Duration headerReadTimeout;
+
+  @Option(names = "--body-read-timeout", defaultValue = "30s", converter = DurationConverter.class,
+      description = ConnectionOptions.BODY_READ_TIMEOUT_DOC + " Default: ${DEFAULT-VALUE}.")
+  Duration bodyReadTimeout;
+
+  @Option(names = "--max-connections-per-client", defaultValue = "256",
+      description = ConnectionOptions.MAX_CONNECTIONS_PER_CLIENT_DOC + " Default: ${DEFAULT-VALUE}.")
+  int maxConnectionsPerClient;
+
+  @Option(names = "--h2c", description = ConnectionOptions.HTTP2_CLEAR_TEXT_DOC)
+  boolean h2c;
 
   @Option(names = "--protect-operations", description = "Require the API key on /health and /metrics too.")
   boolean protectOperations;
@@ -154,7 +174,8 @@ public final class ServeCommand implements Callable<Integer> {
     if (env != null) {
       Arrays.stream(env.split(",")).map(String::strip).filter(k -> !k.isEmpty()).forEach(keys::add);
     }
-    return new HttpOptions(host, port, keys, bodyLimit, protectOperations);
+    return new HttpOptions(host, port, keys, bodyLimit, protectOperations,
+        new ConnectionOptions(idleTimeout, headerReadTimeout, bodyReadTimeout, maxConnectionsPerClient, h2c));
   }
 
   /** The functions to serve: --functions, else --model, else the demo; engine flags applied and re-validated. */

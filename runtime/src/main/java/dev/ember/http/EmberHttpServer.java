@@ -3,6 +3,7 @@ package dev.ember.http;
 import dev.ember.function.FunctionGateway;
 import dev.ember.http.internal.AccessLog;
 import dev.ember.http.internal.ApiKeyCheck;
+import dev.ember.http.internal.ConnectionGuard;
 import dev.ember.http.internal.InFlightRequests;
 import dev.ember.http.internal.OpenAiErrors;
 import dev.ember.http.internal.OpenAiRoutes;
@@ -17,7 +18,8 @@ import io.vertx.ext.web.handler.BodyHandler;
 import java.util.List;
 
 /**
- * Ember's HTTP server: one router holding, in order, the in-flight counter (503 once shutting down),
+ * Ember's HTTP server: one router holding, in order, the access log, the connection guard (header,
+ * body and idle timeouts, connections per client), the in-flight counter (503 once shutting down),
  * the body handler (413 over the limit), the API-key check on {@code /v1/*}, {@code /tokenize},
  * {@code /detokenize} and {@code /functions/*}, the OpenAI routes, the extra route contributors
  * (those requiring a key sit behind the check), a JSON 404, and a failure handler answering every
@@ -41,17 +43,21 @@ public final class EmberHttpServer {
   public static Future<EmberHttpServer> start(Vertx vertx, FunctionGateway gateway, HttpOptions options,
       List<RouteContributor> extra) {
     InFlightRequests inFlight = new InFlightRequests();
-    Router router = router(vertx, gateway, options, extra, inFlight);
-    return vertx.createHttpServer(new HttpServerOptions().setHost(options.host()).setPort(options.port()))
+    ConnectionGuard guard = new ConnectionGuard(vertx, options.connections());
+    Router router = router(vertx, gateway, options, extra, inFlight, guard);
+    return vertx.createHttpServer(new HttpServerOptions().setHost(options.host()).setPort(options.port())
+            .setHttp2ClearTextEnabled(options.connections().http2ClearText()))
+        .connectionHandler(guard::connected)
         .requestHandler(router)
         .listen()
         .map(s -> new EmberHttpServer(s, inFlight));
   }
 
   private static Router router(Vertx vertx, FunctionGateway gateway, HttpOptions options, List<RouteContributor> extra,
-      InFlightRequests inFlight) {
+      InFlightRequests inFlight, ConnectionGuard guard) {
     Router router = Router.router(vertx);
     router.route().handler(new AccessLog());
+    router.route().handler(guard);
     router.route().handler(inFlight);
     router.route().handler(BodyHandler.create(false).setBodyLimit(options.bodyLimitBytes()));
     ApiKeyCheck keyCheck = new ApiKeyCheck(options.apiKeys());
