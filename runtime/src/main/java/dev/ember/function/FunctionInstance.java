@@ -338,7 +338,7 @@ public final class FunctionInstance implements FunctionEndpoint {
         return Future.succeededFuture(r.result());
       }
       inFlight.decrementAndGet();
-      return Future.failedFuture(toFunctionException(r.cause()));
+      return Future.failedFuture(toFunctionException(r.cause(), request.prompt()));
     });
   }
 
@@ -382,7 +382,7 @@ public final class FunctionInstance implements FunctionEndpoint {
       return Future.failedFuture(unavailable());
     }
     return vertx.executeBlocking(() -> encode(w.tokenizer(), prompt), false)
-        .recover(e -> Future.failedFuture(toFunctionException(e)));
+        .recover(e -> Future.failedFuture(toFunctionException(e, prompt)));
   }
 
   @Override
@@ -423,7 +423,8 @@ public final class FunctionInstance implements FunctionEndpoint {
     };
   }
 
-  private static FunctionException toFunctionException(Throwable e) {
+  /** The error for a failed submit or tokenize; a too-long prompt names the field that held it. */
+  private static FunctionException toFunctionException(Throwable e, Prompt prompt) {
     if (e instanceof FunctionException fe) {
       return fe;
     }
@@ -431,8 +432,8 @@ public final class FunctionInstance implements FunctionEndpoint {
       return FunctionException.invalid(ie.param(), ie.getMessage());
     }
     if (e instanceof PromptTooLongException pe) {
-      return new FunctionException(400, "invalid_request_error", "context_length_exceeded", "messages", null,
-          pe.getMessage());
+      return new FunctionException(400, "invalid_request_error", "context_length_exceeded",
+          prompt instanceof Prompt.Chat ? "messages" : "prompt", null, pe.getMessage());
     }
     if (e instanceof ChatTemplateException ce) {
       return FunctionException.invalid("messages", "chat template: " + ce.getMessage());

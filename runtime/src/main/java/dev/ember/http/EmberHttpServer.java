@@ -5,6 +5,7 @@ import dev.ember.http.internal.AccessLog;
 import dev.ember.http.internal.ApiKeyCheck;
 import dev.ember.http.internal.ConnectionGuard;
 import dev.ember.http.internal.InFlightRequests;
+import dev.ember.http.internal.MethodNotAllowed;
 import dev.ember.http.internal.OpenAiErrors;
 import dev.ember.http.internal.OpenAiRoutes;
 import dev.ember.http.internal.TokenizeRoutes;
@@ -22,7 +23,8 @@ import java.util.List;
  * body and idle timeouts, connections per client), the in-flight counter (503 once shutting down),
  * the body handler (413 over the limit), the API-key check on {@code /v1/*}, {@code /tokenize},
  * {@code /detokenize} and {@code /functions/*}, the OpenAI routes, the extra route contributors
- * (those requiring a key sit behind the check), a JSON 404, and a failure handler answering every
+ * (those requiring a key sit behind the check), a JSON 404 (405 with Allow when the path exists for
+ * other methods), and a failure handler answering every
  * error in OpenAI's shape.
  *
  * <pre>{@code
@@ -81,7 +83,7 @@ public final class EmberHttpServer {
     if (guarded != null) {
       router.route("/*").subRouter(guarded);
     }
-    router.route().handler(ctx -> OpenAiErrors.send(ctx.response(), OpenAiErrors.forStatus(404, ctx)));
+    router.route().handler(MethodNotAllowed.of(guarded == null ? List.of(router) : List.of(router, guarded)));
     router.route().failureHandler(EmberHttpServer::failure);
     return router;
   }
