@@ -15,6 +15,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.internal.VertxInternal;
 import java.time.Clock;
 import java.time.Duration;
@@ -27,8 +28,8 @@ import java.util.logging.Logger;
 /**
  * One function on this replica: its manifest, its lifecycle state and, while WARM, a {@link DeviceWorker}
  * holding the model. As a {@link FunctionEndpoint} it admits requests (bounded queue), tokenizes and
- * renders chat templates on Vert.x's worker pool, submits to the engine and delivers outputs on the
- * caller's context.
+ * renders chat templates on a small shared tokenizer pool, submits to the engine and delivers outputs
+ * on the caller's context.
  *
  * <pre>{@code
  * FunctionInstance f = new FunctionInstance(vertx, manifest, metrics);
@@ -58,6 +59,16 @@ public final class FunctionInstance implements FunctionEndpoint {
   private volatile long keepWarmUntilNanos;
   private long idleTimer = -1;
   private final PrewarmScheduler schedule;
+  private final WorkerExecutor tokenizing;
+
+  /**
+   * Threads of the process-wide pool that tokenizes, renders chat templates and decodes, shared by all
+   * functions. Few on purpose: a ~1 MB prompt needs ~100 MB of transient native memory in the tokenizer,
+   * and each thread's malloc arena keeps its peak, so the thread count bounds the resident memory that
+   * large prompts can leave behind.
+   */
+  public static final int TOKENIZER_THREADS = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+  static final String TOKENIZER_POOL = "ember-tokenizer";
 
   public FunctionInstance(Vertx vertx, FunctionManifest manifest, ServingMetrics metrics) {
     this(vertx, manifest, metrics, System::nanoTime, Clock.systemUTC());
@@ -81,6 +92,7 @@ public final class FunctionInstance implements FunctionEndpoint {
     this.held = new HeldRequests(vertx, manifest.name(), manifest.scaling().maxHeldRequests(),
         manifest.scaling().maxHoldTime());
     this.lastActivityNanos = nanoClock.getAsLong();
+    this.tokenizing = vertx.createSharedWorkerExecutor(TOKENIZER_POOL, TOKENIZER_THREADS);
     if (manifest.prewarm().schedule().isEmpty()) {
       this.schedule = null;
     } else {
@@ -105,7 +117,7 @@ public final class FunctionInstance implements FunctionEndpoint {
     if (schedule != null) {
       schedule.close();
     }
-    return drain(deadline);
+    return drain(deadline).eventually(tokenizing::close);
   }
 
   /** Requests held while the function warms up. */
@@ -320,7 +332,7 @@ public final class FunctionInstance implements FunctionEndpoint {
     }
     Context caller = vertx.getOrCreateContext();
     OrderedDelivery delivery = new OrderedDelivery(caller, tracking(request, sink));
-    Future<Submission> f = vertx.executeBlocking(() -> {
+    Future<Submission> f = tokenizing.executeBlocking(() -> {
       int[] ids = encode(w.tokenizer(), request.prompt());
       SamplingParams params = request.params();
       if (params.maxTokens() == null) {
@@ -381,7 +393,7 @@ public final class FunctionInstance implements FunctionEndpoint {
     if (state != FunctionState.WARM || w == null) {
       return Future.failedFuture(unavailable());
     }
-    return vertx.executeBlocking(() -> encode(w.tokenizer(), prompt), false)
+    return tokenizing.executeBlocking(() -> encode(w.tokenizer(), prompt), false)
         .recover(e -> Future.failedFuture(toFunctionException(e, prompt)));
   }
 
@@ -397,7 +409,7 @@ public final class FunctionInstance implements FunctionEndpoint {
         return Future.failedFuture(FunctionException.invalid("tokens", "token id " + id + " is outside [0, " + vocab + ")"));
       }
     }
-    return vertx.executeBlocking(() -> w.tokenizer().decode(ids, false), false);
+    return tokenizing.executeBlocking(() -> w.tokenizer().decode(ids, false), false);
   }
 
   /** Decodes one token's text (for logprobs), off the event loop. */
@@ -406,7 +418,7 @@ public final class FunctionInstance implements FunctionEndpoint {
     if (w == null) {
       return Future.failedFuture(unavailable());
     }
-    return vertx.executeBlocking(() -> {
+    return tokenizing.executeBlocking(() -> {
       String[] out = new String[ids.length];
       for (int i = 0; i < ids.length; i++) {
         out[i] = w.tokenizer().decode(new int[] {ids[i]}, false);
