@@ -50,6 +50,7 @@ public final class EmberHttpServer {
     return vertx.createHttpServer(new HttpServerOptions().setHost(options.host()).setPort(options.port())
             .setHttp2ClearTextEnabled(options.connections().http2ClearText()))
         .connectionHandler(guard::connected)
+        .invalidRequestHandler(OpenAiErrors::invalidRequest)
         .requestHandler(router)
         .listen()
         .map(s -> new EmberHttpServer(s, inFlight));
