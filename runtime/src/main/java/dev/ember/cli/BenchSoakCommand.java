@@ -3,6 +3,9 @@ package dev.ember.cli;
 import dev.ember.function.DemoFunction;
 import dev.ember.function.FunctionInstance;
 import dev.ember.http.HttpOptions;
+import dev.ember.kernels.EmberNative;
+import dev.ember.ops.LogSetup;
+import dev.ember.ops.RequestLog;
 import dev.ember.server.EmberServer;
 import dev.ember.server.ServerOptions;
 import java.io.IOException;
@@ -18,7 +21,8 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import org.bytedeco.javacpp.Pointer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -26,8 +30,8 @@ import picocli.CommandLine.Option;
  * {@code ember bench soak}: runs a server (the embedded demo function, in this process) or targets one
  * ({@code --url}) for {@code --minutes} with a mix of valid, invalid and client-aborted requests,
  * streamed and not, plus deploy/undeploy churn through the admin API. Every minute and at the end it
- * prints requests sent and answered, answers by kind, lost requests, and (in-process) resident and
- * JavaCPP native memory; the verdict says whether every request got exactly one complete answer.
+ * prints requests sent and answered, answers by kind, lost requests, and (in-process) resident memory
+ * and the bytes Ember's native allocator holds (model scratch, KV blocks); the verdict says whether every request got exactly one complete answer.
  *
  * <pre>{@code ember bench soak --minutes 30}</pre>
  */
@@ -56,6 +60,9 @@ public final class BenchSoakCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "1", description = "Seed of the request mix (default ${DEFAULT-VALUE}).")
   long seed;
 
+  @Option(names = "--access-log", description = "Keep the in-process server's per-request access log (off by default).")
+  boolean accessLog;
+
   @Override
   public Integer call() throws Exception {
     if (minutes < 1 || concurrency < 1) {
@@ -63,6 +70,10 @@ public final class BenchSoakCommand implements Callable<Integer> {
       return 2;
     }
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+    LogSetup.installFromEnvironment();
+    if (!accessLog) {
+      Logger.getLogger(RequestLog.LOGGER).setLevel(Level.WARNING);
+    }
     EmberServer server = null;
     String target = url;
     if (target == null) {
@@ -149,8 +160,9 @@ public final class BenchSoakCommand implements Callable<Integer> {
     long rss = 0;
     if (inProcess) {
       rss = rssAnonBytes();
-      memory = String.format(" rss_anon=%d MiB javacpp_native=%d MiB heap_used=%d MiB", rss >> 20,
-          Pointer.totalBytes() >> 20, (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) >> 20);
+      memory = String.format(" rss_anon=%d MiB native_alloc=%d MiB heap_used=%d MiB", rss >> 20,
+          EmberNative.ember_allocated_bytes() >> 20,
+          (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) >> 20);
     }
     out.printf("%s sent=%d answered=%d lost=%d server_errors=%d unexpected=%d%s%n", when, tally.sentCount(),
         tally.answeredCount(), tally.lostCount(), tally.serverErrorCount(), tally.unexpectedCount(), memory);

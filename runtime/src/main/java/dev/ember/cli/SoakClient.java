@@ -136,7 +136,11 @@ final class SoakClient {
   }
 
   private static String kindOf(IOException e) {
-    return e instanceof HttpTimeoutException ? "timeout" : "io " + e.getClass().getSimpleName();
+    if (e instanceof HttpTimeoutException) {
+      return "timeout";
+    }
+    String m = String.valueOf(e.getMessage());
+    return "io " + e.getClass().getSimpleName() + " (" + (m.length() > 80 ? m.substring(0, 80) : m) + ")";
   }
 
   private static String prompt(Random random) {

@@ -1,5 +1,6 @@
 package dev.ember.http;
 
+import dev.ember.function.FunctionException;
 import dev.ember.function.FunctionGateway;
 import dev.ember.http.internal.AccessLog;
 import dev.ember.http.internal.ApiKeyCheck;
@@ -85,13 +86,16 @@ public final class EmberHttpServer {
       router.route("/*").subRouter(guarded);
     }
     router.route().handler(MethodNotAllowed.of(guarded == null ? List.of(router) : List.of(router, guarded)));
-    router.route().failureHandler(EmberHttpServer::failure);
+    router.route().failureHandler(ctx -> failure(ctx, options.bodyLimitBytes()));
     return router;
   }
 
-  private static void failure(RoutingContext ctx) {
+  private static void failure(RoutingContext ctx, long bodyLimitBytes) {
     if (ctx.failure() != null) {
       OpenAiErrors.send(ctx, ctx.failure());
+    } else if (ctx.statusCode() == 413) {
+      OpenAiErrors.send(ctx.response(), new FunctionException(413, "invalid_request_error", "request_too_large", null,
+          null, "the request body is larger than the server's limit of " + bodyLimitBytes + " bytes"));
     } else {
       OpenAiErrors.send(ctx.response(), OpenAiErrors.forStatus(ctx.statusCode() < 0 ? 500 : ctx.statusCode(), ctx));
     }

@@ -26,8 +26,11 @@ class ConnectionGuardTest {
     vertx = Vertx.vertx();
     ConnectionOptions limits = new ConnectionOptions(Duration.ofMillis(800), Duration.ofMillis(600),
         Duration.ofMillis(600), MAX_PER_CLIENT, false);
+    // A route that answers after longer than every timeout, like a long generation.
+    RouteContributor slow = RouteContributor.of(false, r -> r.get("/slow").handler(ctx ->
+        vertx.setTimer(1_500, t -> ctx.response().end("done"))));
     server = EmberHttpServer.start(vertx, new MapGateway(), HttpOptions.defaults().withHost("127.0.0.1").withPort(0)
-        .withConnections(limits), List.of()).await(30, TimeUnit.SECONDS);
+        .withConnections(limits), List.of(slow)).await(30, TimeUnit.SECONDS);
   }
 
   @AfterEach
@@ -80,6 +83,16 @@ class ConnectionGuardTest {
       c.write(MODELS);
       assertEquals(200, c.readResponse().status());
       assertTrue(c.closedByServer(), "idle connection still open");
+    }
+  }
+
+  @Test
+  void aRequestBeingAnsweredIsNotCutByTheTimeouts() throws Exception {
+    try (RawHttp c = connect()) {
+      c.write("GET /slow HTTP/1.1\r\nHost: localhost\r\n\r\n");
+      RawHttp.Response r = c.readResponse();
+      assertEquals(200, r.status());
+      assertEquals("done", r.body());
     }
   }
 

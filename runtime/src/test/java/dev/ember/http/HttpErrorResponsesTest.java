@@ -157,7 +157,10 @@ class HttpErrorResponsesTest {
   @Test
   void oversizeBodyIsTooLarge() throws Exception {
     String big = "{\"model\":\"demo\",\"prompt\":\"" + "a".repeat((int) HttpOptions.DEFAULT_BODY_LIMIT_BYTES) + "\"}";
-    assertEquals("request_too_large", errorOf(server.post("/v1/completions", big), 413).getString("code"));
+    JsonObject error = errorOf(server.post("/v1/completions", big), 413);
+    assertEquals("request_too_large", error.getString("code"));
+    assertTrue(error.getString("message").contains(Long.toString(HttpOptions.DEFAULT_BODY_LIMIT_BYTES)),
+        error.getString("message"));
   }
 
   @Test

@@ -11,6 +11,8 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * Keeps slow or greedy clients from holding connections: the server's connection handler (closes a
@@ -26,6 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * }</pre>
  */
 public final class ConnectionGuard implements Handler<RoutingContext> {
+  private static final Logger LOG = Logger.getLogger(ConnectionGuard.class.getName());
   private final Vertx vertx;
   private final ConnectionOptions options;
   private final Map<String, AtomicInteger> perClient = new ConcurrentHashMap<>();
@@ -41,11 +44,13 @@ public final class ConnectionGuard implements Handler<RoutingContext> {
     String client = connection.remoteAddress() == null ? "unknown" : connection.remoteAddress().hostAddress();
     AtomicInteger open = perClient.computeIfAbsent(client, c -> new AtomicInteger());
     if (open.incrementAndGet() > options.maxConnectionsPerClient()) {
+      LOG.info(() -> "closing a connection from " + client + ": over " + options.maxConnectionsPerClient()
+          + " connections from that address");
       release(client, open);
       connection.close();
       return;
     }
-    Watch watch = new Watch(connection);
+    Watch watch = new Watch(connection, client);
     watches.put(connection, watch);
     connection.closeHandler(v -> {
       watches.remove(connection);
@@ -86,6 +91,9 @@ public final class ConnectionGuard implements Handler<RoutingContext> {
     if (ctx.request().isEnded() || ctx.response().ended()) {
       return;
     }
+    LOG.info(() -> "closing a connection from " + ctx.request().remoteAddress() + ": the body of "
+        + ctx.request().method() + " " + ctx.request().path() + " did not arrive within "
+        + options.bodyReadTimeout().toMillis() + " ms");
     if (ctx.response().headWritten()) {
       ctx.request().connection().close();
       return;
@@ -109,15 +117,19 @@ public final class ConnectionGuard implements Handler<RoutingContext> {
   /** One connection's timer: armed while no request is in flight on it. */
   private final class Watch {
     private final HttpConnection connection;
+    private final String client;
     private int active;
+    private int served;
     private long timer = -1;
 
-    Watch(HttpConnection connection) {
+    Watch(HttpConnection connection, String client) {
       this.connection = connection;
+      this.client = client;
     }
 
     void requestStarted() {
       active++;
+      served++;
       cancelTimer();
     }
 
@@ -132,6 +144,9 @@ public final class ConnectionGuard implements Handler<RoutingContext> {
       timer = vertx.setTimer(millis, t -> {
         timer = -1;
         if (active == 0) {
+          Level level = served == 0 ? Level.INFO : Level.FINE;
+          LOG.log(level, () -> "closing a connection from " + client + (served == 0
+              ? ": no complete request head within " + millis + " ms" : ": idle for " + millis + " ms"));
           connection.close();
         }
       });
