@@ -5,7 +5,8 @@ import java.time.Duration;
 /**
  * How long the HTTP server waits on a client, and how many connections one client address may hold.
  * A connection must present a complete request head within {@code headerReadTimeout} of opening (a
- * client trickling header bytes is closed), a request body must arrive within {@code bodyReadTimeout}
+ * client trickling header bytes is closed; with h2c on, Vert.x hands a connection over only once its
+ * first head is complete, so this then applies to later heads only), a request body must arrive within {@code bodyReadTimeout}
  * of its head (else 408), and a connection with no request in flight is closed after
  * {@code idleTimeout}. A request being answered (a long generation) is never cut by these timeouts.
  *
@@ -33,8 +34,9 @@ public record ConnectionOptions(Duration idleTimeout, Duration headerReadTimeout
   public static final String MAX_CONNECTIONS_PER_CLIENT_DOC = "Open connections allowed per client IP address; "
       + "further ones are closed at once.";
   public static final boolean DEFAULT_HTTP2_CLEAR_TEXT = false;
-  public static final String HTTP2_CLEAR_TEXT_DOC = "Also accept HTTP/2 without TLS (h2c); the header-read timeout then "
-      + "does not cover a connection's first request head.";
+  public static final String HTTP2_CLEAR_TEXT_DOC = "Also accept HTTP/2 without TLS (h2c). The server then sees a "
+      + "connection only once its first request head is complete, so the header-read timeout and the per-client "
+      + "limit cover it from its first request on instead of from its first byte.";
 
   public ConnectionOptions {
     positive("idleTimeout", idleTimeout);
