@@ -11,6 +11,7 @@ import dev.ember.function.FunctionLoadOptions;
 import dev.ember.function.FunctionManifest;
 import dev.ember.function.FunctionManifest.EngineSettings;
 import dev.ember.function.FunctionManifests;
+import dev.ember.http.ConnectionOptions;
 import dev.ember.http.HttpOptions;
 import dev.ember.http.admin.AdminOptions;
 import dev.ember.kafka.KafkaDoor;
@@ -100,6 +101,25 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--body-limit", defaultValue = "4MiB", converter = SizeConverter.class,
       description = HttpOptions.BODY_LIMIT_DOC + " Default: ${DEFAULT-VALUE}.")
   long bodyLimit;
+
+  @Option(names = "--idle-timeout", defaultValue = "60s", converter = DurationConverter.class,
+      description = ConnectionOptions.IDLE_TIMEOUT_DOC + " Default: ${DEFAULT-VALUE}.")
+  Duration idleTimeout;
+
+  @Option(names = "--header-read-timeout", defaultValue = "10s", converter = DurationConverter.class,
+      description = ConnectionOptions.HEADER_READ_TIMEOUT_DOC + " Default: ${DEFAULT-VALUE}.")
+  Duration headerReadTimeout;
+
+  @Option(names = "--body-read-timeout", defaultValue = "30s", converter = DurationConverter.class,
+      description = ConnectionOptions.BODY_READ_TIMEOUT_DOC + " Default: ${DEFAULT-VALUE}.")
+  Duration bodyReadTimeout;
+
+  @Option(names = "--max-connections-per-client", defaultValue = "256",
+      description = ConnectionOptions.MAX_CONNECTIONS_PER_CLIENT_DOC + " Default: ${DEFAULT-VALUE}.")
+  int maxConnectionsPerClient;
+
+  @Option(names = "--h2c", description = ConnectionOptions.HTTP2_CLEAR_TEXT_DOC)
+  boolean h2c;
 
   @Option(names = "--protect-operations", description = "Require the API key on /health and /metrics too.")
   boolean protectOperations;
@@ -252,7 +272,8 @@ public final class ServeCommand implements Callable<Integer> {
   }
 
   HttpOptions httpOptions() {
-    return new HttpOptions(host, port, keys("--api-key", apiKeys, "EMBER_API_KEY"), bodyLimit, protectOperations);
+    return new HttpOptions(host, port, keys("--api-key", apiKeys, "EMBER_API_KEY"), bodyLimit, protectOperations,
+        new ConnectionOptions(idleTimeout, headerReadTimeout, bodyReadTimeout, maxConnectionsPerClient, h2c));
   }
 
   /**

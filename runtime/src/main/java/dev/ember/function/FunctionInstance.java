@@ -17,6 +17,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.internal.VertxInternal;
 import java.time.Clock;
 import java.time.Duration;
@@ -29,8 +30,8 @@ import java.util.logging.Logger;
 /**
  * One function on this replica: its manifest, its lifecycle state and, while WARM, a {@link DeviceWorker}
  * holding the model. As a {@link FunctionEndpoint} it admits requests (bounded queue), tokenizes and
- * renders chat templates on Vert.x's worker pool, submits to the engine and delivers outputs on the
- * caller's context.
+ * renders chat templates on a small shared tokenizer pool, submits to the engine and delivers outputs
+ * on the caller's context.
  *
  * <pre>{@code
  * FunctionInstance f = new FunctionInstance(vertx, manifest, metrics);
@@ -79,6 +80,16 @@ public final class FunctionInstance implements FunctionEndpoint {
   }
 
   private record Failure(String reason, String publicReason, long retryAtNanos) {}
+  private final WorkerExecutor tokenizing;
+
+  /**
+   * Threads of the process-wide pool that tokenizes, renders chat templates and decodes, shared by all
+   * functions. Few on purpose: a ~1 MB prompt needs ~100 MB of transient native memory in the tokenizer,
+   * and each thread's malloc arena keeps its peak, so the thread count bounds the resident memory that
+   * large prompts can leave behind.
+   */
+  public static final int TOKENIZER_THREADS = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+  static final String TOKENIZER_POOL = "ember-tokenizer";
 
   public FunctionInstance(Vertx vertx, FunctionManifest manifest, ServingMetrics metrics) {
     this(vertx, manifest, metrics, System::nanoTime, Clock.systemUTC());
@@ -109,6 +120,7 @@ public final class FunctionInstance implements FunctionEndpoint {
     this.held = new HeldRequests(vertx, manifest.name(), manifest.scaling().maxHeldRequests(),
         manifest.scaling().maxHoldTime());
     this.lastActivityNanos = nanoClock.getAsLong();
+    this.tokenizing = vertx.createSharedWorkerExecutor(TOKENIZER_POOL, TOKENIZER_THREADS);
     if (manifest.prewarm().schedule().isEmpty()) {
       this.schedule = null;
     } else {
@@ -154,7 +166,7 @@ public final class FunctionInstance implements FunctionEndpoint {
     if (schedule != null) {
       schedule.close();
     }
-    return drain(deadline);
+    return drain(deadline).eventually(tokenizing::close);
   }
 
   /** Requests held while the function warms up. */
@@ -460,7 +472,7 @@ public final class FunctionInstance implements FunctionEndpoint {
     }
     Context caller = vertx.getOrCreateContext();
     OrderedDelivery delivery = new OrderedDelivery(caller, tracking(request, sink));
-    Future<Submission> f = vertx.executeBlocking(() -> {
+    Future<Submission> f = tokenizing.executeBlocking(() -> {
       try {
         int[] ids = encode(w.tokenizer(), request.prompt());
         SamplingParams params = request.params();
@@ -482,7 +494,7 @@ public final class FunctionInstance implements FunctionEndpoint {
         return Future.succeededFuture(r.result());
       }
       inFlight.decrementAndGet();
-      return Future.failedFuture(toFunctionException(r.cause()));
+      return Future.failedFuture(toFunctionException(r.cause(), request.prompt()));
     });
   }
 
@@ -528,13 +540,13 @@ public final class FunctionInstance implements FunctionEndpoint {
     if (!w.enter()) {
       return Future.failedFuture(unavailable());
     }
-    return vertx.executeBlocking(() -> {
+    return tokenizing.executeBlocking(() -> {
       try {
         return encode(w.tokenizer(), prompt);
       } finally {
         w.exit();
       }
-    }, false).recover(e -> Future.failedFuture(toFunctionException(e)));
+    }, false).recover(e -> Future.failedFuture(toFunctionException(e, prompt)));
   }
 
   @Override
@@ -552,13 +564,13 @@ public final class FunctionInstance implements FunctionEndpoint {
     if (!w.enter()) {
       return Future.failedFuture(unavailable());
     }
-    return vertx.executeBlocking(() -> {
+    return tokenizing.executeBlocking(() -> {
       try {
         return w.tokenizer().decode(ids, false);
       } finally {
         w.exit();
       }
-    }, false).recover(e -> Future.failedFuture(toFunctionException(e)));
+    }, false).recover(e -> Future.failedFuture(toFunctionException(e, null)));
   }
 
   /** Decodes one token's text (for logprobs), off the event loop. */
@@ -570,7 +582,7 @@ public final class FunctionInstance implements FunctionEndpoint {
     // Usually called for a request still running; one finishing as a drain starts still decodes (and
     // gets a clear error, never a crash, if the deadline has already closed the tokenizer).
     boolean entered = w.enter();
-    return vertx.executeBlocking(() -> {
+    return tokenizing.executeBlocking(() -> {
       try {
         String[] out = new String[ids.length];
         for (int i = 0; i < ids.length; i++) {
@@ -582,7 +594,7 @@ public final class FunctionInstance implements FunctionEndpoint {
           w.exit();
         }
       }
-    }, false).recover(e -> Future.failedFuture(toFunctionException(e)));
+    }, false).recover(e -> Future.failedFuture(toFunctionException(e, null)));
   }
 
   private FunctionException unavailable() {
@@ -594,7 +606,8 @@ public final class FunctionInstance implements FunctionEndpoint {
     };
   }
 
-  private FunctionException toFunctionException(Throwable e) {
+  /** The error for a failed submit or tokenize; a too-long prompt names the field that held it. */
+  private FunctionException toFunctionException(Throwable e, Prompt prompt) {
     if (e instanceof FunctionException fe) {
       return fe;
     }
@@ -609,8 +622,8 @@ public final class FunctionInstance implements FunctionEndpoint {
       return FunctionException.invalid(ie.param(), ie.getMessage());
     }
     if (e instanceof PromptTooLongException pe) {
-      return new FunctionException(400, "invalid_request_error", "context_length_exceeded", "messages", null,
-          pe.getMessage());
+      return new FunctionException(400, "invalid_request_error", "context_length_exceeded",
+          prompt instanceof Prompt.Chat ? "messages" : "prompt", null, pe.getMessage());
     }
     if (e instanceof ChatTemplateException ce) {
       return FunctionException.invalid("messages", "chat template: " + ce.getMessage());

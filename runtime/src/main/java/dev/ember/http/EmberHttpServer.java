@@ -1,9 +1,12 @@
 package dev.ember.http;
 
+import dev.ember.function.FunctionException;
 import dev.ember.function.FunctionGateway;
 import dev.ember.http.internal.AccessLog;
 import dev.ember.http.internal.ApiKeyCheck;
+import dev.ember.http.internal.ConnectionGuard;
 import dev.ember.http.internal.InFlightRequests;
+import dev.ember.http.internal.MethodNotAllowed;
 import dev.ember.http.internal.OpenAiErrors;
 import dev.ember.http.internal.OpenAiRoutes;
 import dev.ember.http.internal.TokenizeRoutes;
@@ -17,10 +20,12 @@ import io.vertx.ext.web.handler.BodyHandler;
 import java.util.List;
 
 /**
- * Ember's HTTP server: one router holding, in order, the in-flight counter (503 once shutting down),
+ * Ember's HTTP server: one router holding, in order, the access log, the connection guard (header,
+ * body and idle timeouts, connections per client), the in-flight counter (503 once shutting down),
  * the body handler (413 over the limit), the API-key check on {@code /v1/*}, {@code /tokenize},
  * {@code /detokenize} and {@code /functions/{name}/invoke}, the OpenAI routes, the extra route contributors
- * (those requiring a key sit behind the check), a JSON 404, and a failure handler answering every
+ * (those requiring a key sit behind the check), a JSON 404 (405 with Allow when the path exists for
+ * other methods), and a failure handler answering every
  * error in OpenAI's shape.
  *
  * <pre>{@code
@@ -41,8 +46,12 @@ public final class EmberHttpServer {
   public static Future<EmberHttpServer> start(Vertx vertx, FunctionGateway gateway, HttpOptions options,
       List<RouteContributor> extra) {
     InFlightRequests inFlight = new InFlightRequests();
-    Router router = router(vertx, gateway, options, extra, inFlight);
-    return vertx.createHttpServer(new HttpServerOptions().setHost(options.host()).setPort(options.port()))
+    ConnectionGuard guard = new ConnectionGuard(vertx, options.connections());
+    Router router = router(vertx, gateway, options, extra, inFlight, guard);
+    return vertx.createHttpServer(new HttpServerOptions().setHost(options.host()).setPort(options.port())
+            .setHttp2ClearTextEnabled(options.connections().http2ClearText()))
+        .connectionHandler(guard::connected)
+        .invalidRequestHandler(OpenAiErrors::invalidRequest)
         .requestHandler(router)
         .listen()
         .map(s -> new EmberHttpServer(s, inFlight));
@@ -50,29 +59,35 @@ public final class EmberHttpServer {
 
   /**
    * A second server for routes kept off the public port (the admin API with {@code --admin-port}): access
-   * log, in-flight counter, body limit, the routes (which guard themselves), a JSON 404 and the same
-   * OpenAI-shaped errors.
+   * log, the same connection guard (timeouts, connections per client), in-flight counter, body limit, the
+   * routes (which guard themselves), a JSON 404 and the same OpenAI-shaped errors.
    */
   public static Future<EmberHttpServer> startSeparate(Vertx vertx, String host, int port, long bodyLimitBytes,
-      List<RouteContributor> routes) {
+      ConnectionOptions connections, List<RouteContributor> routes) {
     InFlightRequests inFlight = new InFlightRequests();
+    ConnectionGuard guard = new ConnectionGuard(vertx, connections);
     Router router = Router.router(vertx);
     router.route().handler(new AccessLog());
+    router.route().handler(guard);
     router.route().handler(inFlight);
     router.route().handler(BodyHandler.create(false).setBodyLimit(bodyLimitBytes));
     routes.forEach(r -> r.mount(router));
     router.route().handler(ctx -> OpenAiErrors.send(ctx.response(), OpenAiErrors.forStatus(404, ctx)));
-    router.route().failureHandler(EmberHttpServer::failure);
-    return vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port))
+    router.route().failureHandler(ctx -> failure(ctx, bodyLimitBytes));
+    return vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port)
+            .setHttp2ClearTextEnabled(connections.http2ClearText()))
+        .connectionHandler(guard::connected)
+        .invalidRequestHandler(OpenAiErrors::invalidRequest)
         .requestHandler(router)
         .listen()
         .map(s -> new EmberHttpServer(s, inFlight));
   }
 
   private static Router router(Vertx vertx, FunctionGateway gateway, HttpOptions options, List<RouteContributor> extra,
-      InFlightRequests inFlight) {
+      InFlightRequests inFlight, ConnectionGuard guard) {
     Router router = Router.router(vertx);
     router.route().handler(new AccessLog());
+    router.route().handler(guard);
     router.route().handler(inFlight);
     router.route().handler(BodyHandler.create(false).setBodyLimit(options.bodyLimitBytes()));
     ApiKeyCheck keyCheck = new ApiKeyCheck(options.apiKeys());
@@ -97,14 +112,17 @@ public final class EmberHttpServer {
     if (guarded != null) {
       router.route("/*").subRouter(guarded);
     }
-    router.route().handler(ctx -> OpenAiErrors.send(ctx.response(), OpenAiErrors.forStatus(404, ctx)));
-    router.route().failureHandler(EmberHttpServer::failure);
+    router.route().handler(MethodNotAllowed.of(guarded == null ? List.of(router) : List.of(router, guarded)));
+    router.route().failureHandler(ctx -> failure(ctx, options.bodyLimitBytes()));
     return router;
   }
 
-  private static void failure(RoutingContext ctx) {
+  private static void failure(RoutingContext ctx, long bodyLimitBytes) {
     if (ctx.failure() != null) {
       OpenAiErrors.send(ctx, ctx.failure());
+    } else if (ctx.statusCode() == 413) {
+      OpenAiErrors.send(ctx.response(), new FunctionException(413, "invalid_request_error", "request_too_large", null,
+          null, "the request body is larger than the server's limit of " + bodyLimitBytes + " bytes"));
     } else {
       OpenAiErrors.send(ctx.response(), OpenAiErrors.forStatus(ctx.statusCode() < 0 ? 500 : ctx.statusCode(), ctx));
     }

@@ -8,8 +8,10 @@ import java.util.List;
  * @param apiKeys accepted keys for {@code Authorization: Bearer <key>}; empty = no authentication
  * @param bodyLimitBytes largest request body; larger bodies get 413
  * @param protectOperations whether /health and /metrics also require a key
+ * @param connections timeouts and the per-client connection limit
  */
-public record HttpOptions(String host, int port, List<String> apiKeys, long bodyLimitBytes, boolean protectOperations) {
+public record HttpOptions(String host, int port, List<String> apiKeys, long bodyLimitBytes, boolean protectOperations,
+    ConnectionOptions connections) {
   public static final String DEFAULT_HOST = "0.0.0.0";
   public static final String HOST_DOC = "Address to listen on.";
   public static final int DEFAULT_PORT = 8000;
@@ -20,6 +22,9 @@ public record HttpOptions(String host, int port, List<String> apiKeys, long body
 
   public HttpOptions {
     apiKeys = List.copyOf(apiKeys);
+    if (connections == null) {
+      throw new IllegalArgumentException("connections must be set");
+    }
     checkKeys("API key", apiKeys);
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port must be in [0, 65535], got " + port);
@@ -49,19 +54,28 @@ public record HttpOptions(String host, int port, List<String> apiKeys, long body
     }
   }
 
+  /** With the default connection timeouts and limits. */
+  public HttpOptions(String host, int port, List<String> apiKeys, long bodyLimitBytes, boolean protectOperations) {
+    this(host, port, apiKeys, bodyLimitBytes, protectOperations, ConnectionOptions.defaults());
+  }
+
   public static HttpOptions defaults() {
     return new HttpOptions(DEFAULT_HOST, DEFAULT_PORT, List.of(), DEFAULT_BODY_LIMIT_BYTES, false);
   }
 
+  public HttpOptions withConnections(ConnectionOptions c) {
+    return new HttpOptions(host, port, apiKeys, bodyLimitBytes, protectOperations, c);
+  }
+
   public HttpOptions withPort(int p) {
-    return new HttpOptions(host, p, apiKeys, bodyLimitBytes, protectOperations);
+    return new HttpOptions(host, p, apiKeys, bodyLimitBytes, protectOperations, connections);
   }
 
   public HttpOptions withHost(String h) {
-    return new HttpOptions(h, port, apiKeys, bodyLimitBytes, protectOperations);
+    return new HttpOptions(h, port, apiKeys, bodyLimitBytes, protectOperations, connections);
   }
 
   public HttpOptions withApiKeys(List<String> keys) {
-    return new HttpOptions(host, port, keys, bodyLimitBytes, protectOperations);
+    return new HttpOptions(host, port, keys, bodyLimitBytes, protectOperations, connections);
   }
 }

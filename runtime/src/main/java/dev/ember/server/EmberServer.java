@@ -101,7 +101,7 @@ public final class EmberServer {
     routes.add(new OperationsRoutes(registry, metrics, options.http()));
     Future<EmberHttpServer> adminHttp = adminPort == null ? Future.succeededFuture()
         : EmberHttpServer.startSeparate(vertx, options.admin().host(), adminPort, options.http().bodyLimitBytes(),
-            List.of(admin));
+            options.http().connections(), List.of(admin));
     Future<ClusterNode> joined = manager == null ? Future.succeededFuture()
         : ClusterNode.join(vertx, manager, registry, options.functions(), options.cluster(), metrics.registry());
     Promise<EmberServer> result = Promise.promise();

@@ -71,6 +71,24 @@ class AccessLogTest {
   }
 
   @Test
+  void aRequestAbortedByItsClientIsLogged499WithItsPromptTokens() throws Exception {
+    try (DemoServer s = DemoServer.start()) {
+      String body = "{\"model\":\"demo\",\"stream\":true,\"max_tokens\":200,\"ignore_eos\":true,"
+          + "\"prompt\":[1,2,3,4,5,6,7]}";
+      try (RawHttp c = new RawHttp(s.server.actualPort(), 10_000)) {
+        c.write("POST /v1/completions HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + DemoServer.KEY
+            + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body);
+        byte[] first = new byte[64];
+        assertTrue(c.in.read(first) > 0, "no response started");
+      }
+      assertTrue(DemoServer.eventually(java.time.Duration.ofSeconds(10), () -> !records.isEmpty()));
+      LogRecord line = records.get(0);
+      assertEquals("499", field(line, "status"));
+      assertEquals("7", field(line, "prompt_tokens"));
+    }
+  }
+
+  @Test
   void aClientRequestIdIsKeptForOtherRoutes() throws Exception {
     try (DemoServer s = DemoServer.start()) {
       HttpResponse<String> r = s.send(HttpRequest.newBuilder(URI.create(s.baseUrl() + "/v1/models"))

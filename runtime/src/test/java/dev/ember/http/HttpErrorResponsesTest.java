@@ -66,7 +66,25 @@ class HttpErrorResponsesTest {
         Arguments.of("/v1/completions", "{\"model\":\"demo\",\"prompt\":[\"a\",\"b\"]}", 400, "prompt"),
         Arguments.of("/v1/completions", "{\"model\":\"demo\",\"prompt\":\"x\",\"logprobs\":true}", 400, "logprobs"),
         Arguments.of("/v1/completions", "{\"model\":\"demo\",\"prompt\":\"x\",\"min_tokens\":5,\"max_tokens\":2}", 400, "min_tokens"),
-        Arguments.of("/detokenize", "{\"model\":\"demo\",\"tokens\":[-1]}", 400, "tokens"));
+        Arguments.of("/detokenize", "{\"model\":\"demo\",\"tokens\":[-1]}", 400, "tokens"),
+        Arguments.of("/v1/chat/completions", "{\"model\":\"demo\"," + msgs + ",\"tools\":[{\"type\":\"function\","
+            + "\"function\":{\"name\":\"f\",\"parameters\":{}}}]}", 400, "tools"),
+        Arguments.of("/v1/chat/completions", "{\"model\":\"demo\"," + msgs + ",\"tool_choice\":\"auto\"}", 400, "tool_choice"),
+        Arguments.of("/v1/chat/completions", "{\"model\":\"demo\"," + msgs + ",\"response_format\":{\"type\":\"json_object\"}}",
+            400, "response_format"),
+        Arguments.of("/v1/chat/completions", "{\"model\":\"demo\"," + msgs + ",\"response_format\":{\"type\":\"json_schema\","
+            + "\"json_schema\":{\"name\":\"x\",\"schema\":{\"type\":\"object\"}}}}", 400, "response_format"),
+        Arguments.of("/v1/chat/completions", "{\"model\":\"demo\"," + msgs + ",\"continue_final_message\":true}", 400,
+            "continue_final_message"),
+        Arguments.of("/v1/chat/completions", "{\"model\":\"demo\"," + msgs + ",\"functions\":[{\"name\":\"f\"}]}", 400, "functions"),
+        Arguments.of("/v1/chat/completions", "{\"model\":\"demo\"," + msgs + ",\"guided_json\":{}}", 400, "guided_json"),
+        Arguments.of("/v1/chat/completions", "{\"model\":\"demo\"," + msgs + ",\"echo\":true}", 400, "echo"),
+        Arguments.of("/v1/completions", "{\"model\":\"demo\",\"prompt\":\"x\",\"suffix\":\"end\"}", 400, "suffix"),
+        Arguments.of("/v1/completions", "{\"model\":\"demo\",\"prompt\":\"x\",\"best_of\":3}", 400, "best_of"),
+        Arguments.of("/v1/completions", "{\"model\":\"demo\",\"prompt\":\"x\",\"use_beam_search\":true}", 400, "use_beam_search"),
+        Arguments.of("/v1/completions", "{\"model\":\"demo\",\"prompt\":\"x\",\"prompt_logprobs\":1}", 400, "prompt_logprobs"),
+        Arguments.of("/v1/completions", "{\"model\":\"demo\",\"prompt\":\"x\",\"response_format\":{\"type\":\"json_object\"}}",
+            400, "response_format"));
   }
 
   @ParameterizedTest(name = "{0} {1} -> {2} param={3}")
@@ -82,6 +100,34 @@ class HttpErrorResponsesTest {
   void promptLongerThanTheContextSaysHowLong() throws Exception {
     JsonObject error = errorOf(server.post("/v1/completions", "{\"model\":\"demo\",\"prompt\":" + longPrompt() + "}"), 400);
     assertTrue(error.getString("message").contains("5000"), error.getString("message"));
+    assertEquals("prompt", error.getString("param"));
+    assertEquals("context_length_exceeded", error.getString("code"));
+  }
+
+  @Test
+  void chatPromptLongerThanTheContextNamesMessages() throws Exception {
+    String content = "word ".repeat(5000);
+    JsonObject error = errorOf(server.post("/v1/chat/completions", "{\"model\":\"demo\",\"messages\":[{\"role\":\"user\","
+        + "\"content\":\"" + content + "\"}]}"), 400);
+    assertEquals("messages", error.getString("param"));
+    assertEquals("context_length_exceeded", error.getString("code"));
+  }
+
+  @Test
+  void noOpValuesOfUnsupportedFieldsAreAccepted() throws Exception {
+    HttpResponse<String> r = server.post("/v1/chat/completions", "{\"model\":\"demo\",\"max_tokens\":2,"
+        + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"response_format\":{\"type\":\"text\"},"
+        + "\"tools\":[],\"tool_choice\":\"none\",\"continue_final_message\":false,\"best_of\":1}");
+    assertEquals(200, r.statusCode(), r.body());
+  }
+
+  @ParameterizedTest(name = "GET {0} -> 405")
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"/v1/chat/completions", "/v1/completions", "/tokenize",
+      "/functions/demo/invoke"})
+  void getOnAPostRouteIsMethodNotAllowed(String path) throws Exception {
+    HttpResponse<String> r = server.get(path);
+    assertEquals("method_not_allowed", errorOf(r, 405).getString("code"));
+    assertEquals("POST", r.headers().firstValue("Allow").orElseThrow());
   }
 
   @Test
@@ -111,7 +157,10 @@ class HttpErrorResponsesTest {
   @Test
   void oversizeBodyIsTooLarge() throws Exception {
     String big = "{\"model\":\"demo\",\"prompt\":\"" + "a".repeat((int) HttpOptions.DEFAULT_BODY_LIMIT_BYTES) + "\"}";
-    assertEquals("request_too_large", errorOf(server.post("/v1/completions", big), 413).getString("code"));
+    JsonObject error = errorOf(server.post("/v1/completions", big), 413);
+    assertEquals("request_too_large", error.getString("code"));
+    assertTrue(error.getString("message").contains(Long.toString(HttpOptions.DEFAULT_BODY_LIMIT_BYTES)),
+        error.getString("message"));
   }
 
   @Test

@@ -74,8 +74,12 @@ final class ReplyTopicClient implements AutoCloseable {
   }
 
   private void sendRaw(String topic, Integer partition, String json, Map<String, byte[]> headers) throws Exception {
-    ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(topic, partition, null,
-        json.getBytes(StandardCharsets.UTF_8));
+    sendBytes(topic, partition, json == null ? null : json.getBytes(StandardCharsets.UTF_8), headers);
+  }
+
+  /** Sends a record whose value is exactly these bytes (null: no value) with exactly these headers. */
+  void sendBytes(String topic, Integer partition, byte[] value, Map<String, byte[]> headers) throws Exception {
+    ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(topic, partition, null, value);
     headers.forEach((k, v) -> {
       if (v != null) {
         r.headers().add(k, v);

@@ -52,7 +52,8 @@ public final class CompletionCall {
         && endpoint.info().state() != dev.ember.function.FunctionState.WARM) {
       reportWarmup(ctx, endpoint, streaming, submitted);
     }
-    submitted.onSuccess(responder::submitted).onFailure(responder::failed);
+    submitted.onSuccess(s -> AccessLog.submitted(ctx, s.promptTokens()))
+        .onSuccess(responder::submitted).onFailure(responder::failed);
   }
 
   /** Streams warm-up progress comments every {@link #WARMUP_EVENT_MILLIS} ms until the request is admitted. */

@@ -13,7 +13,8 @@ import java.util.Set;
 
 /**
  * Turns an OpenAI request body into a {@link CompletionRequest}: the fields vLLM's OpenAI server
- * accepts that Ember supports, strictly typed, with a 400 naming the field for anything wrong. Cheap
+ * accepts that Ember supports, strictly typed, with a 400 naming the field for anything wrong, and a
+ * 400 naming any field Ember does not implement ({@link UnsupportedFields}). Cheap
  * enough for the event loop; tokenization happens later, in the function.
  *
  * <pre>{@code CompletionRequest r = CompletionRequestParser.completion(ctx.body().asJsonObject()); }</pre>
@@ -27,6 +28,7 @@ public final class CompletionRequestParser {
   public static CompletionRequest chat(JsonObject body, String modelOverride) {
     RequestFields f = new RequestFields(body);
     String model = modelOverride != null ? modelOverride : f.requiredString("model");
+    UnsupportedFields.check(body, CompletionRequest.Kind.CHAT);
     Prompt prompt = chatPrompt(f);
     SamplingParams.Builder b = sampling(f);
     Boolean logprobs = f.bool("logprobs");
@@ -42,6 +44,7 @@ public final class CompletionRequestParser {
   public static CompletionRequest completion(JsonObject body) {
     RequestFields f = new RequestFields(body);
     String model = f.requiredString("model");
+    UnsupportedFields.check(body, CompletionRequest.Kind.COMPLETION);
     Prompt prompt = textPrompt(f);
     if (f.bool("echo", false)) {
       throw FunctionException.invalid("echo", "'echo' is not supported");

@@ -3,6 +3,7 @@ package dev.ember.http.internal;
 import dev.ember.engine.PromptTooLongException;
 import dev.ember.function.FunctionException;
 import dev.ember.sample.InvalidSamplingParamsException;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
@@ -84,6 +85,31 @@ public final class OpenAiErrors {
       response.putHeader("Retry-After", Integer.toString(e.retryAfterSeconds()));
     }
     response.end(body(e).encode());
+  }
+
+  /**
+   * The server's handler for requests the HTTP decoder rejected (bad request line, unsupported version,
+   * oversize line or headers): 414, 431 or 400 in OpenAI's shape, then the connection closes. Vert.x's
+   * default answers an unknown HTTP version with an empty 501.
+   */
+  public static void invalidRequest(HttpServerRequest request) {
+    Throwable cause = request.decoderResult() == null ? null : request.decoderResult().cause();
+    FunctionException e;
+    if (cause instanceof io.netty.handler.codec.http.TooLongHttpLineException) {
+      e = new FunctionException(414, "invalid_request_error", "uri_too_long", null, null, "the request line is too long");
+    } else if (cause instanceof io.netty.handler.codec.http.TooLongHttpHeaderException) {
+      e = new FunctionException(431, "invalid_request_error", "headers_too_large", null, null,
+          "the request headers are too large");
+    } else {
+      e = new FunctionException(400, "invalid_request_error", "bad_request", null, null,
+          "malformed HTTP request" + (cause == null || cause.getMessage() == null ? "" : ": " + cause.getMessage()));
+    }
+    HttpServerResponse response = request.response();
+    if (request.version() != io.vertx.core.http.HttpVersion.HTTP_2) {
+      response.putHeader("Connection", "close");
+    }
+    response.endHandler(v -> request.connection().close());
+    send(response, e);
   }
 
   public static void send(RoutingContext ctx, Throwable t) {
