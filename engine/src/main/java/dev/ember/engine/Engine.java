@@ -160,6 +160,11 @@ public final class Engine implements AutoCloseable {
     kv.setEventListener(listener);
   }
 
+  /** Adds a receiver of the prefix cache's events next to those already set (e.g. a cluster index and a publisher). */
+  public void addKvEventListener(KvEventListener listener) {
+    kv.addEventListener(listener);
+  }
+
   /**
    * Computes a prefix's KV blocks (a one-token request of the prefix) and pins its whole blocks: they
    * are never evicted until {@link #unpinAll}. Any thread; completes on the step thread, with the

@@ -94,6 +94,18 @@ public final class KvCacheManager {
     events.setEnabled(listener != null);
   }
 
+  /**
+   * Adds a receiver of event batches next to those already set; each batch goes to all of them, in
+   * the order they were added. Call before the engine steps, or on its thread.
+   */
+  public void addEventListener(KvEventListener more) {
+    KvEventListener first = listener;
+    setEventListener(first == null ? more : batch -> {
+      first.onBatch(batch);
+      more.onBatch(batch);
+    });
+  }
+
   /** The cache slot of the token at {@code position}: block id times block size plus offset. */
   public int slot(KvSequence seq, int position) {
     return seq.blockTable[position / blockSize] * blockSize + position % blockSize;
