@@ -12,6 +12,7 @@ import dev.ember.tokenizer.ChatTemplate;
 import dev.ember.tokenizer.ChatTemplateException;
 import dev.ember.tokenizer.Tokenizer;
 import dev.ember.worker.DeviceWorker;
+import dev.ember.worker.EngineObserver;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -62,6 +63,7 @@ public final class FunctionInstance implements FunctionEndpoint {
   private volatile long keepWarmUntilNanos;
   private long idleTimer = -1;
   private final PrewarmScheduler schedule;
+  private volatile EngineObserver engineObserver = EngineObserver.NONE;
 
   private record Failure(String reason, String publicReason, long retryAtNanos) {}
 
@@ -103,6 +105,11 @@ public final class FunctionInstance implements FunctionEndpoint {
       });
       this.schedule.start();
     }
+  }
+
+  /** Watches the engines this function builds from the next warm-up on. */
+  public void observeEngines(EngineObserver observer) {
+    this.engineObserver = observer;
   }
 
   /** The prewarm schedule, or null when the manifest has none (tests drive it with their clock). */
@@ -187,7 +194,7 @@ public final class FunctionInstance implements FunctionEndpoint {
     failure = null;
     loadAttempts.incrementAndGet();
     long t0 = System.nanoTime();
-    DeviceWorker w = new DeviceWorker(manifest, loadOptions.coldStart());
+    DeviceWorker w = new DeviceWorker(manifest, loadOptions.coldStart(), engineObserver);
     warming = timeBoxed(w).<Void>map(id -> {
       synchronized (this) {
         worker = w;

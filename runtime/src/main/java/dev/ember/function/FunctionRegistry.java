@@ -1,6 +1,7 @@
 package dev.ember.function;
 
 import dev.ember.metrics.ServingMetrics;
+import dev.ember.worker.EngineObserver;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Clock;
@@ -35,6 +36,7 @@ public final class FunctionRegistry implements FunctionGateway {
   /** Undeployments in progress, so that a second request joins the first; guarded by {@code this}. */
   private final Map<String, Future<FunctionInfo>> undeploying = new HashMap<>();
   private volatile Consumer<String> onRemoved = name -> {};
+  private volatile EngineObserver engineObserver = EngineObserver.NONE;
 
   /** A registered instance and its latest warm-up attempt (undeploy waits for it before draining). */
   private record Deployed(FunctionInstance instance, Future<Void> warming) {}
@@ -63,6 +65,7 @@ public final class FunctionRegistry implements FunctionGateway {
       }
       FunctionInstance instance = new FunctionInstance(vertx, manifest, metrics, System::nanoTime,
           Clock.systemUTC(), loadOptions);
+      instance.observeEngines(engineObserver);
       boolean warmNow = manifest.prewarm().onStart() || manifest.scaling().minWarm() > 0;
       Future<Void> warming = warmNow ? instance.warm() : Future.succeededFuture();
       Map<String, Deployed> next = new LinkedHashMap<>(functions);
@@ -105,6 +108,11 @@ public final class FunctionRegistry implements FunctionGateway {
       functions = Collections.unmodifiableMap(next);
     }
     onRemoved.accept(name);
+  }
+
+  /** Adds a watcher of the engines of functions deployed from now on (after those added before). */
+  public synchronized void observeEngines(EngineObserver observer) {
+    engineObserver = engineObserver.andThen(observer);
   }
 
   /** Called with a function's name after it was undeployed (e.g. to drop its metric series). */

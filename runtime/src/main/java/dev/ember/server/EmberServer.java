@@ -6,6 +6,7 @@ import dev.ember.function.FunctionRegistry;
 import dev.ember.http.EmberHttpServer;
 import dev.ember.http.RouteContributor;
 import dev.ember.http.admin.AdminRoutes;
+import dev.ember.kvevents.KvEventPublisher;
 import dev.ember.metrics.MetricsSetup;
 import dev.ember.ops.OperationsRoutes;
 import io.vertx.core.Future;
@@ -64,10 +65,22 @@ public final class EmberServer {
     FunctionRegistry registry = new FunctionRegistry(vertx, metrics.servingMetrics(), options.load());
     registry.onRemoved(metrics.servingMetrics()::forget);
     metrics.watch(registry);
+    KvEventPublisher kvEvents;
+    try {
+      kvEvents = options.kvEvents() == null ? null : KvEventPublisher.start(options.kvEvents(), metrics.registry());
+    } catch (IllegalStateException e) {
+      vertx.close();
+      metrics.close();
+      return Future.failedFuture(e);
+    }
+    if (kvEvents != null) {
+      registry.observeEngines(kvEvents);
+    }
     AdminRoutes admin;
     try {
       admin = new AdminRoutes(registry, options.shutdownTimeout(), options.admin(), options.http().apiKeys());
     } catch (IllegalArgumentException e) {
+      closeQuietly(kvEvents);
       vertx.close();
       metrics.close();
       return Future.failedFuture(e);
@@ -82,10 +95,19 @@ public final class EmberServer {
     return adminHttp.compose(a -> EmberHttpServer.start(vertx, registry, options.http(), routes)
             .map(http -> new EmberServer(vertx, metrics, registry, http, a, options)))
         .compose(server -> server.deployAll(options.functions()).map(server))
+        // Drained functions publish their last events first, then the publisher closes.
+        .onSuccess(server -> server.stopped().onComplete(v -> closeQuietly(kvEvents)))
         .recover(e -> vertx.close().eventually(() -> {
+          closeQuietly(kvEvents);
           metrics.close();
           return Future.succeededFuture();
         }).transform(v -> Future.failedFuture(e)));
+  }
+
+  private static void closeQuietly(KvEventPublisher p) {
+    if (p != null) {
+      p.close();
+    }
   }
 
   private Future<Void> deployAll(List<FunctionManifest> functions) {

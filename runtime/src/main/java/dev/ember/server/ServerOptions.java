@@ -4,18 +4,19 @@ import dev.ember.function.FunctionLoadOptions;
 import dev.ember.function.FunctionManifest;
 import dev.ember.http.HttpOptions;
 import dev.ember.http.admin.AdminOptions;
+import dev.ember.kvevents.KvEventsOptions;
 import java.time.Duration;
 import java.util.List;
 
 /**
  * Everything {@link EmberServer} needs: the HTTP settings, the functions to deploy at start, how long a
  * graceful shutdown (or a DELETE without a timeout) lets in-flight requests finish, who may use the
- * admin API, and how functions load.
+ * admin API, how functions load, and where the engines' KV events are published in vLLM's format (null: nowhere).
  *
  * <pre>{@code new ServerOptions(HttpOptions.defaults(), List.of(DemoFunction.manifest()), ServerOptions.DEFAULT_SHUTDOWN_TIMEOUT) }</pre>
  */
 public record ServerOptions(HttpOptions http, List<FunctionManifest> functions, Duration shutdownTimeout,
-    AdminOptions admin, FunctionLoadOptions load) {
+    AdminOptions admin, FunctionLoadOptions load, KvEventsOptions kvEvents) {
   public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
   public static final String SHUTDOWN_TIMEOUT_DOC = "How long in-flight requests may finish on shutdown or undeploy"
       + " before they are aborted with an error.";
@@ -30,6 +31,17 @@ public record ServerOptions(HttpOptions http, List<FunctionManifest> functions, 
         throw new IllegalArgumentException("an admin API key is also an inference API key; give the admin API its own");
       }
     }
+  }
+
+  /** No KV event publishing. */
+  public ServerOptions(HttpOptions http, List<FunctionManifest> functions, Duration shutdownTimeout,
+      AdminOptions admin, FunctionLoadOptions load) {
+    this(http, functions, shutdownTimeout, admin, load, null);
+  }
+
+  /** Also publishing the engines' KV events in vLLM's wire format. */
+  public ServerOptions withKvEvents(KvEventsOptions o) {
+    return new ServerOptions(http, functions, shutdownTimeout, admin, load, o);
   }
 
   /** Default admin access (loopback clients only) and default load options. */

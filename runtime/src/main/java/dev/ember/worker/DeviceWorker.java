@@ -57,8 +57,13 @@ public final class DeviceWorker extends VerticleBase {
   }
 
   public DeviceWorker(FunctionManifest manifest, ColdStartOptions coldStart) {
+    this(manifest, coldStart, EngineObserver.NONE);
+  }
+
+  /** With an observer of the engine it builds (e.g. the KV event publisher). */
+  public DeviceWorker(FunctionManifest manifest, ColdStartOptions coldStart, EngineObserver observer) {
     this.manifest = manifest;
-    this.loader = new FunctionLoader(coldStart);
+    this.loader = new FunctionLoader(coldStart, observer);
     // Waiting for the worker thread counts as a phase: a thread still stuck in an earlier load must not
     // hold this one forever either.
     loader.begin("queued");

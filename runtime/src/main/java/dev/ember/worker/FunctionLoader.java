@@ -41,6 +41,8 @@ final class FunctionLoader {
   private static final Logger LOG = Logger.getLogger(FunctionLoader.class.getName());
   private final Map<String, Long> phases = new LinkedHashMap<>();
   private final ColdStartOptions coldStart;
+  private final EngineObserver observer;
+  private String observed;
   private ModelFiles files;
   private DType dtype;
   private Path snapshotFile;
@@ -51,7 +53,13 @@ final class FunctionLoader {
   }
 
   FunctionLoader(ColdStartOptions coldStart) {
+    this(coldStart, EngineObserver.NONE);
+  }
+
+  /** Tells {@code observer} about each engine it builds and closes. */
+  FunctionLoader(ColdStartOptions coldStart, EngineObserver observer) {
     this.coldStart = coldStart;
+    this.observer = observer;
   }
 
   /** The phase a load or unload is in now, or null between them (read by the load watchdog, any thread). */
@@ -94,6 +102,11 @@ final class FunctionLoader {
     files = loaded.files();
     phases.putAll(loaded.phases());
     try {
+      if (observer != EngineObserver.NONE) {
+        // Before the restore, so observers see the restored blocks' events too.
+        observer.started(loaded.engine(), new EngineDescription(m.name(), m.device(), e.blockSize()));
+        observed = m.name();
+      }
       begin("restore");
       long t3 = System.nanoTime();
       if (coldStart.snapshots() && e.enablePrefixCaching()) {
@@ -103,8 +116,17 @@ final class FunctionLoader {
       phases.put("restore", System.nanoTime() - t3);
       return new LoadedFunction(loaded);
     } catch (IOException | RuntimeException ex) {
+      stopped();
       loaded.close();
       throw ex;
+    }
+  }
+
+  private void stopped() {
+    if (observed != null) {
+      String name = observed;
+      observed = null;
+      observer.stopped(name);
     }
   }
 
@@ -130,6 +152,7 @@ final class FunctionLoader {
   void unload(LoadedFunction f) {
     try {
       f.engine().close();
+      stopped();
       if (snapshotFile != null) {
         PrefixSnapshot.Summary s = f.engine().saveSnapshot(snapshotFile, SnapshotFiles.modelKey(files, dtype, KV_DTYPE),
             coldStart.snapshotBudgetBytes());

@@ -1,0 +1,48 @@
+package dev.ember.worker;
+
+import dev.ember.engine.Engine;
+
+/**
+ * Watches the engines a replica's device workers build and close, on the device thread, so a consumer
+ * of KV cache events (the vLLM-compatible event publisher, a prefix index) follows each engine from its
+ * very first block, snapshot restores and prewarm prompts included.
+ *
+ * <pre>{@code registry.observeEngines(publisher); // publisher.started(engine, d) calls engine.addKvEventListener(...) }</pre>
+ */
+public interface EngineObserver {
+  /** Observes nothing. */
+  EngineObserver NONE = new EngineObserver() {
+    @Override
+    public void started(Engine engine, EngineDescription description) {}
+
+    @Override
+    public void stopped(String function) {}
+  };
+
+  /** The engine was built and has run nothing yet; keep the callback short. */
+  void started(Engine engine, EngineDescription description);
+
+  /** The function's engine was closed and its KV cache is about to be freed. */
+  void stopped(String function);
+
+  /** Both observers, this one first. */
+  default EngineObserver andThen(EngineObserver next) {
+    EngineObserver first = this;
+    if (first == NONE) {
+      return next;
+    }
+    return new EngineObserver() {
+      @Override
+      public void started(Engine engine, EngineDescription description) {
+        first.started(engine, description);
+        next.started(engine, description);
+      }
+
+      @Override
+      public void stopped(String function) {
+        first.stopped(function);
+        next.stopped(function);
+      }
+    };
+  }
+}
