@@ -132,6 +132,9 @@ public final class ServeCommand implements Callable<Integer> {
       description = KvEventsOptions.TOPIC_DOC)
   String kvEventsTopic;
 
+  @Option(names = "--kv-events-replay-endpoint", description = KvEventsOptions.REPLAY_ENDPOINT_DOC)
+  String kvEventsReplayEndpoint;
+
   /** Environment lookup (tests replace it). */
   UnaryOperator<String> env = System::getenv;
 
@@ -204,7 +207,8 @@ public final class ServeCommand implements Callable<Integer> {
   /** The KV event publisher's settings, or null when neither the flag nor EMBER_KV_EVENTS_ENDPOINT names an endpoint. */
   KvEventsOptions kvEventsOptions() {
     String endpoint = kvEventsEndpoint != null ? kvEventsEndpoint : env.apply("EMBER_KV_EVENTS_ENDPOINT");
-    return endpoint == null || endpoint.isEmpty() ? null : KvEventsOptions.of(endpoint).withTopic(kvEventsTopic);
+    return endpoint == null || endpoint.isEmpty() ? null : KvEventsOptions.of(endpoint).withTopic(kvEventsTopic)
+        .withReplay(kvEventsReplayEndpoint);
   }
 
   HttpOptions httpOptions() {

@@ -3,6 +3,7 @@ package dev.ember.kvevents;
 import dev.ember.engine.Engine;
 import dev.ember.kv.KvEvent;
 import dev.ember.kv.KvEventBatch;
+import dev.ember.kvevents.internal.ReplayService;
 import dev.ember.kvevents.internal.VllmBatchEncoder;
 import dev.ember.worker.EngineDescription;
 import dev.ember.worker.EngineObserver;
@@ -13,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
@@ -25,7 +27,8 @@ import org.zeromq.ZMQ;
  * Publishes every engine's KV cache events on a ZMQ PUB socket in vLLM's wire format, so the KV-aware
  * routers of vLLM fleets (llm-d, Dynamo) index Ember replicas next to vLLM ones. Each message has three
  * frames: the topic, an 8-byte big-endian sequence number (one counter per publisher, from 0, one per
- * message) and the msgpack {@code KVEventBatch} ({@link VllmBatchEncoder}). When an engine closes
+ * message) and the msgpack {@code KVEventBatch} ({@link VllmBatchEncoder}); with a replay endpoint, a
+ * ROUTER socket resends the latest messages from a sequence number on ({@link ReplayService}). When an engine closes
  * (drain, scale to zero, undeploy) its blocks are gone, so the publisher sends {@code AllBlocksCleared}
  * for it.
  *
@@ -43,6 +46,13 @@ public final class KvEventPublisher implements EngineObserver, AutoCloseable {
   /** How long close lets queued messages reach subscribers. */
   private static final int LINGER_MILLIS = 1000;
   private static final long POLL_MILLIS = 100;
+  /**
+   * How long a peer's ZMTP handshake may take before the connection is dropped and retried. JeroMQ's
+   * default (30 s) was seen to leave a stalled handshake hanging that long; a retry succeeds at once.
+   */
+  private static final int HANDSHAKE_MILLIS = 1000;
+  /** In a burst, replay requests are answered at least once per this many messages. */
+  private static final int SERVE_EVERY = 256;
 
   /** One queued batch and the topic it goes out on. */
   private record Pending(byte[] topic, double timestampSeconds, List<KvEvent> events) {}
@@ -50,11 +60,14 @@ public final class KvEventPublisher implements EngineObserver, AutoCloseable {
   private final KvEventsOptions options;
   private final ZContext context;
   private final ZMQ.Socket socket;
+  /** Resends kept messages on request, or null without a replay endpoint. */
+  private final ReplayService replay;
   private final BlockingQueue<Pending> queue;
   private final AtomicLong dropped = new AtomicLong();
   private final AtomicLong published = new AtomicLong();
   private final Thread thread;
   private volatile boolean running = true;
+  private final CompletableFuture<Void> terminated = new CompletableFuture<>();
 
   private KvEventPublisher(KvEventsOptions options) {
     this.options = options;
@@ -64,15 +77,25 @@ public final class KvEventPublisher implements EngineObserver, AutoCloseable {
       socket = context.createSocket(SocketType.PUB);
       socket.setSndHWM(options.sendHighWaterMark());
       socket.setLinger(LINGER_MILLIS);
+      socket.setHandshakeIvl(HANDSHAKE_MILLIS);
       if (options.binds()) {
         socket.bind(options.endpoint());
       } else {
         socket.connect(options.endpoint());
       }
+      if (options.replayEndpoint() != null) {
+        ZMQ.Socket router = context.createSocket(SocketType.ROUTER);
+        router.setLinger(0);
+        router.setHandshakeIvl(HANDSHAKE_MILLIS);
+        router.bind(options.replayEndpoint());
+        replay = new ReplayService(router, options.replayBatches());
+      } else {
+        replay = null;
+      }
     } catch (RuntimeException e) {
       context.close();
-      throw new IllegalStateException("cannot open the KV event socket on " + options.endpoint() + ": "
-          + e.getMessage(), e);
+      throw new IllegalStateException("cannot open the KV event sockets on " + options.endpoint()
+          + (options.replayEndpoint() == null ? "" : " and " + options.replayEndpoint()) + ": " + e.getMessage(), e);
     }
     // The socket moves to the publisher thread here (Thread.start orders everything above before it).
     thread = new Thread(this::run, "ember-kv-events");
@@ -129,21 +152,37 @@ public final class KvEventPublisher implements EngineObserver, AutoCloseable {
     running = false;
   }
 
+  /** Completes once the publisher thread has sent what was queued at close and closed its sockets. */
+  public CompletableFuture<Void> terminated() {
+    return terminated;
+  }
+
   private void run() {
     VllmBatchEncoder encoder = new VllmBatchEncoder();
-    ByteBuffer seq = ByteBuffer.allocate(Long.BYTES);
     try {
+      int sinceServed = 0;
       while (running || !queue.isEmpty()) {
-        Pending p = queue.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
-        if (p == null) {
-          continue;
+        Pending p = queue.poll();
+        if (p == null || (replay != null && ++sinceServed == SERVE_EVERY)) {
+          sinceServed = 0;
+          if (replay != null) {
+            replay.serve(); // the idle wait, or a short pause in a long burst
+          } else if (p == null) {
+            p = queue.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
+          }
+          if (p == null) {
+            continue;
+          }
         }
         try {
           byte[] payload = encoder.encode(p.timestampSeconds(), p.events());
-          seq.putLong(0, published.get());
           socket.sendMore(p.topic());
-          socket.sendMore(seq.array());
+          // A fresh array per message: the socket queues the frame's bytes without copying them.
+          socket.sendMore(ByteBuffer.allocate(Long.BYTES).putLong(published.get()).array());
           socket.send(payload);
+          if (replay != null) {
+            replay.keep(published.get(), payload);
+          }
           published.incrementAndGet();
         } catch (RuntimeException e) {
           LOG.log(Level.WARNING, "KV event batch not published", e);
@@ -153,6 +192,7 @@ public final class KvEventPublisher implements EngineObserver, AutoCloseable {
       Thread.currentThread().interrupt();
     } finally {
       context.close();
+      terminated.complete(null);
     }
   }
 }

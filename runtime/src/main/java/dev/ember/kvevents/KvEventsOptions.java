@@ -11,8 +11,11 @@ package dev.ember.kvevents;
  * @param topic {@value #TOPIC_DOC}
  * @param queueCapacity {@value #QUEUE_CAPACITY_DOC}
  * @param sendHighWaterMark {@value #SEND_HIGH_WATER_MARK_DOC}
+ * @param replayEndpoint {@value #REPLAY_ENDPOINT_DOC} (null: no replay socket)
+ * @param replayBatches {@value #REPLAY_BATCHES_DOC}
  */
-public record KvEventsOptions(String endpoint, String topic, int queueCapacity, int sendHighWaterMark) {
+public record KvEventsOptions(String endpoint, String topic, int queueCapacity, int sendHighWaterMark,
+    String replayEndpoint, int replayBatches) {
   public static final String DEFAULT_ENDPOINT = "tcp://*:5557";
   public static final String ENDPOINT_DOC = "ZMQ endpoint of the KV event publisher, as vLLM reads it: an address"
       + " with a wildcard host (tcp://*:5557), ipc:// or inproc:// is bound, any other is connected to.";
@@ -27,6 +30,10 @@ public record KvEventsOptions(String endpoint, String topic, int queueCapacity, 
   public static final int DEFAULT_SEND_HIGH_WATER_MARK = 100_000;
   public static final String SEND_HIGH_WATER_MARK_DOC = "Messages the PUB socket queues per subscriber before it"
       + " drops messages for that subscriber.";
+  public static final String REPLAY_ENDPOINT_DOC = "ZMQ endpoint bound by a ROUTER socket that resends the kept"
+      + " messages from a sequence number on, as vLLM's replay socket does (e.g. tcp://*:5558).";
+  public static final int DEFAULT_REPLAY_BATCHES = 10_000;
+  public static final String REPLAY_BATCHES_DOC = "Most recent messages kept for replay.";
 
   public KvEventsOptions {
     if (endpoint == null || endpoint.isBlank()) {
@@ -45,6 +52,14 @@ public record KvEventsOptions(String endpoint, String topic, int queueCapacity, 
     if (queueCapacity < 1) {
       throw new IllegalArgumentException("queueCapacity must be >= 1, got " + queueCapacity);
     }
+    if (replayEndpoint != null && !replayEndpoint.startsWith("tcp://") && !replayEndpoint.startsWith("ipc://")
+        && !replayEndpoint.startsWith("inproc://")) {
+      throw new IllegalArgumentException("kv events replay endpoint must start with tcp://, ipc:// or inproc://, got '"
+          + replayEndpoint + "'");
+    }
+    if (replayBatches < 1) {
+      throw new IllegalArgumentException("replayBatches must be >= 1, got " + replayBatches);
+    }
     if (sendHighWaterMark < 0) {
       throw new IllegalArgumentException("sendHighWaterMark must be >= 0, got " + sendHighWaterMark);
     }
@@ -52,15 +67,21 @@ public record KvEventsOptions(String endpoint, String topic, int queueCapacity, 
 
   /** Publishing on {@code endpoint} with the default topic and queue sizes. */
   public static KvEventsOptions of(String endpoint) {
-    return new KvEventsOptions(endpoint, DEFAULT_TOPIC, DEFAULT_QUEUE_CAPACITY, DEFAULT_SEND_HIGH_WATER_MARK);
+    return new KvEventsOptions(endpoint, DEFAULT_TOPIC, DEFAULT_QUEUE_CAPACITY, DEFAULT_SEND_HIGH_WATER_MARK, null,
+        DEFAULT_REPLAY_BATCHES);
   }
 
   public KvEventsOptions withTopic(String t) {
-    return new KvEventsOptions(endpoint, t, queueCapacity, sendHighWaterMark);
+    return new KvEventsOptions(endpoint, t, queueCapacity, sendHighWaterMark, replayEndpoint, replayBatches);
   }
 
   public KvEventsOptions withQueueCapacity(int capacity) {
-    return new KvEventsOptions(endpoint, topic, capacity, sendHighWaterMark);
+    return new KvEventsOptions(endpoint, topic, capacity, sendHighWaterMark, replayEndpoint, replayBatches);
+  }
+
+  /** Also answering replay requests on {@code endpoint} (null: none). */
+  public KvEventsOptions withReplay(String endpoint) {
+    return new KvEventsOptions(this.endpoint, topic, queueCapacity, sendHighWaterMark, endpoint, replayBatches);
   }
 
   /** Whether the publisher binds {@link #endpoint} (vLLM's rule: a wildcard host, ipc or inproc) or connects to it. */

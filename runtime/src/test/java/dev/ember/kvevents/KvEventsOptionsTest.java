@@ -42,6 +42,14 @@ class KvEventsOptionsTest {
   }
 
   @Test
+  void aReplayEndpointNeedsAZmqTransport() {
+    assertEquals("tcp://*:5558", KvEventsOptions.of("tcp://*:5557").withReplay("tcp://*:5558").replayEndpoint());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> KvEventsOptions.of("tcp://*:5557").withReplay("localhost:5558"));
+    assertTrue(e.getMessage().contains("localhost:5558"), e.getMessage());
+  }
+
+  @Test
   void anEmptyQueueIsRefused() {
     assertThrows(IllegalArgumentException.class, () -> KvEventsOptions.of("tcp://*:5557").withQueueCapacity(0));
   }

@@ -16,6 +16,8 @@ import dev.ember.worker.EngineDescription;
 import dev.ember.worker.EngineObserver;
 import java.io.IOException;
 import java.math.BigInteger;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -60,10 +62,12 @@ class VllmKvEventsTest {
       ZMQ.Socket sub = zmq.createSocket(SocketType.SUB);
       sub.subscribe("kv@test@".getBytes(StandardCharsets.UTF_8));
       sub.setReceiveTimeOut(250);
+      sub.setHandshakeIvl(1000);
       // A concrete host: the replica connects to this subscriber, as vLLM's publisher would.
       int port = sub.bindToRandomPort("tcp://127.0.0.1");
       ServerOptions options = TestServer.options(List.of(), Duration.ofSeconds(5))
-          .withKvEvents(KvEventsOptions.of("tcp://127.0.0.1:" + port).withTopic(TOPIC));
+          .withKvEvents(KvEventsOptions.of("tcp://127.0.0.1:" + port).withTopic(TOPIC)
+              .withReplay("tcp://127.0.0.1:" + freePort()));
       try (TestServer s = TestServer.start(options)) {
         s.server().registry().observeEngines(new EngineObserver() {
           @Override
@@ -117,6 +121,20 @@ class VllmKvEventsTest {
           assertEquals("kv@test@" + FUNCTION, m.topic());
           assertEquals(0, m.rank());
         }
+        // The replay socket resends every message from 0 on, the ones the subscriber missed included.
+        List<Message> replayed = replay(zmq, options.kvEvents().replayEndpoint());
+        assertEquals(cleared.sequence() + 1, replayed.size());
+        for (int i = 0; i < replayed.size(); i++) {
+          Message r = replayed.get(i);
+          assertEquals(i, r.sequence());
+          if (i < cleared.sequence()) {
+            assertEqualsEngineBatch(r);
+          }
+        }
+        assertEquals(got, replayed.subList((int) first.sequence(), replayed.size()).stream()
+            .map(r -> new Message("kv@test@" + FUNCTION, r.sequence(), r.timestampSeconds(), r.events(), r.rank()))
+            .toList());
+
         String metrics = s.send(s.get("/metrics")).body();
         assertTrue(metrics.contains("ember_kv_events_dropped_total 0.0"), "the drop counter is exposed and zero");
       }
@@ -138,6 +156,36 @@ class VllmKvEventsTest {
           }
         }
       }
+    }
+  }
+
+  /** vLLM's replay request from a DEALER: {@code ["", start]}; replies {@code ["", seq, payload]} until seq -1. */
+  private static List<Message> replay(ZContext zmq, String endpoint) {
+    ZMQ.Socket dealer = zmq.createSocket(SocketType.DEALER);
+    dealer.setReceiveTimeOut((int) RECEIVE.toMillis());
+    dealer.setHandshakeIvl(1000);
+    dealer.connect(endpoint);
+    dealer.sendMore(new byte[0]);
+    dealer.send(ByteBuffer.allocate(Long.BYTES).putLong(0).array());
+    List<Message> out = new ArrayList<>();
+    while (true) {
+      byte[] delimiter = dealer.recv();
+      assertNotNull(delimiter, "replay ended without the end marker");
+      assertEquals(0, delimiter.length);
+      long seq = ByteBuffer.wrap(dealer.recv()).getLong();
+      byte[] payload = dealer.recv();
+      if (seq == -1) {
+        assertEquals(0, payload.length);
+        dealer.close();
+        return out;
+      }
+      out.add(decode(new byte[0], seq, payload));
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
     }
   }
 
@@ -219,6 +267,10 @@ class VllmKvEventsTest {
     assertTrue(sub.hasReceiveMore());
     byte[] payload = sub.recv();
     assertTrue(!sub.hasReceiveMore(), "three frames");
+    return decode(topic, ByteBuffer.wrap(seq).getLong(), payload);
+  }
+
+  private static Message decode(byte[] topic, long seq, byte[] payload) {
     try (MessageUnpacker u = MessagePack.newDefaultUnpacker(payload)) {
       assertEquals(3, u.unpackArrayHeader());
       double ts = u.unpackDouble();
@@ -229,7 +281,7 @@ class VllmKvEventsTest {
       }
       int rank = u.unpackInt();
       assertTrue(!u.hasNext());
-      return new Message(new String(topic, StandardCharsets.UTF_8), ByteBuffer.wrap(seq).getLong(), ts, events, rank);
+      return new Message(new String(topic, StandardCharsets.UTF_8), seq, ts, events, rank);
     } catch (IOException e) {
       throw new AssertionError("undecodable payload", e);
     }
