@@ -18,12 +18,28 @@ constexpr int64_t kShareValues = 16384;
 
 CpuBackend::CpuBackend(int32_t threads) : pool_(threads) {}
 
+CpuBackend::CpuBackend(int32_t threads, std::vector<int> cpus) : pool_(threads, std::move(cpus)) {}
+
 CpuBackend::~CpuBackend() {
   ember_free(matmul_scratch_);
   ember_free(attention_scratch_);
 }
 
-void* CpuBackend::alloc(int64_t bytes) { return ember_alloc(bytes); }
+void* CpuBackend::alloc(int64_t bytes) {
+  void* p = ember_alloc(bytes);
+  if (p != nullptr && pool_.pinned()) first_touch(p, bytes);
+  return p;
+}
+
+void CpuBackend::first_touch(void* p, int64_t bytes) {
+  if (pool_.pin_caller() != 0) return;  // placement is an optimisation; the caller was pinned at creation
+  constexpr int64_t kPage = 4096;
+  pool_.run([&](int tid, int nth) {
+    int64_t b, e;
+    split_range(bytes, tid, nth, kPage, &b, &e);
+    if (e > b) std::memset((char*)p + b, 0, e - b);
+  });
+}
 
 void CpuBackend::free(void* ptr) { ember_free(ptr); }
 
@@ -41,7 +57,7 @@ int CpuBackend::upload_weight(const Tensor& host, Tensor* device) {
 int CpuBackend::reserve_matmul(const Tensor& w, int64_t max_rows) {
   int64_t need = std::max<int64_t>(linear_scratch_bytes(w.dtype, max_rows, w.cols), 64);
   if (need <= matmul_scratch_bytes_) return 0;
-  void* p = ember_alloc(need);
+  void* p = alloc(need);
   if (p == nullptr) return -1;
   ember_free(matmul_scratch_);
   matmul_scratch_ = p;
@@ -52,7 +68,7 @@ int CpuBackend::reserve_matmul(const Tensor& w, int64_t max_rows) {
 int CpuBackend::reserve_attention(int32_t head_dim, int32_t max_tokens) {
   int64_t need = pool_.size() * attention_scratch_floats(head_dim);
   if (need <= attention_scratch_floats_) return 0;
-  float* p = (float*)ember_alloc(need * 4);
+  float* p = (float*)alloc(need * 4);
   if (p == nullptr) return -1;
   ember_free(attention_scratch_);
   attention_scratch_ = p;
@@ -61,6 +77,7 @@ int CpuBackend::reserve_attention(int32_t head_dim, int32_t max_tokens) {
 }
 
 StepInputs CpuBackend::stage_step(const ember_step& s) {
+  pool_.pin_caller();  // the thread of each step is one of the context's pinned threads
   StepInputs in;
   in.token_ids = s.token_ids;
   in.logits_indices = s.logits_indices;

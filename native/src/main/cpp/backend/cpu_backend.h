@@ -6,6 +6,11 @@
 //
 // Weights are used in place (upload_weight copies nothing); ops run synchronously on the pool, so
 // synchronize() has nothing to wait for. Sampling stays on the host (samples_on_device() is false).
+//
+// Given a CPU list ("cpu:4-7"), the pool's members are pinned one per CPU, the thread that creates
+// the backend and the thread of each step (stage_step) are pinned to the first, and alloc touches new
+// memory from the pinned members, so that the KV cache and scratch pages land on their NUMA node
+// (Linux places a page on the node of the CPU that first writes it).
 #pragma once
 
 #include <memory>
@@ -19,9 +24,14 @@ namespace ember {
 class CpuBackend final : public Backend {
  public:
   explicit CpuBackend(int32_t threads);
+  // Pinned to cpus (see above); throws std::system_error when a member cannot be pinned.
+  CpuBackend(int32_t threads, std::vector<int> cpus);
   ~CpuBackend() override;
 
   const char* name() const override { return "cpu"; }
+  // Pins the calling thread to the pool's first CPU (nothing when not pinned); 0 or an errno value.
+  int pin_caller() { return pool_.pin_caller(); }
+  const std::vector<int>& cpus() const { return pool_.cpus(); }
   int32_t threads() const { return pool_.size(); }
 
   void* alloc(int64_t bytes) override;
@@ -52,6 +62,9 @@ class CpuBackend final : public Backend {
   void attention(const KvLayer& layer, const StepView& step, int32_t heads, const float* q, float* out) override;
 
  private:
+  // Writes zeros over [p, p + bytes) split across the pool's members, each on its own CPU.
+  void first_touch(void* p, int64_t bytes);
+
   ThreadPool pool_;
   void* matmul_scratch_ = nullptr;
   int64_t matmul_scratch_bytes_ = 0;

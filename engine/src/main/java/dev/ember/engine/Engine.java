@@ -155,12 +155,12 @@ public final class Engine implements AutoCloseable {
     signal();
   }
 
-  /** Receives the prefix cache's stored/removed/cleared block events, once per step. */
+  /** Receives the prefix cache's stored/removed/cleared block events, once per step (replaces any listener). */
   public void setKvEventListener(KvEventListener listener) {
     kv.setEventListener(listener);
   }
 
-  /** Adds a receiver of the prefix cache's events next to those already set (e.g. a cluster index and a publisher). */
+  /** Adds a receiver of the prefix cache's block events beside the ones already listening. */
   public void addKvEventListener(KvEventListener listener) {
     kv.addEventListener(listener);
   }

@@ -88,22 +88,19 @@ public final class KvCacheManager {
     return prefixHits;
   }
 
-  /** Sets (or, with null, removes) the receiver of event batches. */
+  /** Adds a receiver of event batches beside those already set; each gets every batch, in the order added. */
+  public void addEventListener(KvEventListener more) {
+    KvEventListener before = listener;
+    setEventListener(before == null ? more : batch -> {
+      before.onBatch(batch);
+      more.onBatch(batch);
+    });
+  }
+
+  /** Sets (or, with null, removes) the receiver of event batches, replacing any set before. */
   public void setEventListener(KvEventListener listener) {
     this.listener = listener;
     events.setEnabled(listener != null);
-  }
-
-  /**
-   * Adds a receiver of event batches next to those already set; each batch goes to all of them, in
-   * the order they were added. Call before the engine steps, or on its thread.
-   */
-  public void addEventListener(KvEventListener more) {
-    KvEventListener first = listener;
-    setEventListener(first == null ? more : batch -> {
-      first.onBatch(batch);
-      more.onBatch(batch);
-    });
   }
 
   /** The cache slot of the token at {@code position}: block id times block size plus offset. */

@@ -5,5 +5,5 @@ import picocli.CommandLine.Command;
 /** {@code ember bench ...}: benchmarks that print figures (never asserted in tests). */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
     subcommands = {BenchLatencyCommand.class, BenchThroughputCommand.class, BenchServeCommand.class,
-        BenchKafkaCommand.class, BenchColdstartCommand.class})
+        BenchKafkaCommand.class, BenchColdstartCommand.class, BenchRouterCommand.class})
 public final class BenchCommand {}

@@ -1,5 +1,6 @@
 package dev.ember.cli;
 
+import dev.ember.device.DeviceContext;
 import dev.ember.engine.EngineFactory;
 import dev.ember.engine.LoadedEngine;
 import dev.ember.function.DemoModel;
@@ -31,8 +32,19 @@ final class ModelOptions {
    * engine through {@link EngineFactory}; steps may carry at least {@code minBatchTokens} tokens.
    */
   LoadedEngine loadEngine(int minBatchTokens, EngineFactory.Sizing sizing) throws IOException {
+    return loadEngine(minBatchTokens, sizing, loadOptions());
+  }
+
+  /** As above, on one device context (its native device string and its kernel threads). */
+  LoadedEngine loadEngine(int minBatchTokens, EngineFactory.Sizing sizing, DeviceContext context) throws IOException {
+    return loadEngine(minBatchTokens, sizing, loadOptions().withDevice(context.nativeDevice())
+        .withThreads(context.threads(threads == null ? 0 : threads)));
+  }
+
+  private LoadedEngine loadEngine(int minBatchTokens, EngineFactory.Sizing sizing, LoadOptions options)
+      throws IOException {
     Path path = model != null ? model : DemoModel.ensure();
-    LoadOptions load = loadOptions();
+    LoadOptions load = options;
     if (load.maxBatchTokens() < minBatchTokens) {
       load = load.withMaxBatchTokens(minBatchTokens);
     }

@@ -1,6 +1,8 @@
 package dev.ember.cli;
 
 import dev.ember.coldstart.ColdStartOptions;
+import dev.ember.cluster.ClusterOptions;
+import dev.ember.cluster.RoutingPolicy;
 import dev.ember.function.ByteSize;
 import dev.ember.function.DemoFunction;
 import dev.ember.function.DurationText;
@@ -40,7 +42,10 @@ import picocli.CommandLine.Option;
  * <pre>{@code ./ember serve --model /models/DeepSeek-R1-Distill-Qwen-1.5B --dtype q8_0 --api-key s3cret}</pre>
  */
 @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
-    description = "Serve functions over the OpenAI-compatible HTTP API (default: the embedded demo function).")
+    defaultValueProvider = EnvironmentDefaults.class,
+    description = "Serve functions over the OpenAI-compatible HTTP API (default: the embedded demo function).",
+    footer = "Every single-valued option can also be set as EMBER_<OPTION> (e.g. EMBER_PORT=8080, "
+        + "EMBER_KV_CACHE_MEMORY=2GiB); flags win. EMBER_API_KEY takes comma-separated keys.")
 public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--model", description = "HF model directory or .gguf file to serve as one function.")
   String model;
@@ -100,6 +105,9 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--protect-operations", description = "Require the API key on /health and /metrics too.")
   boolean protectOperations;
 
+  @Option(names = "--device", description = FunctionManifest.DEVICE_DOC + " E.g. numa:all, cpu:0,cpu:1.")
+  String device;
+
   @Option(names = "--threads", description = EngineSettings.THREADS_DOC)
   Integer threads;
 
@@ -111,6 +119,9 @@ public final class ServeCommand implements Callable<Integer> {
 
   @Option(names = "--max-num-seqs", description = EngineSettings.MAX_NUM_SEQS_DOC)
   Integer maxNumSeqs;
+
+  @Option(names = "--hash-seed", description = EngineSettings.HASH_SEED_DOC)
+  String hashSeed;
 
   @Option(names = "--shutdown-timeout", defaultValue = "30s", converter = DurationConverter.class,
       description = ServerOptions.SHUTDOWN_TIMEOUT_DOC + " Default: ${DEFAULT-VALUE}.")
@@ -137,6 +148,41 @@ public final class ServeCommand implements Callable<Integer> {
 
   /** Environment lookup (tests replace it). */
   UnaryOperator<String> env = System::getenv;
+  @Option(names = "--cluster", description = "Join a cluster of replicas (Hazelcast) that share a prefix-cache index"
+      + " and route each request to the replica caching its prefix.")
+  boolean cluster;
+
+  @Option(names = "--cluster-members", split = ",", description = ClusterOptions.MEMBERS_DOC)
+  List<String> clusterMembers = List.of();
+
+  @Option(names = "--cluster-port", defaultValue = "" + ClusterOptions.DEFAULT_PORT,
+      description = ClusterOptions.PORT_DOC + " Default: ${DEFAULT-VALUE}.")
+  int clusterPort;
+
+  @Option(names = "--cluster-host", description = ClusterOptions.HOST_DOC)
+  String clusterHost;
+
+  @Option(names = "--cluster-dns", description = ClusterOptions.DNS_DOC)
+  String clusterDns;
+
+  @Option(names = "--cluster-name", defaultValue = ClusterOptions.DEFAULT_NAME,
+      description = ClusterOptions.NAME_DOC + " Default: ${DEFAULT-VALUE}.")
+  String clusterName;
+
+  @Option(names = "--replica-name", description = ClusterOptions.REPLICA_NAME_DOC)
+  String replicaName;
+
+  @Option(names = "--routing", defaultValue = "cache-aware", description = ClusterOptions.ROUTING_DOC
+      + " Default: ${DEFAULT-VALUE}.")
+  String routing;
+
+  @Option(names = "--cluster-heartbeat", defaultValue = "1s", converter = DurationConverter.class,
+      description = ClusterOptions.HEARTBEAT_DOC + " Default: ${DEFAULT-VALUE}.")
+  Duration clusterHeartbeat;
+
+  @Option(names = "--cluster-failure-detection", defaultValue = "10s", converter = DurationConverter.class,
+      description = ClusterOptions.FAILURE_DETECTION_DOC + " Default: ${DEFAULT-VALUE}.")
+  Duration clusterFailureDetection;
 
   @Override
   public Integer call() throws Exception {
@@ -162,7 +208,7 @@ public final class ServeCommand implements Callable<Integer> {
     KafkaDoor door;
     try {
       door = kafkaBootstrap == null ? null
-          : KafkaDoor.start(server.vertx(), server.registry(), kafkaOptions(options.functions())).await();
+          : KafkaDoor.start(server.vertx(), server.gateway(), kafkaOptions(options.functions())).await();
     } catch (Exception e) {
       System.err.println("ember serve: could not start the Kafka door on " + kafkaBootstrap + ": " + e.getMessage());
       server.shutdown(shutdownTimeout).await();
@@ -187,6 +233,20 @@ public final class ServeCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** The cluster to join, or null without --cluster. */
+  ClusterOptions clusterOptions() {
+    if (!cluster) {
+      if (!clusterMembers.isEmpty() || clusterDns != null || replicaName != null || clusterHost != null) {
+        throw new IllegalArgumentException("--cluster-members, --cluster-dns, --cluster-host and --replica-name"
+            + " need --cluster");
+      }
+      return null;
+    }
+    String dns = clusterDns != null ? clusterDns : env.apply("EMBER_CLUSTER_DNS");
+    return new ClusterOptions(clusterName, clusterHost, clusterPort, clusterMembers, dns, replicaName,
+        RoutingPolicy.parse(routing), clusterHeartbeat, clusterFailureDetection, ClusterOptions.DEFAULT_CACHE_WEIGHT);
+  }
+
   KafkaDoorOptions kafkaOptions(List<FunctionManifest> functions) {
     KafkaDoorOptions o = new KafkaDoorOptions().setBootstrapServers(kafkaBootstrap);
     kafkaProperties.forEach(o::addProperty);
@@ -201,7 +261,7 @@ public final class ServeCommand implements Callable<Integer> {
     return new ServerOptions(httpOptions(), manifests(), shutdownTimeout,
         new AdminOptions(keys("--admin-api-key", adminApiKeys, "EMBER_ADMIN_API_KEY"), modelRoots, adminHost,
             adminPort),
-        new FunctionLoadOptions(loadPhaseTimeout, coldStart)).withKvEvents(kvEventsOptions());
+        new FunctionLoadOptions(loadPhaseTimeout, coldStart), clusterOptions(), kvEventsOptions());
   }
 
   /** The KV event publisher's settings, or null when neither the flag nor EMBER_KV_EVENTS_ENDPOINT names an endpoint. */
@@ -255,14 +315,15 @@ public final class ServeCommand implements Callable<Integer> {
     } else {
       base = List.of(DemoFunction.manifest());
     }
-    return base.stream().map(m -> FunctionManifests.validate(m.withEngine(overrides(m.engine())), "command line")).toList();
+    return base.stream().map(m -> FunctionManifests.validate((device != null ? m.withDevice(device) : m)
+        .withEngine(overrides(m.engine())), "command line")).toList();
   }
 
   private EngineSettings overrides(EngineSettings e) {
     return new EngineSettings(maxModelLen != null ? maxModelLen : e.maxModelLen(),
         maxNumSeqs != null ? maxNumSeqs : e.maxNumSeqs(), e.maxNumBatchedTokens(), e.blockSize(),
         kvCacheMemory != null ? kvCacheMemory : e.kvCacheMemory(), threads != null ? threads : e.threads(),
-        e.enablePrefixCaching());
+        e.enablePrefixCaching(), hashSeed != null ? hashSeed : e.hashSeed());
   }
 
   private void printBanner(PrintStream out, EmberServer server) {

@@ -16,4 +16,32 @@ public record DeviceContext(String name, String kind, CpuSet cpus, int node, int
   public boolean isCpu() {
     return CPU.equals(kind);
   }
+
+  /** Whether this is the unpinned context over every CPU of the process ({@code cpu}). */
+  public boolean isWholeCpu() {
+    return isCpu() && CPU.equals(name);
+  }
+
+  /**
+   * The device string the native library takes: {@code cpu} (unpinned), {@code cpu:<cpu list>} (kernel
+   * threads pinned one per CPU; a NUMA node's context is its CPU list) or the card's name.
+   */
+  public String nativeDevice() {
+    if (!isCpu()) {
+      return name;
+    }
+    return isWholeCpu() ? CPU : CPU + ":" + cpus;
+  }
+
+  /**
+   * Kernel threads: the context's CPU count, or fewer when {@code asked} (> 0) says so; every available
+   * core for the unpinned {@code cpu} context; 1 for accelerators (their host side needs no team).
+   */
+  public int threads(int asked) {
+    if (!isCpu()) {
+      return 1;
+    }
+    int cores = isWholeCpu() ? Runtime.getRuntime().availableProcessors() : cpus.size();
+    return asked > 0 ? Math.min(asked, cores) : cores;
+  }
 }

@@ -29,6 +29,14 @@ public interface FunctionEndpoint {
   /** Decodes token ids to text ({@code POST /detokenize}). */
   Future<String> detokenize(int[] ids);
 
-  /** A queued request: its prompt token count and a handle to cancel it. */
-  record Submission(int promptTokens, RequestHandle handle) {}
+  /**
+   * A queued request: its prompt token count, a handle to cancel it, and the cluster replica serving
+   * it (null outside a cluster).
+   */
+  record Submission(int promptTokens, RequestHandle handle, String replica) {
+    /** Served here, outside a cluster. */
+    public Submission(int promptTokens, RequestHandle handle) {
+      this(promptTokens, handle, null);
+    }
+  }
 }

@@ -5,6 +5,7 @@ import dev.ember.engine.EngineRequest;
 import dev.ember.engine.OutputSink;
 import dev.ember.engine.PromptTooLongException;
 import dev.ember.engine.RequestHandle;
+import dev.ember.kv.KvEventListener;
 import dev.ember.metrics.ServingMetrics;
 import dev.ember.sample.InvalidSamplingParamsException;
 import dev.ember.sample.SamplingParams;
@@ -12,7 +13,6 @@ import dev.ember.tokenizer.ChatTemplate;
 import dev.ember.tokenizer.ChatTemplateException;
 import dev.ember.tokenizer.Tokenizer;
 import dev.ember.worker.DeviceWorker;
-import dev.ember.worker.EngineObserver;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -63,7 +63,20 @@ public final class FunctionInstance implements FunctionEndpoint {
   private volatile long keepWarmUntilNanos;
   private long idleTimer = -1;
   private final PrewarmScheduler schedule;
-  private volatile EngineObserver engineObserver = EngineObserver.NONE;
+  private volatile dev.ember.worker.EngineObserver engineObserver = dev.ember.worker.EngineObserver.NONE;
+  /** Set by a {@link FunctionPool}: whether this context may scale to zero now (decided under the pool's lock). */
+  private volatile ScaleDownGate gate;
+
+  /** Receives each engine's KV events from its load on (a pool's per-context prefix index); null: none. */
+  private volatile KvEventListener kvEvents;
+
+  /** A pool's say over its contexts' idle drains: minWarm counts contexts per function, not per context. */
+  interface ScaleDownGate {
+    /** Called under {@code lock()} with the context about to drain; true lets it go. */
+    boolean mayDrain(FunctionInstance context);
+
+    Object lock();
+  }
 
   private record Failure(String reason, String publicReason, long retryAtNanos) {}
 
@@ -107,9 +120,25 @@ public final class FunctionInstance implements FunctionEndpoint {
     }
   }
 
-  /** Watches the engines this function builds from the next warm-up on. */
-  public void observeEngines(EngineObserver observer) {
+  /** Watches the engines this function builds from the next warm-up on (the cluster's KV event feed). */
+  public void observeEngines(dev.ember.worker.EngineObserver observer) {
     this.engineObserver = observer;
+  }
+
+  /** Lets a pool decide when this context may scale to zero (its idle timer runs whatever minWarm says). */
+  void scaleDownGate(ScaleDownGate g) {
+    this.gate = g;
+  }
+
+  /** Follows the KV events of every engine this instance loads from now on (set before the first warm-up). */
+  void kvEvents(KvEventListener listener) {
+    this.kvEvents = listener;
+  }
+
+  /** The device worker while WARM, else null (the pool reads its engine's load and prefix cache). */
+  DeviceWorker worker() {
+    DeviceWorker w = worker;
+    return state == FunctionState.WARM ? w : null;
   }
 
   /** The prewarm schedule, or null when the manifest has none (tests drive it with their clock). */
@@ -194,7 +223,7 @@ public final class FunctionInstance implements FunctionEndpoint {
     failure = null;
     loadAttempts.incrementAndGet();
     long t0 = System.nanoTime();
-    DeviceWorker w = new DeviceWorker(manifest, loadOptions.coldStart(), engineObserver);
+    DeviceWorker w = new DeviceWorker(manifest, loadOptions.coldStart(), engineObserver, kvEvents);
     warming = timeBoxed(w).<Void>map(id -> {
       synchronized (this) {
         worker = w;
@@ -209,7 +238,7 @@ public final class FunctionInstance implements FunctionEndpoint {
       }
       java.util.Map<String, Long> phases = new java.util.LinkedHashMap<>(w.loadPhases());
       phases.put("total", System.nanoTime() - t0);
-      metrics.coldStart(manifest.name(), phases);
+      metrics.coldStart(manifest.name(), manifest.device(), phases);
       LOG.info(() -> "function=" + manifest.name() + " state=WARM load_ms=" + (System.nanoTime() - t0) / 1_000_000);
       return null;
     }).recover(e -> {
@@ -290,7 +319,7 @@ public final class FunctionInstance implements FunctionEndpoint {
 
   /** While WARM and allowed to scale to zero, checks for idleness a few times per idle timeout. */
   private void startIdleTimer() {
-    if (manifest.scaling().minWarm() > 0) {
+    if (gate == null && manifest.scaling().minWarm() > 0) {
       return;
     }
     long every = Math.max(10, Math.min(1000, manifest.scaling().idleTimeout().toMillis() / 4));
@@ -305,11 +334,27 @@ public final class FunctionInstance implements FunctionEndpoint {
       idle = state == FunctionState.WARM && inFlight.get() == 0 && held.size() == 0
           && now - lastActivityNanos >= manifest.scaling().idleTimeout().toNanos() && now >= keepWarmUntilNanos;
     }
-    if (idle) {
-      LOG.info(() -> "function=" + manifest.name() + " idle_ms=" + (now - lastActivityNanos) / 1_000_000
-          + " scaling to zero");
-      drain(Duration.ofSeconds(30));
+    if (!idle) {
+      return;
     }
+    ScaleDownGate g = gate;
+    if (g != null) {
+      synchronized (g.lock()) {
+        if (!g.mayDrain(this)) {
+          return;
+        }
+        logScaleToZero(now);
+        drain(Duration.ofSeconds(30));
+      }
+      return;
+    }
+    logScaleToZero(now);
+    drain(Duration.ofSeconds(30));
+  }
+
+  private void logScaleToZero(long now) {
+    LOG.info(() -> "function=" + manifest.name() + " device=" + manifest.device() + " idle_ms="
+        + (now - lastActivityNanos) / 1_000_000 + " scaling to zero");
   }
 
   /**
@@ -448,14 +493,14 @@ public final class FunctionInstance implements FunctionEndpoint {
       if (out.tokenId() >= 0 && out.index() < last.length) {
         long now = System.nanoTime();
         if (last[out.index()] != 0) {
-          metrics.interTokenLatency(manifest.name(), now - last[out.index()]);
+          metrics.interTokenLatency(manifest.name(), manifest.device(), now - last[out.index()]);
         }
         last[out.index()] = now;
       }
       if (out.requestFinished()) {
         lastActivityNanos = clock.getAsLong();
         inFlight.decrementAndGet();
-        metrics.requestFinished(manifest.name(), out.usage(), out.timings(), out.finishReason());
+        metrics.requestFinished(manifest.name(), manifest.device(), out.usage(), out.timings(), out.finishReason());
       }
       sink.accept(out);
     };

@@ -1,5 +1,6 @@
 package dev.ember.function;
 
+import dev.ember.device.DeviceSpec;
 import dev.ember.model.DType;
 import java.time.Duration;
 import java.util.List;
@@ -12,7 +13,7 @@ import java.util.List;
  * <pre>{@code
  * name: r1-qwen-1.5b
  * model: {path: /models/DeepSeek-R1-Distill-Qwen-1.5B, dtype: q8_0}
- * device: cpu
+ * device: cpu            # or cpu:0-7, numa:all, [numa:0, numa:1]: one engine per device context
  * engine: {maxModelLen: 8192, kvCacheMemory: 2GiB, threads: 8}
  * }</pre>
  */
@@ -28,6 +29,13 @@ public record FunctionManifest(
 
   /** Default device: the CPU. */
   public static final String DEFAULT_DEVICE = "cpu";
+  public static final String DEVICE_DOC = "Device contexts, one engine each: " + DeviceSpec.SYNTAX
+      + "; a comma list or a YAML list gives several.";
+
+  /** The device specs of {@link #device()} (a canonical comma list, validated with the manifest). */
+  public List<DeviceSpec> devices() {
+    return DeviceSpec.parseList(device);
+  }
 
   /**
    * Where the weights are and how to load them.
@@ -52,7 +60,7 @@ public record FunctionManifest(
 
   /** Engine settings (vLLM's names). */
   public record EngineSettings(int maxModelLen, int maxNumSeqs, int maxNumBatchedTokens, int blockSize,
-      long kvCacheMemory, int threads, boolean enablePrefixCaching) {
+      long kvCacheMemory, int threads, boolean enablePrefixCaching, String hashSeed) {
     public static final int DEFAULT_MAX_MODEL_LEN = 4096;
     public static final String MAX_MODEL_LEN_DOC = "Context length in tokens (prompt + output); at most the model's.";
     public static final int DEFAULT_MAX_NUM_SEQS = 64;
@@ -67,6 +75,22 @@ public record FunctionManifest(
     public static final String THREADS_DOC = "Kernel threads; 0 = all cores.";
     public static final boolean DEFAULT_ENABLE_PREFIX_CACHING = true;
     public static final String ENABLE_PREFIX_CACHING_DOC = "Reuse KV blocks of shared prompt prefixes.";
+    public static final String DEFAULT_HASH_SEED = dev.ember.kv.KvCacheOptions.DEFAULT_HASH_SEED;
+    public static final String HASH_SEED_DOC = "Seed of the prefix-cache block hashes; every replica of a function"
+        + " in a cluster must use the same one.";
+
+    public EngineSettings {
+      if (hashSeed == null || hashSeed.isEmpty()) {
+        hashSeed = DEFAULT_HASH_SEED;
+      }
+    }
+
+    /** With the default hash seed. */
+    public EngineSettings(int maxModelLen, int maxNumSeqs, int maxNumBatchedTokens, int blockSize, long kvCacheMemory,
+        int threads, boolean enablePrefixCaching) {
+      this(maxModelLen, maxNumSeqs, maxNumBatchedTokens, blockSize, kvCacheMemory, threads, enablePrefixCaching,
+          DEFAULT_HASH_SEED);
+    }
 
     public static EngineSettings defaults() {
       return new EngineSettings(DEFAULT_MAX_MODEL_LEN, DEFAULT_MAX_NUM_SEQS, DEFAULT_MAX_NUM_BATCHED_TOKENS,
@@ -86,15 +110,31 @@ public record FunctionManifest(
     }
   }
 
-  /** Scale-to-zero policy (acted on by the lifecycle; parsed and validated now). */
-  public record Scaling(int minWarm, Duration idleTimeout, int maxHeldRequests, Duration maxHoldTime) {
+  /**
+   * Scale-to-zero policy. {@code minWarm} counts device contexts per function; {@code maxContexts} caps the
+   * contexts warm at once ({@link #ALL_CONTEXTS}: every context of {@code device}).
+   */
+  public record Scaling(int minWarm, Duration idleTimeout, int maxHeldRequests, Duration maxHoldTime,
+      int maxContexts) {
     public static final int DEFAULT_MIN_WARM = 1;
+    public static final int ALL_CONTEXTS = 0;
+    public static final String MAX_CONTEXTS_DOC = "Most device contexts warm at once; 0 = all of them.";
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(5);
     public static final int DEFAULT_MAX_HELD_REQUESTS = 100;
     public static final Duration DEFAULT_MAX_HOLD_TIME = Duration.ofSeconds(60);
 
+    /** With every context allowed warm. */
+    public Scaling(int minWarm, Duration idleTimeout, int maxHeldRequests, Duration maxHoldTime) {
+      this(minWarm, idleTimeout, maxHeldRequests, maxHoldTime, ALL_CONTEXTS);
+    }
+
     public static Scaling defaults() {
       return new Scaling(DEFAULT_MIN_WARM, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_HELD_REQUESTS, DEFAULT_MAX_HOLD_TIME);
+    }
+
+    /** The contexts that may be warm at once out of {@code contexts}. */
+    public int maxContexts(int contexts) {
+      return maxContexts == ALL_CONTEXTS ? contexts : Math.min(maxContexts, contexts);
     }
   }
 
@@ -131,6 +171,15 @@ public record FunctionManifest(
 
   public FunctionManifest withModel(ModelSpec m) {
     return new FunctionManifest(name, m, device, engine, limits, scaling, prewarm, kafka);
+  }
+
+  /** The same function on other devices (one context's manifest, or a CLI override). */
+  public FunctionManifest withDevice(String d) {
+    return new FunctionManifest(name, model, d, engine, limits, scaling, prewarm, kafka);
+  }
+
+  public FunctionManifest withScaling(Scaling s) {
+    return new FunctionManifest(name, model, device, engine, limits, s, prewarm, kafka);
   }
 
   public FunctionManifest withLimits(Limits l) {

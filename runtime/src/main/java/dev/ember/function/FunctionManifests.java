@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.ember.device.CpuTopology;
+import dev.ember.device.DevicePlan;
+import dev.ember.device.DeviceSpec;
 import dev.ember.function.FunctionManifest.EngineSettings;
 import dev.ember.function.FunctionManifest.Kafka;
 import dev.ember.function.FunctionManifest.Limits;
@@ -50,7 +53,6 @@ public final class FunctionManifests {
   /** Function names become URL path segments and metric labels. */
   public static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]*");
   public static final int MAX_NAME_LENGTH = 63;
-  private static final Pattern DEVICE = Pattern.compile("cpu|(cuda|npu):\\d{1,3}");
   private static final Pattern TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
   private static final long MIN_KV_CACHE_MEMORY = 1L << 20;
 
@@ -142,13 +144,67 @@ public final class FunctionManifests {
       throw root.error("name", "must match [a-z0-9][a-z0-9._-]* and be at most " + MAX_NAME_LENGTH
           + " characters (it is a URL path segment and a metric label), got '" + name + "'");
     }
-    String device = root.text("device", FunctionManifest.DEFAULT_DEVICE);
-    if (!DEVICE.matcher(device).matches()) {
-      throw root.error("device", "must be cpu, cuda:N or npu:N, got '" + device + "'");
+    String device = root.parse("device", deviceText(root), FunctionManifests::checkDevices);
+    ModelSpec model = model(root, env);
+    EngineSettings engine = engine(root.section("engine"));
+    int contexts = contextCount(device);
+    long memory = MachineLimits.memoryBytes();
+    if (contexts > 1 && engine.kvCacheMemory() > memory / contexts) {
+      throw root.section("engine").error("kvCacheMemory", "must be at most " + ByteSize.format(memory / contexts)
+          + " (the memory of this machine over the " + contexts + " device contexts, each with its own KV cache),"
+          + " got " + ByteSize.format(engine.kvCacheMemory()));
     }
-    return new FunctionManifest(name, model(root, env), device, engine(root.section("engine")),
+    return new FunctionManifest(name, model, device, engine,
         limits(root.section("limits")), scaling(root.section("scaling")), prewarm(root.section("prewarm")),
         kafka(root.section("kafka"), name));
+  }
+
+  /** The device setting as written: one spec, a comma list, or a YAML/JSON list (joined with commas). */
+  private static String deviceText(ManifestNode root) {
+    if (root.has("device") && root.isList("device")) {
+      List<String> items = root.strings("device");
+      if (items.isEmpty()) {
+        throw root.error("device", "must name at least one device: " + DeviceSpec.SYNTAX);
+      }
+      return String.join(",", items);
+    }
+    return root.text("device", FunctionManifest.DEFAULT_DEVICE);
+  }
+
+  /**
+   * Parses the device specs and matches them against this host (CPUs that exist and are allowed, NUMA
+   * nodes with CPUs, no CPU in two contexts); returns them as a canonical comma list. Accelerators pass:
+   * whether their backend exists is known when they load.
+   */
+  private static String checkDevices(String text) {
+    try {
+      return devicesOnThisHost(text);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("is invalid: " + e.getMessage(), e);
+    }
+  }
+
+  /** The device contexts the (checked) device list gives on this host; 1 where the host cannot be read. */
+  private static int contextCount(String device) {
+    try {
+      return DevicePlan.resolve(DeviceSpec.parseList(device), CpuTopology.host()).size();
+    } catch (IOException | RuntimeException e) {
+      return 1;
+    }
+  }
+
+  private static String devicesOnThisHost(String text) {
+    List<DeviceSpec> specs = DeviceSpec.parseList(text);
+    CpuTopology topology;
+    try {
+      topology = CpuTopology.host();
+    } catch (IOException | RuntimeException e) {
+      topology = null; // no sysfs (not Linux): the specs' syntax is checked, their CPUs when they load
+    }
+    if (topology != null) {
+      DevicePlan.resolve(specs, topology);
+    }
+    return String.join(",", specs.stream().map(DeviceSpec::toString).toList());
   }
 
   private static String required(ManifestNode n, String field) {
@@ -187,7 +243,7 @@ public final class FunctionManifests {
 
   private static EngineSettings engine(ManifestNode e) {
     e.allowOnly(Set.of("maxModelLen", "maxNumSeqs", "maxNumBatchedTokens", "blockSize", "kvCacheMemory", "threads",
-        "enablePrefixCaching"));
+        "enablePrefixCaching", "hashSeed"));
     int maxNumSeqs = e.integer("maxNumSeqs", EngineSettings.DEFAULT_MAX_NUM_SEQS, 1, 4096);
     int batched = e.integer("maxNumBatchedTokens", EngineSettings.DEFAULT_MAX_NUM_BATCHED_TOKENS, 1, 1 << 20);
     if (batched < maxNumSeqs) {
@@ -211,7 +267,8 @@ public final class FunctionManifests {
           + " got " + threads);
     }
     return new EngineSettings(maxModelLen, maxNumSeqs, batched, blockSize, kv, threads,
-        e.bool("enablePrefixCaching", EngineSettings.DEFAULT_ENABLE_PREFIX_CACHING));
+        e.bool("enablePrefixCaching", EngineSettings.DEFAULT_ENABLE_PREFIX_CACHING),
+        e.text("hashSeed", EngineSettings.DEFAULT_HASH_SEED));
   }
 
   private static Limits limits(ManifestNode l) {
@@ -221,11 +278,12 @@ public final class FunctionManifests {
   }
 
   private static Scaling scaling(ManifestNode s) {
-    s.allowOnly(Set.of("minWarm", "idleTimeout", "maxHeldRequests", "maxHoldTime"));
+    s.allowOnly(Set.of("minWarm", "idleTimeout", "maxHeldRequests", "maxHoldTime", "maxContexts"));
     return new Scaling(s.integer("minWarm", Scaling.DEFAULT_MIN_WARM, 0, 1 << 16),
         s.duration("idleTimeout", Scaling.DEFAULT_IDLE_TIMEOUT),
         s.integer("maxHeldRequests", Scaling.DEFAULT_MAX_HELD_REQUESTS, 0, 1 << 20),
-        s.duration("maxHoldTime", Scaling.DEFAULT_MAX_HOLD_TIME));
+        s.duration("maxHoldTime", Scaling.DEFAULT_MAX_HOLD_TIME),
+        s.integer("maxContexts", Scaling.ALL_CONTEXTS, 0, 1 << 16));
   }
 
   private static Prewarm prewarm(ManifestNode p) {
@@ -296,6 +354,7 @@ public final class FunctionManifests {
     engine.put("kvCacheMemory", ByteSize.format(e.kvCacheMemory()));
     engine.put("threads", e.threads());
     engine.put("enablePrefixCaching", e.enablePrefixCaching());
+    engine.put("hashSeed", e.hashSeed());
     root.put("engine", engine);
     Map<String, Object> limits = new LinkedHashMap<>();
     limits.put("maxQueue", m.limits().maxQueue());
@@ -307,6 +366,7 @@ public final class FunctionManifests {
     scaling.put("idleTimeout", DurationText.format(s.idleTimeout()));
     scaling.put("maxHeldRequests", s.maxHeldRequests());
     scaling.put("maxHoldTime", DurationText.format(s.maxHoldTime()));
+    scaling.put("maxContexts", s.maxContexts());
     root.put("scaling", scaling);
     Prewarm p = m.prewarm();
     Map<String, Object> prewarm = new LinkedHashMap<>();

@@ -1,7 +1,6 @@
 package dev.ember.function;
 
 import dev.ember.metrics.ServingMetrics;
-import dev.ember.worker.EngineObserver;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Clock;
@@ -16,7 +15,8 @@ import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
- * The functions deployed on this replica, by unique name, each on its own device worker. Deploying
+ * The functions deployed on this replica, by unique name, each on its own device workers (one per device
+ * context, see {@link FunctionPool}). Deploying
  * warms a function; one that fails to load stays registered as FAILED with its reason while the others
  * keep serving. Lookups ({@link #function}) read an immutable snapshot and never lock, so the doors may
  * call them on the event loop.
@@ -36,10 +36,10 @@ public final class FunctionRegistry implements FunctionGateway {
   /** Undeployments in progress, so that a second request joins the first; guarded by {@code this}. */
   private final Map<String, Future<FunctionInfo>> undeploying = new HashMap<>();
   private volatile Consumer<String> onRemoved = name -> {};
-  private volatile EngineObserver engineObserver = EngineObserver.NONE;
+  private volatile dev.ember.worker.EngineObserver engineObserver = dev.ember.worker.EngineObserver.NONE;
 
   /** A registered instance and its latest warm-up attempt (undeploy waits for it before draining). */
-  private record Deployed(FunctionInstance instance, Future<Void> warming) {}
+  private record Deployed(FunctionPool instance, Future<Void> warming) {}
 
   public FunctionRegistry(Vertx vertx, ServingMetrics metrics) {
     this(vertx, metrics, FunctionLoadOptions.defaults());
@@ -63,11 +63,11 @@ public final class FunctionRegistry implements FunctionGateway {
       if (functions.containsKey(manifest.name())) {
         return Future.failedFuture(duplicate(manifest.name()));
       }
-      FunctionInstance instance = new FunctionInstance(vertx, manifest, metrics, System::nanoTime,
-          Clock.systemUTC(), loadOptions);
+      FunctionPool instance = FunctionPool.create(vertx, manifest, metrics, System::nanoTime, Clock.systemUTC(),
+          loadOptions);
       instance.observeEngines(engineObserver);
       boolean warmNow = manifest.prewarm().onStart() || manifest.scaling().minWarm() > 0;
-      Future<Void> warming = warmNow ? instance.warm() : Future.succeededFuture();
+      Future<Void> warming = warmNow ? instance.warmOnDeploy() : Future.succeededFuture();
       Map<String, Deployed> next = new LinkedHashMap<>(functions);
       next.put(manifest.name(), new Deployed(instance, warming.otherwiseEmpty()));
       functions = Collections.unmodifiableMap(next);
@@ -110,8 +110,11 @@ public final class FunctionRegistry implements FunctionGateway {
     onRemoved.accept(name);
   }
 
-  /** Adds a watcher of the engines of functions deployed from now on (after those added before). */
-  public synchronized void observeEngines(EngineObserver observer) {
+  /**
+   * Adds a watcher of the engines of functions deployed from now on, after those added before (the
+   * cluster's KV event feed, the vLLM-format KV event publisher).
+   */
+  public synchronized void observeEngines(dev.ember.worker.EngineObserver observer) {
     engineObserver = engineObserver.andThen(observer);
   }
 
@@ -129,8 +132,8 @@ public final class FunctionRegistry implements FunctionGateway {
     return Future.join(all).mapEmpty();
   }
 
-  /** The instance behind a name, for the admin API. */
-  public Optional<FunctionInstance> instance(String name) {
+  /** The function behind a name (all its device contexts), for the admin API. */
+  public Optional<FunctionPool> instance(String name) {
     Deployed d = functions.get(name);
     return d == null ? Optional.empty() : Optional.of(d.instance());
   }

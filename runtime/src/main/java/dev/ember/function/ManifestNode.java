@@ -139,6 +139,11 @@ final class ManifestNode {
     return parse(name, v.asText(), DurationText::parse);
   }
 
+  /** Whether the field is present and a list. */
+  boolean isList(String name) {
+    return has(name) && node.get(name).isArray();
+  }
+
   /** A list of strings; elements are named {@code field[i]} in errors. */
   List<String> strings(String name) {
     if (!has(name)) {

@@ -24,6 +24,8 @@ public final class EmberKafkaHeaders {
   public static final String FINAL = "ember-final";
   /** Reply: the HTTP status of an error reply, decimal; the value is OpenAI's error JSON. */
   public static final String ERROR = "ember-error";
+  /** Reply: the cluster replica that served the request (absent outside a cluster). */
+  public static final String REPLICA = "ember-replica";
   /** Dead letter: class of the reason. */
   public static final String DLT_EXCEPTION_FQCN = "kafka_dlt-exception-fqcn";
   /** Dead letter: the reason. */

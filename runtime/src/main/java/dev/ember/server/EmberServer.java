@@ -1,5 +1,7 @@
 package dev.ember.server;
 
+import dev.ember.cluster.ClusterNode;
+import dev.ember.function.FunctionGateway;
 import dev.ember.function.FunctionInfo;
 import dev.ember.function.FunctionManifest;
 import dev.ember.function.FunctionRegistry;
@@ -12,7 +14,9 @@ import dev.ember.ops.OperationsRoutes;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,11 +49,13 @@ public final class EmberServer {
   /** The admin API's own server ({@code --admin-port}), or null when it shares the inference port. */
   private final EmberHttpServer adminHttp;
   private final ServerOptions options;
+  private final ClusterNode cluster;
   private final Promise<Void> stopped = Promise.promise();
   private boolean stopping;
 
   private EmberServer(Vertx vertx, MetricsSetup metrics, FunctionRegistry registry, EmberHttpServer http,
-      EmberHttpServer adminHttp, ServerOptions options) {
+      EmberHttpServer adminHttp, ServerOptions options, ClusterNode cluster) {
+    this.cluster = cluster;
     this.vertx = vertx;
     this.metrics = metrics;
     this.registry = registry;
@@ -61,7 +67,21 @@ public final class EmberServer {
   /** Starts listening, then deploys every function; completes once each has ended warming (WARM or FAILED). */
   public static Future<EmberServer> start(ServerOptions options) {
     MetricsSetup metrics = MetricsSetup.create();
-    Vertx vertx = metrics.vertxBuilder(new VertxOptions()).build();
+    if (options.cluster() == null) {
+      return start(options, metrics, metrics.vertxBuilder(new VertxOptions()).build(), null);
+    }
+    VertxBuilder builder = metrics.vertxBuilder(ClusterNode.vertxOptions(options.cluster()));
+    HazelcastClusterManager manager = ClusterNode.manager(options.cluster());
+    return builder.withClusterManager(manager).buildClustered()
+        .recover(e -> {
+          metrics.close();
+          return Future.failedFuture(e);
+        })
+        .compose(vertx -> start(options, metrics, vertx, manager));
+  }
+
+  private static Future<EmberServer> start(ServerOptions options, MetricsSetup metrics, Vertx vertx,
+      HazelcastClusterManager manager) {
     FunctionRegistry registry = new FunctionRegistry(vertx, metrics.servingMetrics(), options.load());
     registry.onRemoved(metrics.servingMetrics()::forget);
     metrics.watch(registry);
@@ -69,9 +89,10 @@ public final class EmberServer {
     try {
       kvEvents = options.kvEvents() == null ? null : KvEventPublisher.start(options.kvEvents(), metrics.registry());
     } catch (IllegalStateException e) {
-      vertx.close();
-      metrics.close();
-      return Future.failedFuture(e);
+      return vertx.close().eventually(() -> {
+        metrics.close();
+        return Future.succeededFuture();
+      }).transform(v -> Future.failedFuture(e));
     }
     if (kvEvents != null) {
       registry.observeEngines(kvEvents);
@@ -81,27 +102,52 @@ public final class EmberServer {
       admin = new AdminRoutes(registry, options.shutdownTimeout(), options.admin(), options.http().apiKeys());
     } catch (IllegalArgumentException e) {
       closeQuietly(kvEvents);
-      vertx.close();
-      metrics.close();
-      return Future.failedFuture(e);
+      return vertx.close().eventually(() -> {
+        metrics.close();
+        return Future.succeededFuture();
+      }).transform(v -> Future.failedFuture(e));
     }
     Integer adminPort = options.admin().port();
-    List<RouteContributor> routes = adminPort == null
-        ? List.of(admin, new OperationsRoutes(registry, metrics, options.http()))
-        : List.of(new OperationsRoutes(registry, metrics, options.http()));
+    List<RouteContributor> routes = new ArrayList<>();
+    if (adminPort == null) {
+      routes.add(admin);
+    }
+    routes.add(new OperationsRoutes(registry, metrics, options.http()));
     Future<EmberHttpServer> adminHttp = adminPort == null ? Future.succeededFuture()
         : EmberHttpServer.startSeparate(vertx, options.admin().host(), adminPort, options.http().bodyLimitBytes(),
             List.of(admin));
-    return adminHttp.compose(a -> EmberHttpServer.start(vertx, registry, options.http(), routes)
-            .map(http -> new EmberServer(vertx, metrics, registry, http, a, options)))
-        .compose(server -> server.deployAll(options.functions()).map(server))
-        // Drained functions publish their last events first, then the publisher closes.
-        .onSuccess(server -> server.stopped().onComplete(v -> closeQuietly(kvEvents)))
-        .recover(e -> vertx.close().eventually(() -> {
+    Future<ClusterNode> joined = manager == null ? Future.succeededFuture()
+        : ClusterNode.join(vertx, manager, registry, options.functions(), options.cluster(), metrics.registry());
+    Promise<EmberServer> result = Promise.promise();
+    adminHttp.compose(a -> joined
+        .compose(node -> {
+          if (node != null) {
+            routes.add(node.routes());
+          }
+          return EmberHttpServer.start(vertx, node == null ? registry : node.gateway(), options.http(), routes)
+              .map(http -> new EmberServer(vertx, metrics, registry, http, a, options, node));
+        }))
+        .compose(server -> {
+          if (server.cluster != null) {
+            server.cluster.announce();
+          }
+          return server.deployAll(options.functions()).map(server);
+        })
+        .onComplete(r -> {
+          if (r.succeeded()) {
+            // Drained functions publish their last events first, then the publisher closes.
+            r.result().stopped().onComplete(v -> closeQuietly(kvEvents));
+            result.complete(r.result());
+            return;
+          }
           closeQuietly(kvEvents);
-          metrics.close();
-          return Future.succeededFuture();
-        }).transform(v -> Future.failedFuture(e)));
+          // Failed from Vert.x's closing thread on a context-free promise: this chain's contexts are gone by then.
+          vertx.close().onComplete(v -> {
+            metrics.close();
+            result.fail(r.cause());
+          });
+        });
+    return result.future();
   }
 
   private static void closeQuietly(KvEventPublisher p) {
@@ -140,6 +186,11 @@ public final class EmberServer {
     return vertx;
   }
 
+  /** What the doors serve: the registry, or in a cluster the gateway that routes across replicas. */
+  public FunctionGateway gateway() {
+    return cluster == null ? registry : cluster.gateway();
+  }
+
   /**
    * Graceful shutdown: stop accepting (new requests get 503), wait up to {@code deadline} for in-flight
    * requests, then drain every function (aborting what is left with an error), stop listening and
@@ -155,7 +206,9 @@ public final class EmberServer {
     if (adminHttp != null) {
       adminHttp.stopAccepting();
     }
-    within(http.drained(), deadline)
+    Future<Void> left = cluster == null ? Future.succeededFuture() : cluster.leave();
+    left.transform(r -> within(cluster == null ? http.drained()
+            : Future.join(http.drained(), cluster.drained()).mapEmpty(), deadline))
         .compose(drained -> {
           if (!drained) {
             LOG.warning(() -> "shutdown deadline passed; aborting " + http.inFlightRequests() + " request(s)");

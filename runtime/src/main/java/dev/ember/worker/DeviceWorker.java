@@ -5,6 +5,7 @@ import dev.ember.engine.Engine;
 import dev.ember.engine.EngineClosedException;
 import dev.ember.engine.EngineStats;
 import dev.ember.function.FunctionManifest;
+import dev.ember.kv.KvEventListener;
 import dev.ember.tokenizer.Tokenizer;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -46,6 +47,7 @@ public final class DeviceWorker extends VerticleBase {
   private final AtomicInteger admitting = new AtomicInteger();
   private volatile boolean closing;
   private final FunctionLoader loader;
+  private final KvEventListener kvEvents;
   private volatile LoadedFunction loaded;
   private volatile Map<String, Long> loadPhases = Map.of();
 
@@ -53,16 +55,22 @@ public final class DeviceWorker extends VerticleBase {
   public record LoadPhase(String name, long startedNanos) {}
 
   public DeviceWorker(FunctionManifest manifest) {
-    this(manifest, ColdStartOptions.defaults());
+    this(manifest, ColdStartOptions.defaults(), EngineObserver.NONE, null);
   }
 
   public DeviceWorker(FunctionManifest manifest, ColdStartOptions coldStart) {
-    this(manifest, coldStart, EngineObserver.NONE);
+    this(manifest, coldStart, EngineObserver.NONE, null);
   }
 
-  /** With an observer of the engine it builds (e.g. the KV event publisher). */
-  public DeviceWorker(FunctionManifest manifest, ColdStartOptions coldStart, EngineObserver observer) {
+  /**
+   * With an observer of the engines it builds (the cluster's KV event feed) and a listener that gets the
+   * engine's KV events from its load on (a cleared-all event first, then the restored and computed blocks),
+   * both attached on this worker's thread before the engine's first step.
+   */
+  public DeviceWorker(FunctionManifest manifest, ColdStartOptions coldStart, EngineObserver observer,
+      KvEventListener kvEvents) {
     this.manifest = manifest;
+    this.kvEvents = kvEvents;
     this.loader = new FunctionLoader(coldStart, observer);
     // Waiting for the worker thread counts as a phase: a thread still stuck in an earlier load must not
     // hold this one forever either.
@@ -74,11 +82,17 @@ public final class DeviceWorker extends VerticleBase {
     return loader.phase();
   }
 
-  /** Deploys the worker on a pool of exactly one thread named after the function. */
+  /**
+   * Deploys the worker on a pool of exactly one thread named after the function, device first for a pinned
+   * context ({@code ember-cpu:1-demo}, so that the 15 characters Linux keeps of a thread's name show the
+   * device in {@code top -H}): a context's thread for its whole life.
+   */
   public static Future<String> deploy(Vertx vertx, DeviceWorker worker) {
+    String device = worker.manifest.device();
     return vertx.deployVerticle(worker, new DeploymentOptions()
         .setThreadingModel(ThreadingModel.WORKER)
-        .setWorkerPoolName("ember-device-" + worker.manifest.name())
+        .setWorkerPoolName(FunctionManifest.DEFAULT_DEVICE.equals(device) ? "ember-device-" + worker.manifest.name()
+            : "ember-" + device + "-" + worker.manifest.name())
         .setWorkerPoolSize(1)
         .setMaxWorkerExecuteTime(15)
         .setMaxWorkerExecuteTimeUnit(TimeUnit.MINUTES));
@@ -99,7 +113,7 @@ public final class DeviceWorker extends VerticleBase {
   }
 
   private void load() throws Exception {
-    LoadedFunction l = loader.load(manifest);
+    LoadedFunction l = loader.load(manifest, kvEvents);
     try {
       loader.begin("hooks");
       long t0 = System.nanoTime();
@@ -151,6 +165,11 @@ public final class DeviceWorker extends VerticleBase {
   /** Ends an {@link #enter()}: the request is in the engine, or failed. */
   public void exit() {
     admitting.decrementAndGet();
+  }
+
+  /** Blocks of the KV cache (its capacity). */
+  public int kvBlocks() {
+    return loadedOrThrow().kv().numBlocks();
   }
 
   public int maxModelLen() {

@@ -1,8 +1,11 @@
 package dev.ember.worker;
 
 /**
- * Which function an engine serves, on which device, and the size of its KV blocks in tokens.
+ * What identifies the KV blocks of one function's engine: replicas only share prefix-cache knowledge
+ * when block size, hash scheme and seed agree.
  *
- * <pre>{@code new EngineDescription("demo", "cpu", 16) }</pre>
+ * @param weightsKey digest of the weights (files and load type) and the KV cache type
+ * @param numBlocks blocks in the KV pool, the reserved padding block included
  */
-public record EngineDescription(String function, String device, int blockSize) {}
+public record EngineDescription(String function, String device, String weightsKey, int blockSize, String hashScheme,
+    String hashSeed, int numBlocks) {}

@@ -3,11 +3,11 @@ package dev.ember.worker;
 import dev.ember.engine.Engine;
 
 /**
- * Watches the engines a replica's device workers build and close, on the device thread, so a consumer
- * of KV cache events (the vLLM-compatible event publisher, a prefix index) follows each engine from its
- * very first block, snapshot restores and prewarm prompts included.
+ * Watches the engines a replica's device workers build and close, on the device thread. The cluster
+ * uses it to follow each engine's KV cache events from the very first block (snapshot restores and
+ * prewarm prompts included).
  *
- * <pre>{@code registry.observeEngines(publisher); // publisher.started(engine, d) calls engine.addKvEventListener(...) }</pre>
+ * <pre>{@code registry.observeEngines((engine, description) -> engine.setKvEventListener(...), ...); }</pre>
  */
 public interface EngineObserver {
   /** Observes nothing. */
@@ -25,7 +25,7 @@ public interface EngineObserver {
   /** The function's engine was closed and its KV cache is about to be freed. */
   void stopped(String function);
 
-  /** Both observers, this one first. */
+  /** Both observers, this one first (e.g. the cluster's feed and the vLLM-format publisher). */
   default EngineObserver andThen(EngineObserver next) {
     EngineObserver first = this;
     if (first == NONE) {

@@ -4,23 +4,33 @@ import dev.ember.coldstart.ColdStartOptions;
 import dev.ember.coldstart.PrefixSnapshot;
 import dev.ember.coldstart.SnapshotFiles;
 import dev.ember.coldstart.SnapshotRetention;
+import dev.ember.device.CpuTopology;
+import dev.ember.device.DeviceContext;
+import dev.ember.device.DevicePlan;
+import dev.ember.device.DeviceSpec;
 import dev.ember.engine.Engine;
+import dev.ember.kv.KvEvent;
+import dev.ember.kv.KvEventBatch;
+import dev.ember.kv.KvEventListener;
 import dev.ember.engine.EngineBuildOptions;
 import dev.ember.engine.EngineFactory;
 import dev.ember.engine.EngineOptions;
 import dev.ember.engine.KvBudgetException;
 import dev.ember.engine.LoadedEngine;
+import dev.ember.kv.BlockHasher;
 import dev.ember.function.DemoModel;
 import dev.ember.function.FunctionManifest;
 import dev.ember.function.LoadFailedException;
 import dev.ember.model.DType;
 import dev.ember.model.ModelFiles;
+import dev.ember.runner.BackendUnavailableException;
 import dev.ember.runner.LoadOptions;
 import dev.ember.sched.SchedulerOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -42,7 +52,7 @@ final class FunctionLoader {
   private final Map<String, Long> phases = new LinkedHashMap<>();
   private final ColdStartOptions coldStart;
   private final EngineObserver observer;
-  private String observed;
+  private String function;
   private ModelFiles files;
   private DType dtype;
   private Path snapshotFile;
@@ -56,7 +66,6 @@ final class FunctionLoader {
     this(coldStart, EngineObserver.NONE);
   }
 
-  /** Tells {@code observer} about each engine it builds and closes. */
   FunctionLoader(ColdStartOptions coldStart, EngineObserver observer) {
     this.coldStart = coldStart;
     this.observer = observer;
@@ -77,56 +86,83 @@ final class FunctionLoader {
   }
 
   LoadedFunction load(FunctionManifest m) throws IOException {
-    if (!FunctionManifest.DEFAULT_DEVICE.equals(m.device())) {
-      throw new LoadFailedException("device '" + m.device() + "' is not available in this build (only cpu)");
-    }
+    return load(m, null);
+  }
+
+  /** Loads, with {@code kvEvents} (when not null) following the engine's KV events from before the restore. */
+  LoadedFunction load(FunctionManifest m, KvEventListener kvEvents) throws IOException {
+    DeviceContext context = context(m.device());
     Path path = FunctionManifest.ModelSpec.EMBEDDED_DEMO.equals(m.model().path()) ? DemoModel.ensure()
         : Path.of(m.model().path());
     dtype = m.model().dtype();
     FunctionManifest.EngineSettings e = m.engine();
-    int threads = e.threads() > 0 ? e.threads() : Runtime.getRuntime().availableProcessors();
+    int threads = context.threads(e.threads());
     LoadedEngine loaded;
     try {
       loaded = EngineFactory.load(path, LoadOptions.defaults().withDtype(dtype).withThreads(threads)
-          .withMaxBatchTokens(e.maxNumBatchedTokens()).withDevice(m.device()), (model, tokenizer) -> {
+          .withMaxBatchTokens(e.maxNumBatchedTokens()).withDevice(context.nativeDevice()), (model, tokenizer) -> {
             int maxModelLen = Math.min(e.maxModelLen(), model.config().maxPositionEmbeddings());
             SchedulerOptions so = new SchedulerOptions(e.maxNumSeqs(), e.maxNumBatchedTokens(), maxModelLen,
                 SchedulerOptions.Policy.PRIORITY);
-            return EngineBuildOptions.ofBudget(e.kvCacheMemory(), EngineOptions.defaults(maxModelLen)
-                .withScheduler(so).withPrefixCaching(e.enablePrefixCaching())).withBlockSize(e.blockSize())
-                .withKvDtype(KV_DTYPE);
+            return EngineBuildOptions.ofBudget(e.kvCacheMemory(), new EngineOptions(so, e.enablePrefixCaching(),
+                e.hashSeed())).withBlockSize(e.blockSize()).withKvDtype(KV_DTYPE);
           }, this::begin);
     } catch (KvBudgetException ex) {
       throw new LoadFailedException(ex.getMessage());
+    } catch (BackendUnavailableException ex) {
+      throw new LoadFailedException("device '" + m.device() + "' is not available: " + ex.getMessage()
+          + " (EMBER_ERR_BACKEND_UNAVAILABLE)");
     }
     files = loaded.files();
     phases.putAll(loaded.phases());
+    if (kvEvents != null) {
+      // A new engine caches nothing: whatever the listener mirrored of an earlier one is gone.
+      kvEvents.onBatch(new KvEventBatch(0, System.currentTimeMillis(), List.of(new KvEvent.AllBlocksCleared())));
+      loaded.engine().addKvEventListener(kvEvents);
+    }
     try {
       if (observer != EngineObserver.NONE) {
-        // Before the restore, so observers see the restored blocks' events too.
-        observer.started(loaded.engine(), new EngineDescription(m.name(), m.device(), e.blockSize()));
-        observed = m.name();
+        function = m.name();
+        observer.started(loaded.engine(), new EngineDescription(m.name(), m.device(),
+            SnapshotFiles.modelKey(files, dtype, KV_DTYPE), e.blockSize(), BlockHasher.SCHEME, e.hashSeed(),
+            loaded.kv().numBlocks()));
       }
       begin("restore");
       long t3 = System.nanoTime();
       if (coldStart.snapshots() && e.enablePrefixCaching()) {
-        snapshotFile = SnapshotFiles.file(files, m.name(), coldStart.snapshotDirectory());
+        snapshotFile = SnapshotFiles.file(files, snapshotName(m), coldStart.snapshotDirectory());
         restore(loaded.engine());
       }
       phases.put("restore", System.nanoTime() - t3);
       return new LoadedFunction(loaded);
     } catch (IOException | RuntimeException ex) {
-      stopped();
       loaded.close();
       throw ex;
     }
   }
 
-  private void stopped() {
-    if (observed != null) {
-      String name = observed;
-      observed = null;
-      observer.stopped(name);
+  /**
+   * The snapshot a function's context saves and restores: the function's name, and for one context of
+   * several its device too ({@code demo.cpu-1}), so contexts never overwrite each other's prefixes.
+   */
+  static String snapshotName(FunctionManifest m) {
+    return FunctionManifest.DEFAULT_DEVICE.equals(m.device()) ? m.name()
+        : m.name() + "." + m.device().replaceAll("[^a-z0-9.-]", "-");
+  }
+
+  /** The one device context a loader runs on (the pool gives each context its own manifest). */
+  static DeviceContext context(String device) throws IOException {
+    List<DeviceSpec> specs;
+    try {
+      specs = DeviceSpec.parseList(device);
+      List<DeviceContext> contexts = DevicePlan.resolve(specs, CpuTopology.host());
+      if (contexts.size() != 1) {
+        throw new LoadFailedException("device '" + device + "' names " + contexts.size()
+            + " contexts; a device worker runs exactly one");
+      }
+      return contexts.get(0);
+    } catch (IllegalArgumentException ex) {
+      throw new LoadFailedException(ex.getMessage());
     }
   }
 
@@ -152,7 +188,9 @@ final class FunctionLoader {
   void unload(LoadedFunction f) {
     try {
       f.engine().close();
-      stopped();
+      if (function != null) {
+        observer.stopped(function);
+      }
       if (snapshotFile != null) {
         PrefixSnapshot.Summary s = f.engine().saveSnapshot(snapshotFile, SnapshotFiles.modelKey(files, dtype, KV_DTYPE),
             coldStart.snapshotBudgetBytes());

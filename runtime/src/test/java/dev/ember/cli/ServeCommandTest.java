@@ -69,4 +69,18 @@ class ServeCommandTest {
     assertTrue(e.getMessage().contains("engine.threads must be at most " + Runtime.getRuntime().availableProcessors()),
         e.getMessage());
   }
+
+  @Test
+  void deviceRunsTheFunctionOnEachListedContext() throws Exception {
+    assertEquals("cpu:0,cpu:1", parse(Map.of(), "--device", "cpu:0, cpu:1").manifests().get(0).device());
+    assertEquals("numa:all", parse(Map.of(), "--device", "numa:all").manifests().get(0).device());
+    assertEquals("cpu", parse(Map.of()).manifests().get(0).device());
+  }
+
+  @Test
+  void aDeviceTheHostLacksIsAStartupErrorNamingIt() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> parse(Map.of(), "--device", "cpu:0,cpu:0").serverOptions());
+    assertTrue(e.getMessage().contains("device is invalid: device 'cpu:0' is listed twice"), e.getMessage());
+  }
 }

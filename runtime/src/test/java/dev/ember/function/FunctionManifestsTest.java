@@ -63,6 +63,33 @@ class FunctionManifestsTest {
         new Kafka(true, "reqs", "g1", 4)), m);
   }
 
+  @ParameterizedTest
+  @CsvSource(delimiter = ';', value = {"cpu;cpu", "cpu:0;cpu:0", "' cpu:0 , cpu:1 ';cpu:0,cpu:1",
+      "[cpu:0, cpu:1];cpu:0,cpu:1", "[cpu:0-1];cpu:0-1", "numa:0;numa:0", "numa:all;numa:all", "[cuda:0, npu:1];cuda:0,npu:1"})
+  void deviceTakesOneSpecACommaListOrAYamlList(String written, String canonical) {
+    FunctionManifest m = parse("name: f\nmodel: {path: /m}\ndevice: " + written + "\n");
+    assertEquals(canonical, m.device());
+    assertEquals(canonical, String.join(",", m.devices().stream().map(Object::toString).toList()));
+  }
+
+  @Test
+  void eachContextsKvCacheMustFitTheMachineTogether() {
+    long threeQuarters = MachineLimits.memoryBytes() / 4 * 3;
+    String kv = "engine: {kvCacheMemory: " + threeQuarters + "}\n";
+    assertEquals(threeQuarters, parse("name: f\nmodel: {path: /m}\ndevice: cpu:0\n" + kv).engine().kvCacheMemory());
+    assertTrue(error("name: f\nmodel: {path: /m}\ndevice: [cpu:0, cpu:1]\n" + kv)
+        .contains("engine.kvCacheMemory must be at most " + ByteSize.format(MachineLimits.memoryBytes() / 2)
+            + " (the memory of this machine over the 2 device contexts"));
+  }
+
+  @Test
+  void maxContextsDefaultsToEveryContext() {
+    Scaling s = parse("name: f\nmodel: {path: /m}\n").scaling();
+    assertEquals(Scaling.ALL_CONTEXTS, s.maxContexts());
+    assertEquals(4, s.maxContexts(4));
+    assertEquals(2, parse("name: f\nmodel: {path: /m}\nscaling: {maxContexts: 2}\n").scaling().maxContexts(4));
+  }
+
   @Test
   void absentSectionsAndFieldsTakeTheDefaults() {
     FunctionManifest m = parse("name: f\nmodel: {path: /m}\n");
@@ -101,8 +128,16 @@ class FunctionManifestsTest {
         Arguments.of("name: My_Model\nmodel: {path: /m}", "name must match [a-z0-9][a-z0-9._-]*"),
         Arguments.of("name: a/b\nmodel: {path: /m}", "name must match"),
         Arguments.of("name: -a\nmodel: {path: /m}", "name must match"),
-        Arguments.of(head + "device: gpu", "device must be cpu, cuda:N or npu:N, got 'gpu'"),
-        Arguments.of(head + "device: cuda", "device must be cpu, cuda:N or npu:N"),
+        Arguments.of(head + "device: gpu", "device is invalid: device 'gpu' is not one of cpu, cpu:<cpu list>"),
+        Arguments.of(head + "device: cuda", "device is invalid: device 'cuda' is not one of"),
+        Arguments.of(head + "device: [cpu:0, gpu]", "device is invalid: device 'gpu' is not one of"),
+        Arguments.of(head + "device: []", "device must name at least one device"),
+        Arguments.of(head + "device: {cpu: 0}", "device must be"),
+        Arguments.of(head + "device: cpu:0,cpu:0", "device is invalid: device 'cpu:0' is listed twice"),
+        Arguments.of(head + "device: [cpu:0-1, cpu:1]", "device is invalid: devices 'cpu:0-1' and 'cpu:1' share CPU 1"),
+        Arguments.of(head + "device: cpu:65000", "device is invalid: device 'cpu:65000': CPU 65000 is offline or outside"),
+        Arguments.of(head + "device: numa:4000", "device is invalid: device 'numa:4000': this host has NUMA nodes"),
+        Arguments.of(head + "scaling: {maxContexts: -1}", "scaling.maxContexts must be >= 0, got -1"),
         Arguments.of(head + "engine: {kvCacheMemory: 2GB2}", "engine.kvCacheMemory must be a size like 512MiB"),
         Arguments.of(head + "engine: {kvCacheMemory: 1KiB}", "engine.kvCacheMemory must be at least 1MiB"),
         Arguments.of(head + "engine: {maxModelLen: 8k}", "engine.maxModelLen must be an integer, got '8k'"),

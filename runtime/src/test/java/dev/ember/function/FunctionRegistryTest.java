@@ -20,6 +20,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Several functions on one replica, over the demo model on a real Vert.x instance. */
@@ -110,11 +112,16 @@ class FunctionRegistryTest {
     assertEquals(503, failure(ask("broken")).status());
   }
 
-  @Test
-  void aDeviceThisBuildLacksEndsFailedWithAClearReason() throws Exception {
-    FunctionInfo info = await(registry.deploy(at("gpu", FunctionManifest.ModelSpec.EMBEDDED_DEMO, "cuda:0")));
+  @ParameterizedTest
+  @ValueSource(strings = {"cuda:0", "npu:0"})
+  void aDeviceThisBuildLacksEndsFailedWithAClearReasonWhileTheOtherServes(String device) throws Exception {
+    await(registry.deploy(demo("good")));
+    FunctionInfo info = await(registry.deploy(at("accel", FunctionManifest.ModelSpec.EMBEDDED_DEMO, device)));
     assertEquals(FunctionState.FAILED, info.state());
-    assertTrue(info.reason().contains("device 'cuda:0' is not available"), info.reason());
+    assertTrue(info.reason().contains("device '" + device + "' is not available"), info.reason());
+    assertTrue(info.reason().contains("EMBER_ERR_BACKEND_UNAVAILABLE"), info.reason());
+    assertEquals(503, failure(ask("accel")).status());
+    assertEquals(FinishReason.LENGTH, await(ask("good")).finishReason());
   }
 
   @Test

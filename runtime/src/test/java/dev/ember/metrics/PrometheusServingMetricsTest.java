@@ -125,10 +125,26 @@ class PrometheusServingMetricsTest {
   }
 
   @Test
+  void eachDeviceContextHasItsOwnSeries() {
+    metrics.requestFinished("f", "cpu:0", new Usage(3, 1, 0), new RequestTimings(0, MS, MS, 0), FinishReason.STOP);
+    metrics.requestFinished("f", "cpu:1", new Usage(5, 1, 0), new RequestTimings(0, MS, MS, 0), FinishReason.STOP);
+    metrics.requestFinished("f", "cpu:1", new Usage(2, 1, 0), new RequestTimings(0, MS, MS, 0), FinishReason.STOP);
+    metrics.coldStart("f", "cpu:1", Map.of("load", MS));
+    metrics.requestFinished("g", new Usage(1, 1, 0), new RequestTimings(0, MS, MS, 0), FinishReason.STOP);
+
+    assertEquals(3, value("vllm:prompt_tokens_total", "model_name", "f", "device", "cpu:0"));
+    assertEquals(7, value("vllm:prompt_tokens_total", "model_name", "f", "device", "cpu:1"));
+    assertEquals(2, value("vllm:request_success_total", "model_name", "f", "device", "cpu:1", "finished_reason", "stop"));
+    assertEquals(1, value("ember_cold_start_seconds_count", "model_name", "f", "device", "cpu:1", "phase", "load"));
+    assertEquals(1, value("vllm:prompt_tokens_total", "model_name", "g", "device", "cpu"));
+  }
+
+  @Test
   void forgetRemovesAFunctionsSeries() {
     metrics.requestFinished("gone", new Usage(1, 1, 0), new RequestTimings(0, MS, MS, 0), FinishReason.STOP);
     metrics.requestFinished("kept", new Usage(1, 1, 0), new RequestTimings(0, MS, MS, 0), FinishReason.STOP);
     metrics.coldStart("gone", Map.of("load", MS));
+    metrics.requestFinished("gone", "cpu:1", new Usage(1, 1, 0), new RequestTimings(0, MS, MS, 0), FinishReason.STOP);
 
     metrics.forget("gone");
 
@@ -149,7 +165,7 @@ class PrometheusServingMetricsTest {
     Exposition e = setup.scrape("application/openmetrics-text; version=1.0.0,text/plain;q=0.5");
 
     assertEquals(Exposition.OPENMETRICS_CONTENT_TYPE, e.contentType());
-    assertTrue(e.body().contains("vllm:prompt_tokens_total{model_name=\"f\"} 1"), e.body());
+    assertTrue(e.body().contains("vllm:prompt_tokens_total{device=\"cpu\",model_name=\"f\"} 1"), e.body());
     assertTrue(e.body().stripTrailing().endsWith("# EOF"));
   }
 

@@ -80,7 +80,7 @@ public final class AdminRoutes implements RouteContributor {
   private void get(RoutingContext ctx) {
     String name = ctx.pathParam("name");
     registry.instance(name).ifPresentOrElse(
-        f -> send(ctx, 200, FunctionDocuments.detail(f.info(), f.manifest())),
+        f -> send(ctx, 200, FunctionDocuments.detail(f.info(), f.manifest(), f.contexts())),
         () -> ctx.fail(FunctionRegistry.notDeployed(name)));
   }
 

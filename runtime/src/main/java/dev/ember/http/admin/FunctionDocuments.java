@@ -4,6 +4,7 @@ import dev.ember.engine.EngineStats;
 import dev.ember.function.FunctionInfo;
 import dev.ember.function.FunctionManifest;
 import dev.ember.function.FunctionManifests;
+import dev.ember.function.FunctionPool;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,9 +40,22 @@ final class FunctionDocuments {
     return m;
   }
 
-  static Map<String, Object> detail(FunctionInfo f, FunctionManifest manifest) {
+  static Map<String, Object> detail(FunctionInfo f, FunctionManifest manifest, List<FunctionPool.ContextInfo> contexts) {
     Map<String, Object> m = info(f);
+    m.put("contexts", contexts.stream().map(FunctionDocuments::context).toList());
     m.put("manifest", FunctionManifests.toMap(manifest));
+    return m;
+  }
+
+  /** One device context: its device, its own state, reason and load. */
+  private static Map<String, Object> context(FunctionPool.ContextInfo c) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("device", c.device());
+    m.put("state", c.state().name());
+    m.put("reason", c.reason());
+    m.put("activeBlocks", c.activeBlocks());
+    m.put("inFlight", c.inFlight());
+    m.put("stats", c.stats() == null ? null : stats(c.stats()));
     return m;
   }
 

@@ -16,6 +16,8 @@ import io.vertx.core.http.HttpServerResponse;
  * <pre>{@code responder.submitted(submission); responder.accept(output); responder.clientClosed(); }</pre>
  */
 public abstract class CompletionResponder {
+  /** Names the cluster replica that served a completion. */
+  public static final String REPLICA_HEADER = "X-Ember-Replica";
   protected final HttpServerResponse response;
   protected final CompletionRequest request;
   protected final String id;
@@ -44,6 +46,9 @@ public abstract class CompletionResponder {
   /** The function queued the request. */
   public final void submitted(FunctionEndpoint.Submission submission) {
     handle = submission.handle();
+    if (submission.replica() != null && !response.headWritten()) {
+      response.putHeader(REPLICA_HEADER, submission.replica());
+    }
     if (closed && !finished) {
       handle.cancel();
     } else if (!closed && !finished) {

@@ -35,6 +35,7 @@ public final class ReplyWriter {
   private final ChoiceBuffer[] choices;
   private final Promise<Void> done = Promise.promise();
   private int seq;
+  private String replica;
   private int unacknowledged;
   private boolean chunkInFlight;
   private boolean finalSent;
@@ -61,6 +62,11 @@ public final class ReplyWriter {
     for (int i = 0; i < n; i++) {
       choices[i] = new ChoiceBuffer(i, request.kind(), request.params().logprobs() != null);
     }
+  }
+
+  /** The cluster replica serving the request: every later record names it in {@code ember-replica}. */
+  public void servedBy(String replica) {
+    this.replica = replica;
   }
 
   /** Completes when the final record and every record before it are acknowledged by the broker. */
@@ -154,6 +160,11 @@ public final class ReplyWriter {
 
   private Future<?> send(String json, String... headers) {
     unacknowledged++;
+    if (replica != null) {
+      headers = java.util.Arrays.copyOf(headers, headers.length + 2);
+      headers[headers.length - 2] = EmberKafkaHeaders.REPLICA;
+      headers[headers.length - 1] = replica;
+    }
     return sender.reply(to, json, headers).onComplete(ar -> {
       unacknowledged--;
       if (ar.failed() && sendFailure == null) {

@@ -103,6 +103,7 @@ public final class RequestRunner {
     OutputSink sink = texts == null ? out -> writer.accept(out, null) : new Ordered(writer, texts);
     endpoint.submit(request.toInference(id), sink).onComplete(ar -> {
       if (ar.succeeded()) {
+        writer.servedBy(ar.result().replica());
         run.submitted(ar.result().handle());
       } else {
         FunctionException e = OpenAiErrors.toFunctionException(ar.cause());

@@ -87,6 +87,29 @@ class AdminRoutesTest {
   }
 
   @Test
+  void getListsEachDeviceContextWithItsStateAndLoad() throws Exception {
+    HttpResponse<String> r = s.send(s.post("/functions", "application/yaml", YAML.formatted("pair")
+        + "device: [cpu:0, cpu:1]\n"));
+    assertEquals(201, r.statusCode(), r.body());
+    JsonObject f = new JsonObject(s.send(s.get("/functions/pair")).body());
+    assertEquals("cpu:0,cpu:1", f.getString("device"));
+    assertEquals("WARM", f.getString("state"));
+    var contexts = f.getJsonArray("contexts");
+    assertEquals(2, contexts.size(), f.encodePrettily());
+    for (int i = 0; i < 2; i++) {
+      JsonObject c = contexts.getJsonObject(i);
+      assertEquals("cpu:" + i, c.getString("device"));
+      assertEquals("WARM", c.getString("state"));
+      assertEquals(0, c.getInteger("activeBlocks"));
+      assertEquals(0, c.getInteger("inFlight"));
+      assertEquals(0, c.getJsonObject("stats").getInteger("running"), c.encode()); // its own engine's counters
+    }
+    // A one-context function lists its one context.
+    JsonObject demo = new JsonObject(s.send(s.get("/functions/demo")).body());
+    assertEquals("cpu", demo.getJsonArray("contexts").getJsonObject(0).getString("device"));
+  }
+
+  @Test
   void aFunctionWithoutOnStartStaysColdUntilThePrewarmSignal() throws Exception {
     HttpResponse<String> r = s.send(s.post("/functions", "application/yaml",
         YAML.formatted("lazy") + "prewarm: {onStart: false}\nscaling: {minWarm: 0}\n"));
@@ -130,6 +153,9 @@ class AdminRoutesTest {
         Arguments.of("name: x\nmodel: {path: /m}\nengine: {maxNumSeq: 4}", "engine.maxNumSeq",
             "engine.maxNumSeq is not a known field"),
         Arguments.of("name: Bad Name\nmodel: {path: /m}", "name", "name must match"),
+        Arguments.of("name: x\nmodel: {path: /m}\ndevice: [cpu:0, cpu:0]", "device",
+            "device is invalid: device 'cpu:0' is listed twice"),
+        Arguments.of("name: x\nmodel: {path: /m}\ndevice: tpu:0", "device", "device is invalid: device 'tpu:0' is not one of"),
         Arguments.of("name: [", null, "is not valid YAML"));
   }
 

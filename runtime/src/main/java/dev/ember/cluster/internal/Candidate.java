@@ -1,0 +1,23 @@
+package dev.ember.cluster.internal;
+
+import dev.ember.function.FunctionState;
+
+/**
+ * An engine that could serve a request: this replica's own (local) or a peer's, with what the router
+ * weighs: its state, its load in active KV blocks, and how many of the prompt's leading blocks it
+ * already caches.
+ *
+ * @param forward host:port of the peer's forwarding endpoint (null when local)
+ */
+public record Candidate(EngineId engine, String replica, boolean local, FunctionState state, int activeBlocks,
+    int overlapBlocks, String forward) {
+
+  /** WARM engines first, then those warming up, then COLD ones. */
+  int stateRank() {
+    return switch (state) {
+      case WARM -> 0;
+      case WARMING -> 1;
+      default -> 2;
+    };
+  }
+}

@@ -1,0 +1,30 @@
+package dev.ember.cluster.internal;
+
+import dev.ember.function.FunctionPool;
+import dev.ember.function.InferenceRequest;
+import io.vertx.core.Future;
+import java.util.List;
+
+/** What a {@link RoutedEndpoint} needs from its replica's cluster membership. */
+interface ClusterContext {
+  /** This replica's own instance of the function, or null. */
+  FunctionPool local(String function);
+
+  /** Live peers' entries for the function. */
+  List<ReplicaEntry> peers(String function);
+
+  /** Live peers that can take a request for the function now or after warming. */
+  List<ReplicaEntry> servingPeers(String function);
+
+  String replicaName();
+
+  RouterMetrics metrics();
+
+  /** The prompt's block hashes under the function's hash seed and block size (empty when ids is null). */
+  Future<long[]> hashes(String function, int[] ids, String cacheSalt);
+
+  /** Every candidate engine, best first. */
+  List<Candidate> candidates(String function, FunctionPool local, List<ReplicaEntry> peers, long[] hashes);
+
+  ForwardCall forward(Candidate peer, InferenceRequest request, ForwardCall.Listener listener);
+}

@@ -1,0 +1,76 @@
+package dev.ember.cluster.internal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+
+import dev.ember.engine.RequestOutput;
+import dev.ember.engine.RequestTimings;
+import dev.ember.engine.TokenLogprobs;
+import dev.ember.engine.Usage;
+import dev.ember.function.FunctionException;
+import dev.ember.function.InferenceRequest;
+import dev.ember.function.Prompt;
+import dev.ember.sample.FinishReason;
+import dev.ember.sample.SamplingParams;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** A forwarded request and its outputs cross the wire unchanged, so the entry replica renders a local answer. */
+class ForwardCodecTest {
+  private static final SamplingParams PARAMS = SamplingParams.builder().n(2).temperature(0.7).topK(40).topP(0.9)
+      .seed(7L).logitBias(5, -2.5).stop("END").stopTokenIds(3, 4).maxTokens(32).minTokens(1).logprobs(2)
+      .ignoreEos(true).build();
+
+  @Test
+  void requestsKeepTheirTokenIdsAndSamplingParameters() {
+    InferenceRequest r = new InferenceRequest("cmpl-1", "demo", new Prompt.Tokens(new int[] {1, 2, 3}), PARAMS,
+        "tenant-a", 2);
+    InferenceRequest back = ForwardCodec.decodeRequest(ForwardCodec.encodeRequest(r));
+    assertArrayEquals(new int[] {1, 2, 3}, assertInstanceOf(Prompt.Tokens.class, back.prompt()).ids());
+    assertEquals(PARAMS, back.params());
+    assertEquals(List.of(r.requestId(), r.function(), r.cacheSalt(), r.priority()),
+        List.of(back.requestId(), back.function(), back.cacheSalt(), back.priority()));
+  }
+
+  @Test
+  void untokenizedPromptsTravelAsTheyCame() {
+    Prompt chat = new Prompt.Chat(List.of(Map.of("role", "user", "content", "hi")), true, Map.of("enable_thinking", false));
+    for (Prompt p : List.of(new Prompt.Text("hello"), chat)) {
+      InferenceRequest back = ForwardCodec.decodeRequest(ForwardCodec.encodeRequest(
+          new InferenceRequest("r", "demo", p, SamplingParams.DEFAULTS, null, 0)));
+      assertEquals(p, back.prompt());
+      assertEquals(SamplingParams.DEFAULTS, back.params());
+    }
+  }
+
+  @Test
+  void outputsRoundTripFieldForField() {
+    List<RequestOutput> outputs = List.of(
+        new RequestOutput("r", 0, 17, "a", new TokenLogprobs(17, -0.5f, new int[] {17, 3}, new float[] {-0.5f, -1.5f}),
+            null, null, null, null, null),
+        new RequestOutput("r", 1, 4, "", null, FinishReason.STOP, 4, null, null, null),
+        new RequestOutput("r", 0, -1, "b", null, FinishReason.STOP, "END", new Usage(10, 2, 8),
+            new RequestTimings(1, 2, 3, 0), null),
+        new RequestOutput("r", 0, -1, "", null, FinishReason.ABORT, null, new Usage(10, 0, 0),
+            new RequestTimings(0, 0, 0, 0), "engine shut down"));
+    for (RequestOutput out : outputs) {
+      RequestOutput back = ForwardCodec.decodeOutput(ForwardCodec.encodeOutput(out).slice(0,
+          ForwardCodec.encodeOutput(out).length() - 1));
+      assertEquals(out.toString().replaceAll("\\[[IF]@[0-9a-f]+", ""), back.toString().replaceAll("\\[[IF]@[0-9a-f]+", ""));
+      if (out.logprobs() != null) {
+        assertArrayEquals(out.logprobs().topIds(), back.logprobs().topIds());
+        assertArrayEquals(out.logprobs().topLogprobs(), back.logprobs().topLogprobs());
+      }
+    }
+  }
+
+  @Test
+  void refusalsKeepStatusCodeAndRetryAfter() {
+    FunctionException e = FunctionException.queueFull("demo", 3);
+    FunctionException back = ForwardCodec.decodeError(429, ForwardCodec.encodeError(e));
+    assertEquals(List.of(e.status(), e.type(), String.valueOf(e.code()), e.getMessage(), e.retryAfterSeconds()),
+        List.of(back.status(), back.type(), String.valueOf(back.code()), back.getMessage(), back.retryAfterSeconds()));
+  }
+}

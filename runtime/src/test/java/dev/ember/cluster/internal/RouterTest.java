@@ -1,0 +1,77 @@
+package dev.ember.cluster.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.ember.cluster.RoutingPolicy;
+import dev.ember.function.FunctionState;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class RouterTest {
+  private static Candidate engine(String name, FunctionState state, int active, int overlap) {
+    return new Candidate(new EngineId(name, "f"), name, name.equals("local"), state, active, overlap,
+        name.equals("local") ? null : "127.0.0.1:1");
+  }
+
+  private static final FunctionState WARM = FunctionState.WARM;
+  private static final FunctionState COLD = FunctionState.COLD;
+
+  static Stream<Arguments> cacheAwareChoices() {
+    return Stream.of(
+        Arguments.of("the engine caching the prefix wins",
+            List.of(engine("a", WARM, 0, 0), engine("b", WARM, 10, 40), engine("c", WARM, 0, 2)), "b"),
+        Arguments.of("load outweighs a small overlap",
+            List.of(engine("a", WARM, 0, 0), engine("b", WARM, 60, 5)), "a"),
+        Arguments.of("cost = promptBlocks - overlap + active: 50-30+25=45 beats 50-0+0=50",
+            List.of(engine("a", WARM, 0, 0), engine("b", WARM, 25, 30)), "b"),
+        Arguments.of("a COLD engine with the whole prefix loses to a WARM one without it",
+            List.of(engine("a", WARM, 30, 0), engine("b", COLD, 0, 50)), "a"),
+        Arguments.of("the guard trips (max - min > 64, max > 1.5 min): least loaded, despite the cache",
+            List.of(engine("a", WARM, 10, 0), engine("b", WARM, 100, 50)), "a"),
+        Arguments.of("a gap of 64 does not trip the guard: the cost decides (100-block prompt: a = 130, b = 94)",
+            List.of(engine("a", WARM, 30, 0), engine("b", WARM, 94, 100)), "b"),
+        Arguments.of("a gap of 65 trips it",
+            List.of(engine("a", WARM, 30, 0), engine("b", WARM, 95, 100)), "a"),
+        Arguments.of("a large but proportionally small gap does not trip the guard",
+            List.of(engine("a", WARM, 200, 0), engine("b", WARM, 290, 50)), "a"),
+        Arguments.of("ties go to the local engine",
+            List.of(engine("b", WARM, 0, 0), engine("local", WARM, 0, 0)), "local"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("cacheAwareChoices")
+  void cacheAwareRouting(String why, List<Candidate> candidates, String expected) {
+    int promptBlocks = Math.max(50, candidates.stream().mapToInt(Candidate::overlapBlocks).max().orElse(0));
+    assertEquals(expected, new Router(RoutingPolicy.CACHE_AWARE, 1.0).order(candidates, promptBlocks).get(0).replica());
+  }
+
+  @Test
+  void theOrderIsTheRetryOrder() {
+    List<Candidate> order = new Router(RoutingPolicy.CACHE_AWARE, 1.0).order(
+        List.of(engine("a", COLD, 0, 0), engine("b", WARM, 0, 10), engine("c", WARM, 0, 20)), 50);
+    assertEquals(List.of("c", "b", "a"), order.stream().map(Candidate::replica).toList());
+  }
+
+  @Test
+  void leastLoadedIgnoresTheCache() {
+    assertEquals("a", new Router(RoutingPolicy.LEAST_LOADED, 1.0).order(
+        List.of(engine("a", WARM, 5, 0), engine("b", WARM, 6, 50)), 50).get(0).replica());
+  }
+
+  @Test
+  void roundRobinTakesEachWarmEngineInTurn() {
+    Router r = new Router(RoutingPolicy.ROUND_ROBIN, 1.0);
+    List<Candidate> c = List.of(engine("a", WARM, 0, 0), engine("b", WARM, 0, 50), engine("c", WARM, 0, 0),
+        engine("d", COLD, 0, 0));
+    List<String> firsts = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      firsts.add(r.order(c, 50).get(0).replica());
+    }
+    assertEquals(List.of("a", "b", "c", "a", "b", "c"), firsts);
+  }
+}
