@@ -92,6 +92,26 @@ class KvEventsTest {
     assertEquals(List.of(0L, 1L, 2L), batches.stream().map(KvEventBatch::sequence).toList());
   }
 
+  @Test
+  void anAddedListenerReceivesTheSameBatchesAsTheFirst() {
+    List<KvEventBatch> second = new ArrayList<>();
+    kv.addEventListener(second::add);
+    kv.free(prefill(range(1, 10)));
+    kv.flushEvents();
+    assertEquals(1, second.size());
+    assertEquals(batches, second);
+  }
+
+  @Test
+  void anAddedListenerAloneTurnsEventsOn() {
+    KvCacheManager fresh = new KvCacheManager(KvCacheOptions.defaults(4).withBlockSize(BS));
+    List<KvEventBatch> got = new ArrayList<>();
+    fresh.addEventListener(got::add);
+    assertTrue(fresh.reset());
+    fresh.flushEvents();
+    assertEquals(List.of(new AllBlocksCleared()), got.getFirst().events());
+  }
+
   private KvEventBatch only() {
     assertEquals(1, batches.size());
     return batches.getFirst();

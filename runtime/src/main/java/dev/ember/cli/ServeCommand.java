@@ -17,6 +17,7 @@ import dev.ember.http.admin.AdminOptions;
 import dev.ember.kafka.KafkaDoor;
 import dev.ember.kafka.KafkaDoorMetrics;
 import dev.ember.kafka.KafkaDoorOptions;
+import dev.ember.kvevents.KvEventsOptions;
 import dev.ember.model.DType;
 import dev.ember.ops.LogSetup;
 import dev.ember.server.EmberServer;
@@ -153,6 +154,18 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--kafka-property", description = "Kafka client property key=value (SASL, TLS, ...); repeatable.")
   List<String> kafkaProperties = List.of();
 
+  @Option(names = "--kv-events-endpoint", description = "Also publish the engines' KV cache events in vLLM's wire"
+      + " format (ZMQ PUB, msgpack), e.g. " + KvEventsOptions.DEFAULT_ENDPOINT + "; or EMBER_KV_EVENTS_ENDPOINT. "
+      + KvEventsOptions.ENDPOINT_DOC)
+  String kvEventsEndpoint;
+
+  @Option(names = "--kv-events-topic", defaultValue = KvEventsOptions.DEFAULT_TOPIC,
+      description = KvEventsOptions.TOPIC_DOC)
+  String kvEventsTopic;
+
+  @Option(names = "--kv-events-replay-endpoint", description = KvEventsOptions.REPLAY_ENDPOINT_DOC)
+  String kvEventsReplayEndpoint;
+
   /** Environment lookup (tests replace it). */
   UnaryOperator<String> env = System::getenv;
   @Option(names = "--cluster", description = "Join a cluster of replicas (Hazelcast) that share a prefix-cache index"
@@ -268,7 +281,14 @@ public final class ServeCommand implements Callable<Integer> {
     return new ServerOptions(httpOptions(), manifests(), shutdownTimeout,
         new AdminOptions(keys("--admin-api-key", adminApiKeys, "EMBER_ADMIN_API_KEY"), modelRoots, adminHost,
             adminPort),
-        new FunctionLoadOptions(loadPhaseTimeout, coldStart), clusterOptions());
+        new FunctionLoadOptions(loadPhaseTimeout, coldStart), clusterOptions(), kvEventsOptions());
+  }
+
+  /** The KV event publisher's settings, or null when neither the flag nor EMBER_KV_EVENTS_ENDPOINT names an endpoint. */
+  KvEventsOptions kvEventsOptions() {
+    String endpoint = kvEventsEndpoint != null ? kvEventsEndpoint : env.apply("EMBER_KV_EVENTS_ENDPOINT");
+    return endpoint == null || endpoint.isEmpty() ? null : KvEventsOptions.of(endpoint).withTopic(kvEventsTopic)
+        .withReplay(kvEventsReplayEndpoint);
   }
 
   HttpOptions httpOptions() {

@@ -110,9 +110,12 @@ public final class FunctionRegistry implements FunctionGateway {
     onRemoved.accept(name);
   }
 
-  /** Watches the engines of functions deployed from now on (the cluster's KV event feed). */
-  public void observeEngines(dev.ember.worker.EngineObserver observer) {
-    engineObserver = observer;
+  /**
+   * Adds a watcher of the engines of functions deployed from now on, after those added before (the
+   * cluster's KV event feed, the vLLM-format KV event publisher).
+   */
+  public synchronized void observeEngines(dev.ember.worker.EngineObserver observer) {
+    engineObserver = engineObserver.andThen(observer);
   }
 
   /** Called with a function's name after it was undeployed (e.g. to drop its metric series). */

@@ -8,6 +8,7 @@ import dev.ember.function.FunctionRegistry;
 import dev.ember.http.EmberHttpServer;
 import dev.ember.http.RouteContributor;
 import dev.ember.http.admin.AdminRoutes;
+import dev.ember.kvevents.KvEventPublisher;
 import dev.ember.metrics.MetricsSetup;
 import dev.ember.ops.OperationsRoutes;
 import io.vertx.core.Future;
@@ -84,10 +85,23 @@ public final class EmberServer {
     FunctionRegistry registry = new FunctionRegistry(vertx, metrics.servingMetrics(), options.load());
     registry.onRemoved(metrics.servingMetrics()::forget);
     metrics.watch(registry);
+    KvEventPublisher kvEvents;
+    try {
+      kvEvents = options.kvEvents() == null ? null : KvEventPublisher.start(options.kvEvents(), metrics.registry());
+    } catch (IllegalStateException e) {
+      return vertx.close().eventually(() -> {
+        metrics.close();
+        return Future.succeededFuture();
+      }).transform(v -> Future.failedFuture(e));
+    }
+    if (kvEvents != null) {
+      registry.observeEngines(kvEvents);
+    }
     AdminRoutes admin;
     try {
       admin = new AdminRoutes(registry, options.shutdownTimeout(), options.admin(), options.http().apiKeys());
     } catch (IllegalArgumentException e) {
+      closeQuietly(kvEvents);
       return vertx.close().eventually(() -> {
         metrics.close();
         return Future.succeededFuture();
@@ -121,9 +135,12 @@ public final class EmberServer {
         })
         .onComplete(r -> {
           if (r.succeeded()) {
+            // Drained functions publish their last events first, then the publisher closes.
+            r.result().stopped().onComplete(v -> closeQuietly(kvEvents));
             result.complete(r.result());
             return;
           }
+          closeQuietly(kvEvents);
           // Failed from Vert.x's closing thread on a context-free promise: this chain's contexts are gone by then.
           vertx.close().onComplete(v -> {
             metrics.close();
@@ -131,6 +148,12 @@ public final class EmberServer {
           });
         });
     return result.future();
+  }
+
+  private static void closeQuietly(KvEventPublisher p) {
+    if (p != null) {
+      p.close();
+    }
   }
 
   private Future<Void> deployAll(List<FunctionManifest> functions) {

@@ -24,4 +24,25 @@ public interface EngineObserver {
 
   /** The function's engine was closed and its KV cache is about to be freed. */
   void stopped(String function);
+
+  /** Both observers, this one first (e.g. the cluster's feed and the vLLM-format publisher). */
+  default EngineObserver andThen(EngineObserver next) {
+    EngineObserver first = this;
+    if (first == NONE) {
+      return next;
+    }
+    return new EngineObserver() {
+      @Override
+      public void started(Engine engine, EngineDescription description) {
+        first.started(engine, description);
+        next.started(engine, description);
+      }
+
+      @Override
+      public void stopped(String function) {
+        first.stopped(function);
+        next.stopped(function);
+      }
+    };
+  }
 }
