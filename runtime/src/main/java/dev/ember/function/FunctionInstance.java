@@ -90,6 +90,12 @@ public final class FunctionInstance implements FunctionEndpoint {
    */
   public static final int TOKENIZER_THREADS = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
   static final String TOKENIZER_POOL = "ember-tokenizer";
+  /** One tokenizer pool per Vert.x instance, created on first use and closed with it. */
+  private static final java.util.Map<Vertx, WorkerExecutor> TOKENIZER_POOLS = new java.util.WeakHashMap<>();
+
+  private static synchronized WorkerExecutor tokenizerPool(Vertx vertx) {
+    return TOKENIZER_POOLS.computeIfAbsent(vertx, v -> v.createSharedWorkerExecutor(TOKENIZER_POOL, TOKENIZER_THREADS));
+  }
 
   public FunctionInstance(Vertx vertx, FunctionManifest manifest, ServingMetrics metrics) {
     this(vertx, manifest, metrics, System::nanoTime, Clock.systemUTC());
@@ -120,7 +126,7 @@ public final class FunctionInstance implements FunctionEndpoint {
     this.held = new HeldRequests(vertx, manifest.name(), manifest.scaling().maxHeldRequests(),
         manifest.scaling().maxHoldTime());
     this.lastActivityNanos = nanoClock.getAsLong();
-    this.tokenizing = vertx.createSharedWorkerExecutor(TOKENIZER_POOL, TOKENIZER_THREADS);
+    this.tokenizing = tokenizerPool(vertx);
     if (manifest.prewarm().schedule().isEmpty()) {
       this.schedule = null;
     } else {
@@ -166,7 +172,7 @@ public final class FunctionInstance implements FunctionEndpoint {
     if (schedule != null) {
       schedule.close();
     }
-    return drain(deadline).eventually(tokenizing::close);
+    return drain(deadline);
   }
 
   /** Requests held while the function warms up. */
