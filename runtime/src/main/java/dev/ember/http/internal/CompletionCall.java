@@ -1,5 +1,8 @@
 package dev.ember.http.internal;
 
+import dev.ember.openai.CompletionRequest;
+import dev.ember.openai.CompletionRequestParser;
+import dev.ember.openai.TokenTexts;
 import dev.ember.engine.OutputSink;
 import dev.ember.function.FunctionEndpoint;
 import dev.ember.function.FunctionException;

@@ -1,5 +1,9 @@
 package dev.ember.http.internal;
 
+import dev.ember.openai.ChoiceBuffer;
+import dev.ember.openai.CompletionRequest;
+import dev.ember.openai.TokenTexts;
+import dev.ember.openai.OpenAiErrors;
 import dev.ember.engine.RequestHandle;
 import dev.ember.engine.RequestOutput;
 import dev.ember.engine.Usage;

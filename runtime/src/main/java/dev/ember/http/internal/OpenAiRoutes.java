@@ -1,5 +1,6 @@
 package dev.ember.http.internal;
 
+import dev.ember.openai.CompletionRequestParser;
 import dev.ember.function.FunctionGateway;
 import dev.ember.function.FunctionInfo;
 import io.vertx.core.json.DecodeException;

@@ -1,5 +1,7 @@
 package dev.ember.http.internal;
 
+import dev.ember.openai.CompletionRequestParser;
+import dev.ember.openai.RequestFields;
 import dev.ember.function.FunctionEndpoint;
 import dev.ember.function.FunctionException;
 import dev.ember.function.FunctionGateway;
@@ -34,7 +36,7 @@ public final class TokenizeRoutes {
     Prompt prompt = f.has("messages") ? CompletionRequestParser.chatPrompt(f) : CompletionRequestParser.textPrompt(f);
     endpoint.tokenize(prompt).onComplete(ar -> {
       if (ar.failed()) {
-        OpenAiErrors.send(ctx, ar.cause());
+        HttpErrors.send(ctx, ar.cause());
         return;
       }
       JsonArray tokens = new JsonArray();
@@ -55,7 +57,7 @@ public final class TokenizeRoutes {
     }
     endpoint.detokenize(CompletionRequestParser.tokenIds("tokens", tokens)).onComplete(ar -> {
       if (ar.failed()) {
-        OpenAiErrors.send(ctx, ar.cause());
+        HttpErrors.send(ctx, ar.cause());
       } else {
         json(ctx, new JsonObject().put("prompt", ar.result()));
       }
