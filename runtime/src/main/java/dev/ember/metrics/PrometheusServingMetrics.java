@@ -1,5 +1,6 @@
 package dev.ember.metrics;
 
+import dev.ember.function.ServingMetrics;
 import dev.ember.engine.RequestTimings;
 import dev.ember.engine.Usage;
 import dev.ember.sample.FinishReason;

@@ -11,7 +11,7 @@ import dev.ember.function.FunctionManifest;
 import dev.ember.kafka.KafkaBrokerProcess;
 import dev.ember.kafka.KafkaDoor;
 import dev.ember.kafka.KafkaDoorOptions;
-import dev.ember.metrics.ServingMetrics;
+import dev.ember.function.ServingMetrics;
 import io.vertx.core.Vertx;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

@@ -10,7 +10,7 @@ import dev.ember.function.FunctionInfo;
 import dev.ember.function.FunctionInstance;
 import dev.ember.function.FunctionManifest;
 import dev.ember.http.MalformedRequests;
-import dev.ember.metrics.ServingMetrics;
+import dev.ember.function.ServingMetrics;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
