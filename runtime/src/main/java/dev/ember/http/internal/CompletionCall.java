@@ -1,12 +1,12 @@
 package dev.ember.http.internal;
 
-import dev.ember.openai.CompletionRequest;
-import dev.ember.openai.CompletionRequestParser;
-import dev.ember.openai.TokenTexts;
 import dev.ember.engine.OutputSink;
 import dev.ember.function.FunctionEndpoint;
 import dev.ember.function.FunctionException;
 import dev.ember.function.FunctionGateway;
+import dev.ember.openai.CompletionRequest;
+import dev.ember.openai.CompletionRequestParser;
+import dev.ember.openai.TokenTexts;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;

@@ -1,14 +1,14 @@
 package dev.ember.http.internal;
 
-import dev.ember.openai.ChoiceBuffer;
-import dev.ember.openai.CompletionRequest;
-import dev.ember.openai.TokenTexts;
-import dev.ember.openai.OpenAiErrors;
 import dev.ember.engine.RequestHandle;
 import dev.ember.engine.RequestOutput;
 import dev.ember.engine.Usage;
 import dev.ember.function.FunctionEndpoint;
 import dev.ember.function.FunctionException;
+import dev.ember.openai.ChoiceBuffer;
+import dev.ember.openai.CompletionRequest;
+import dev.ember.openai.OpenAiErrors;
+import dev.ember.openai.TokenTexts;
 import io.vertx.core.http.HttpServerResponse;
 
 /**

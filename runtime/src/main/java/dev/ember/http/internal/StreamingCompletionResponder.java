@@ -1,10 +1,10 @@
 package dev.ember.http.internal;
 
+import dev.ember.function.FunctionException;
 import dev.ember.openai.ChoiceBuffer;
 import dev.ember.openai.CompletionRequest;
-import dev.ember.openai.OpenAiJson;
 import dev.ember.openai.OpenAiErrors;
-import dev.ember.function.FunctionException;
+import dev.ember.openai.OpenAiJson;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

@@ -1,11 +1,11 @@
 package dev.ember.http.internal;
 
-import dev.ember.openai.CompletionRequestParser;
-import dev.ember.openai.RequestFields;
 import dev.ember.function.FunctionEndpoint;
 import dev.ember.function.FunctionException;
 import dev.ember.function.FunctionGateway;
 import dev.ember.function.Prompt;
+import dev.ember.openai.CompletionRequestParser;
+import dev.ember.openai.RequestFields;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;

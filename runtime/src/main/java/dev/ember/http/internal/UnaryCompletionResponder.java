@@ -1,9 +1,9 @@
 package dev.ember.http.internal;
 
+import dev.ember.function.FunctionException;
 import dev.ember.openai.ChoiceBuffer;
 import dev.ember.openai.CompletionRequest;
 import dev.ember.openai.OpenAiJson;
-import dev.ember.function.FunctionException;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

@@ -2,12 +2,12 @@ package dev.ember.kafka.internal;
 
 import dev.ember.engine.RequestOutput;
 import dev.ember.function.FunctionException;
+import dev.ember.kafka.EmberKafkaHeaders;
 import dev.ember.openai.ChoiceBuffer;
 import dev.ember.openai.CompletionRequest;
 import dev.ember.openai.OpenAiErrors;
 import dev.ember.openai.OpenAiJson;
 import dev.ember.openai.TokenTexts;
-import dev.ember.kafka.EmberKafkaHeaders;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.json.JsonArray;
