@@ -1,11 +1,11 @@
 package dev.ember.engine;
 
-import dev.ember.coldstart.PrefixSnapshot;
 import dev.ember.kv.KvCacheManager;
 import dev.ember.kv.KvCacheOptions;
 import dev.ember.kv.KvEventListener;
 import dev.ember.kv.KvSequence;
 import dev.ember.kv.SequenceFork;
+import dev.ember.runner.KvCacheMemory;
 import dev.ember.runner.ModelRunner;
 import dev.ember.runner.StepBuffers;
 import dev.ember.sample.FinishReason;
@@ -20,7 +20,6 @@ import dev.ember.sched.SchedulerOptions;
 import dev.ember.tokenizer.Detokenizer;
 import dev.ember.tokenizer.Tokenizer;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -213,29 +212,32 @@ public final class Engine implements AutoCloseable {
   }
 
   /**
-   * Writes the hottest cached prefixes (pinned first, then most-hit; whole chains; at most
-   * {@code budgetBytes} of K/V) to {@code file}. Call on the step thread between steps, e.g. on unload.
-   *
-   * @param modelKey identity of the weights and KV type the blocks were computed with
+   * What a KV connector does with the engine's blocks: reads or writes them through the block manager
+   * and the native KV memory. Runs on the step thread between steps.
    */
-  public PrefixSnapshot.Summary saveSnapshot(Path file, String modelKey, long budgetBytes) throws IOException {
-    int maxBlocks = (int) Math.min(Integer.MAX_VALUE, budgetBytes / runner.kv().blockBytes());
-    return PrefixSnapshot.save(file, PrefixSnapshot.Header.of(modelKey, kv, runner.kv()), kv.hottestBlocks(maxBlocks),
-        runner.kv());
+  @FunctionalInterface
+  public interface KvBlockAccess<T> {
+    T apply(KvCacheManager kv, KvCacheMemory memory) throws IOException;
   }
 
   /**
-   * Restores a snapshot saved by {@link #saveSnapshot} as cached free blocks, so matching prompts hit the
-   * prefix cache at once; emits BlockStored events. Throws {@link dev.ember.coldstart.SnapshotMismatchException}
-   * for a snapshot of other weights, seed or block layout. Call on the step thread between steps, e.g. on
+   * Lets {@code export} read the cached blocks (e.g. write the hottest prefixes to a snapshot); it must not
+   * change them. Call on the step thread between steps, e.g. on unload.
+   */
+  public <T> T exportKvBlocks(KvBlockAccess<T> export) throws IOException {
+    return export.apply(kv, runner.kv());
+  }
+
+  /**
+   * Lets {@code load} add cached free blocks (e.g. restored from a snapshot), then emits their KV events
+   * (BlockStored) and publishes the new block counts. Call on the step thread between steps, e.g. on
    * warm-up before the first request.
    */
-  public PrefixSnapshot.Summary restoreSnapshot(Path file, String modelKey) throws IOException {
-    PrefixSnapshot.Summary s = PrefixSnapshot.restore(file, PrefixSnapshot.Header.of(modelKey, kv, runner.kv()), kv,
-        runner.kv());
+  public <T> T importKvBlocks(KvBlockAccess<T> load) throws IOException {
+    T result = load.apply(kv, runner.kv());
     kv.flushEvents();
     publishCounts();
-    return s;
+    return result;
   }
 
   /** True while requests are queued, waiting or running. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ember.coldstart.PrefixSnapshot;
+import dev.ember.coldstart.PrefixSnapshotConnector;
 import dev.ember.coldstart.SnapshotMismatchException;
 import dev.ember.kernels.EmberNative;
 import dev.ember.kv.KvCacheManager;
@@ -59,7 +60,7 @@ class PrefixSnapshotTest {
     try (EngineFixture warm = fixture(64)) {
       run(warm, PREFIX, 1);
       run(warm, PREFIX, 1);
-      PrefixSnapshot.Summary s = warm.engine.saveSnapshot(file, MODEL_KEY, 1L << 30);
+      PrefixSnapshot.Summary s = new PrefixSnapshotConnector(file, MODEL_KEY).save(warm.engine, 1L << 30);
       assertEquals(PREFIX.length / 16, s.blocks());
     }
     return file;
@@ -77,7 +78,7 @@ class PrefixSnapshotTest {
     try (EngineFixture restarted = fixture(64)) {
       List<KvEvent> events = new ArrayList<>();
       restarted.engine.setKvEventListener(b -> events.addAll(b.events()));
-      PrefixSnapshot.Summary s = restarted.engine.restoreSnapshot(file, MODEL_KEY);
+      PrefixSnapshot.Summary s = new PrefixSnapshotConnector(file, MODEL_KEY).load(restarted.engine);
       assertEquals(PREFIX.length / 16, s.blocks());
       assertEquals(63, restarted.engine.stats().freeBlocks(), "restored blocks are cached free blocks");
       assertEquals(s.blocks(), events.stream().filter(e -> e instanceof KvEvent.BlockStored)
@@ -93,7 +94,8 @@ class PrefixSnapshotTest {
   void aSnapshotOfAnotherModelKeyIsRejected() throws IOException {
     Path file = snapshotOfPrefix();
     try (EngineFixture other = fixture(64)) {
-      assertThrows(SnapshotMismatchException.class, () -> other.engine.restoreSnapshot(file, "other-weights"));
+      assertThrows(SnapshotMismatchException.class,
+          () -> new PrefixSnapshotConnector(file, "other-weights").load(other.engine));
       assertEquals(0, other.engine.stats().prefixCacheHits());
     }
   }
@@ -114,12 +116,13 @@ class PrefixSnapshotTest {
     try (EngineFixture warm = fixture(64)) {
       run(warm, PREFIX, 1);
       run(warm, PREFIX, 1);
-      PrefixSnapshot.Summary s = warm.engine.saveSnapshot(file, MODEL_KEY, 2 * warm.kv.blockBytes() + 10);
+      PrefixSnapshot.Summary s =
+          new PrefixSnapshotConnector(file, MODEL_KEY).save(warm.engine, 2 * warm.kv.blockBytes() + 10);
       assertEquals(2, s.blocks());
       assertTrue(s.bytes() <= 2 * warm.kv.blockBytes() + 10);
     }
     try (EngineFixture restarted = fixture(64)) {
-      restarted.engine.restoreSnapshot(file, MODEL_KEY);
+      new PrefixSnapshotConnector(file, MODEL_KEY).load(restarted.engine);
       String id = run(restarted, PROMPT, 1);
       assertEquals(32, restarted.last(id).usage().cachedTokens(), "the first two blocks of the prefix, in order");
     }
@@ -171,12 +174,12 @@ class PrefixSnapshotTest {
       for (int i = 0; i < 5; i++) {
         run(warm, other, 1);
       }
-      PrefixSnapshot.Summary s = warm.engine.saveSnapshot(file, MODEL_KEY, 3 * warm.kv.blockBytes());
+      PrefixSnapshot.Summary s = new PrefixSnapshotConnector(file, MODEL_KEY).save(warm.engine, 3 * warm.kv.blockBytes());
       assertEquals(3, s.pinnedBlocks());
       warm.engine.unpinAll();
     }
     try (EngineFixture restarted = fixture(64)) {
-      restarted.engine.restoreSnapshot(file, MODEL_KEY);
+      new PrefixSnapshotConnector(file, MODEL_KEY).load(restarted.engine);
       assertEquals(PREFIX.length, restarted.last(run(restarted, PROMPT, 1)).usage().cachedTokens());
       assertEquals(0, restarted.last(run(restarted, other, 1)).usage().cachedTokens());
     }

@@ -8,6 +8,7 @@ import dev.ember.engine.EngineRequest;
 import dev.ember.engine.LoadedEngine;
 import dev.ember.engine.RequestOutput;
 import dev.ember.coldstart.PrefixSnapshot;
+import dev.ember.coldstart.PrefixSnapshotConnector;
 import dev.ember.coldstart.SnapshotFiles;
 import dev.ember.model.DType;
 import dev.ember.model.ModelFiles;
@@ -102,7 +103,7 @@ public final class BenchColdstartCommand implements Callable<Integer> {
     Start first = start(path, load, join(prefix, suffixes[0]), null, modelKey, engine -> {
       warm[0] = ttft(engine, unrelated).timings().firstTokenNanos();
       warm[1] = ttft(engine, join(prefix, suffixes[1])).timings().firstTokenNanos();
-      PrefixSnapshot.Summary s = engine.saveSnapshot(snapshot, modelKey, 1L << 30);
+      PrefixSnapshot.Summary s = new PrefixSnapshotConnector(snapshot, modelKey).save(engine, 1L << 30);
       System.out.printf("snapshot         %d blocks, %.1f MB written on unload%n", s.blocks(), s.bytes() / 1e6);
     });
     Path usedFile = first.report().cacheFile();
@@ -151,7 +152,7 @@ public final class BenchColdstartCommand implements Callable<Integer> {
       Engine engine = loaded.engine();
       long t3 = System.nanoTime();
       if (snapshot != null) {
-        engine.restoreSnapshot(snapshot, modelKey);
+        new PrefixSnapshotConnector(snapshot, modelKey).load(engine);
       }
       long t4 = System.nanoTime();
       phases.put("restore", t4 - t3);

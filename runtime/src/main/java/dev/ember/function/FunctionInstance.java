@@ -6,7 +6,6 @@ import dev.ember.engine.OutputSink;
 import dev.ember.engine.PromptTooLongException;
 import dev.ember.engine.RequestHandle;
 import dev.ember.kv.KvEventListener;
-import dev.ember.metrics.ServingMetrics;
 import dev.ember.sample.InvalidSamplingParamsException;
 import dev.ember.sample.SamplingParams;
 import dev.ember.tokenizer.ChatTemplate;

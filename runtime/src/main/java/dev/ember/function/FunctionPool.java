@@ -7,7 +7,6 @@ import dev.ember.engine.EngineStats;
 import dev.ember.engine.OutputSink;
 import dev.ember.kv.BlockHasher;
 import dev.ember.kv.KvCacheOptions;
-import dev.ember.metrics.ServingMetrics;
 import dev.ember.worker.DeviceWorker;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

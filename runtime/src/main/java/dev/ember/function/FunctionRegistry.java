@@ -1,6 +1,5 @@
 package dev.ember.function;
 
-import dev.ember.metrics.ServingMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Clock;

@@ -5,9 +5,9 @@ import dev.ember.function.FunctionGateway;
 import dev.ember.http.internal.AccessLog;
 import dev.ember.http.internal.ApiKeyCheck;
 import dev.ember.http.internal.ConnectionGuard;
+import dev.ember.http.internal.HttpErrors;
 import dev.ember.http.internal.InFlightRequests;
 import dev.ember.http.internal.MethodNotAllowed;
-import dev.ember.http.internal.OpenAiErrors;
 import dev.ember.http.internal.OpenAiRoutes;
 import dev.ember.http.internal.TokenizeRoutes;
 import io.vertx.core.Future;
@@ -51,7 +51,7 @@ public final class EmberHttpServer {
     return vertx.createHttpServer(new HttpServerOptions().setHost(options.host()).setPort(options.port())
             .setHttp2ClearTextEnabled(options.connections().http2ClearText()))
         .connectionHandler(guard::connected)
-        .invalidRequestHandler(OpenAiErrors::invalidRequest)
+        .invalidRequestHandler(HttpErrors::invalidRequest)
         .requestHandler(router)
         .listen()
         .map(s -> new EmberHttpServer(s, inFlight));
@@ -72,12 +72,12 @@ public final class EmberHttpServer {
     router.route().handler(inFlight);
     router.route().handler(BodyHandler.create(false).setBodyLimit(bodyLimitBytes));
     routes.forEach(r -> r.mount(router));
-    router.route().handler(ctx -> OpenAiErrors.send(ctx.response(), OpenAiErrors.forStatus(404, ctx)));
+    router.route().handler(ctx -> HttpErrors.send(ctx.response(), HttpErrors.forStatus(404, ctx)));
     router.route().failureHandler(ctx -> failure(ctx, bodyLimitBytes));
     return vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port)
             .setHttp2ClearTextEnabled(connections.http2ClearText()))
         .connectionHandler(guard::connected)
-        .invalidRequestHandler(OpenAiErrors::invalidRequest)
+        .invalidRequestHandler(HttpErrors::invalidRequest)
         .requestHandler(router)
         .listen()
         .map(s -> new EmberHttpServer(s, inFlight));
@@ -119,12 +119,12 @@ public final class EmberHttpServer {
 
   private static void failure(RoutingContext ctx, long bodyLimitBytes) {
     if (ctx.failure() != null) {
-      OpenAiErrors.send(ctx, ctx.failure());
+      HttpErrors.send(ctx, ctx.failure());
     } else if (ctx.statusCode() == 413) {
-      OpenAiErrors.send(ctx.response(), new FunctionException(413, "invalid_request_error", "request_too_large", null,
+      HttpErrors.send(ctx.response(), new FunctionException(413, "invalid_request_error", "request_too_large", null,
           null, "the request body is larger than the server's limit of " + bodyLimitBytes + " bytes"));
     } else {
-      OpenAiErrors.send(ctx.response(), OpenAiErrors.forStatus(ctx.statusCode() < 0 ? 500 : ctx.statusCode(), ctx));
+      HttpErrors.send(ctx.response(), HttpErrors.forStatus(ctx.statusCode() < 0 ? 500 : ctx.statusCode(), ctx));
     }
   }
 

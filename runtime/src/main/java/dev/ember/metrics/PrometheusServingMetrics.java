@@ -2,6 +2,7 @@ package dev.ember.metrics;
 
 import dev.ember.engine.RequestTimings;
 import dev.ember.engine.Usage;
+import dev.ember.function.ServingMetrics;
 import dev.ember.sample.FinishReason;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;

@@ -1,7 +1,9 @@
 package dev.ember.worker;
 
 import dev.ember.coldstart.ColdStartOptions;
+import dev.ember.coldstart.KvConnector;
 import dev.ember.coldstart.PrefixSnapshot;
+import dev.ember.coldstart.PrefixSnapshotConnector;
 import dev.ember.coldstart.SnapshotFiles;
 import dev.ember.coldstart.SnapshotRetention;
 import dev.ember.device.CpuTopology;
@@ -40,9 +42,9 @@ import java.util.logging.Logger;
  * open and validate the model files and tokenizer ({@code open}); map the weights, through the
  * converted-weights cache when the manifest's dtype needs a conversion ({@code hash}, {@code convert} on a
  * cache miss, {@code read}, {@code map}); size the KV cache and build the engine ({@code allocate});
- * restore the function's prefix snapshot ({@code restore}). Each phase is timed for the cold-start
- * metrics; the device worker then runs the prewarm hooks (pinned prefixes, warm-up prompts). Unload saves the
- * hottest prefixes to the snapshot, then frees everything.
+ * restore the function's prefix snapshot through its {@link KvConnector} ({@code restore}). Each phase is
+ * timed for the cold-start metrics; the device worker then runs the prewarm hooks (pinned prefixes, warm-up
+ * prompts). Unload saves the hottest prefixes to the snapshot, then frees everything.
  *
  * <pre>{@code FunctionLoader l = new FunctionLoader(); LoadedFunction f = l.load(manifest); ... l.unload(f); }</pre>
  */
@@ -56,6 +58,7 @@ final class FunctionLoader {
   private ModelFiles files;
   private DType dtype;
   private Path snapshotFile;
+  private KvConnector snapshots;
   private volatile DeviceWorker.LoadPhase phase;
 
   FunctionLoader() {
@@ -131,6 +134,7 @@ final class FunctionLoader {
       long t3 = System.nanoTime();
       if (coldStart.snapshots() && e.enablePrefixCaching()) {
         snapshotFile = SnapshotFiles.file(files, snapshotName(m), coldStart.snapshotDirectory());
+        snapshots = new PrefixSnapshotConnector(snapshotFile, SnapshotFiles.modelKey(files, dtype, KV_DTYPE));
         restore(loaded.engine());
       }
       phases.put("restore", System.nanoTime() - t3);
@@ -172,7 +176,7 @@ final class FunctionLoader {
       return;
     }
     try {
-      PrefixSnapshot.Summary s = engine.restoreSnapshot(snapshotFile, SnapshotFiles.modelKey(files, dtype, KV_DTYPE));
+      PrefixSnapshot.Summary s = snapshots.load(engine);
       SnapshotRetention.markUsed(snapshotFile);
       LOG.info(() -> "restored " + s.blocks() + " prefix blocks (" + s.bytes() + " bytes) from " + snapshotFile);
     } catch (IOException | RuntimeException ex) {
@@ -192,8 +196,7 @@ final class FunctionLoader {
         observer.stopped(function);
       }
       if (snapshotFile != null) {
-        PrefixSnapshot.Summary s = f.engine().saveSnapshot(snapshotFile, SnapshotFiles.modelKey(files, dtype, KV_DTYPE),
-            coldStart.snapshotBudgetBytes());
+        PrefixSnapshot.Summary s = snapshots.save(f.engine(), coldStart.snapshotBudgetBytes());
         LOG.info(() -> "saved " + s.blocks() + " prefix blocks (" + s.bytes() + " bytes) to " + snapshotFile);
         SnapshotRetention.enforce(snapshotFile.toAbsolutePath().getParent(), coldStart.snapshotMaxFiles(),
             coldStart.snapshotMaxBytes());

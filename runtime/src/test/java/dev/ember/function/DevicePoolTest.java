@@ -8,7 +8,6 @@ import dev.ember.coldstart.ColdStartOptions;
 import dev.ember.engine.EngineStats;
 import dev.ember.http.EmberHttpServer;
 import dev.ember.http.HttpOptions;
-import dev.ember.metrics.ServingMetrics;
 import dev.ember.sample.SamplingParams;
 import dev.ember.worker.DeviceWorker;
 import io.vertx.core.Vertx;

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ember.engine.RequestOutput;
 import dev.ember.kernels.EmberNative;
-import dev.ember.metrics.ServingMetrics;
 import dev.ember.sample.FinishReason;
 import dev.ember.sample.SamplingParams;
 import io.vertx.core.Context;

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.ember.coldstart.ColdStartOptions;
 import dev.ember.engine.RequestOutput;
 import dev.ember.kernels.EmberNative;
-import dev.ember.metrics.ServingMetrics;
 import dev.ember.sample.FinishReason;
 import dev.ember.sample.SamplingParams;
 import io.vertx.core.Future;
@@ -20,9 +19,9 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Several functions on one replica, over the demo model on a real Vert.x instance. */
 class FunctionRegistryTest {

@@ -2,7 +2,6 @@ package dev.ember.function;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.ember.metrics.ServingMetrics;
 import io.vertx.core.Vertx;
 import java.time.Clock;
 import java.time.Duration;

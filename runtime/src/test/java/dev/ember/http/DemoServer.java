@@ -4,7 +4,7 @@ import dev.ember.engine.EngineStats;
 import dev.ember.function.FunctionEndpoint;
 import dev.ember.function.FunctionInstance;
 import dev.ember.function.FunctionManifest;
-import dev.ember.metrics.ServingMetrics;
+import dev.ember.function.ServingMetrics;
 import io.vertx.core.Vertx;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.ember.function.FunctionInstance;
 import dev.ember.function.FunctionManifest;
 import dev.ember.function.FunctionState;
-import dev.ember.metrics.ServingMetrics;
+import dev.ember.function.ServingMetrics;
 import io.vertx.core.Vertx;
 import java.net.http.HttpResponse;
 import java.util.List;

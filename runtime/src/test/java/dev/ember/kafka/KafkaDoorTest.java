@@ -14,7 +14,7 @@ import dev.ember.function.FunctionInfo;
 import dev.ember.function.FunctionInstance;
 import dev.ember.function.FunctionManifest;
 import dev.ember.function.FunctionState;
-import dev.ember.metrics.ServingMetrics;
+import dev.ember.function.ServingMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;

@@ -2,7 +2,7 @@ package dev.ember.http.admin;
 
 import dev.ember.function.FunctionException;
 import dev.ember.http.internal.ApiKeyCheck;
-import dev.ember.http.internal.OpenAiErrors;
+import dev.ember.http.internal.HttpErrors;
 import io.netty.util.NetUtil;
 import io.vertx.core.Handler;
 import io.vertx.core.net.SocketAddress;
@@ -41,7 +41,7 @@ final class AdminAccess implements Handler<RoutingContext> {
     if (adminKeys.enabled()) {
       adminKeys.handle(ctx);
     } else if (!localClient.test(ctx.request().remoteAddress())) {
-      OpenAiErrors.send(ctx.response(), new FunctionException(403, "invalid_request_error", "admin_api_forbidden", null,
+      HttpErrors.send(ctx.response(), new FunctionException(403, "invalid_request_error", "admin_api_forbidden", null,
           null, "the admin API is served to loopback clients only; start the server with --admin-api-key to use"
           + " it from elsewhere"));
     } else {

@@ -45,8 +45,8 @@ public final class ApiKeyCheck implements Handler<RoutingContext> {
   /** Answers 401 with {@code WWW-Authenticate: Bearer}. */
   static void refuse(RoutingContext ctx) {
     ctx.response().putHeader("WWW-Authenticate", "Bearer");
-    FunctionException e = OpenAiErrors.forStatus(401, ctx);
-    OpenAiErrors.send(ctx.response(), e);
+    FunctionException e = HttpErrors.forStatus(401, ctx);
+    HttpErrors.send(ctx.response(), e);
   }
 
   /** True when the header carries one of the keys; always false when none is configured. */

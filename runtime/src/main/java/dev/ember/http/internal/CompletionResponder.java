@@ -5,6 +5,10 @@ import dev.ember.engine.RequestOutput;
 import dev.ember.engine.Usage;
 import dev.ember.function.FunctionEndpoint;
 import dev.ember.function.FunctionException;
+import dev.ember.openai.ChoiceBuffer;
+import dev.ember.openai.CompletionRequest;
+import dev.ember.openai.OpenAiErrors;
+import dev.ember.openai.TokenTexts;
 import io.vertx.core.http.HttpServerResponse;
 
 /**

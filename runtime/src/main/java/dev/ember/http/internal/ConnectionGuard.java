@@ -102,7 +102,7 @@ public final class ConnectionGuard implements Handler<RoutingContext> {
       ctx.response().putHeader("Connection", "close");
     }
     ctx.addEndHandler(v -> closeConnectionOf(ctx.request()));
-    OpenAiErrors.send(ctx.response(), new FunctionException(408, "invalid_request_error", "request_timeout", null, null,
+    HttpErrors.send(ctx.response(), new FunctionException(408, "invalid_request_error", "request_timeout", null, null,
         "the request body did not arrive within " + options.bodyReadTimeout().toMillis() + " ms"));
   }
 

@@ -25,7 +25,7 @@ public final class InFlightRequests implements Handler<RoutingContext> {
       if (ctx.request().version() != io.vertx.core.http.HttpVersion.HTTP_2) {
         ctx.response().putHeader("Connection", "close");  // connection-specific headers are illegal in HTTP/2
       }
-      OpenAiErrors.send(ctx.response(), new FunctionException(503, "service_unavailable",
+      HttpErrors.send(ctx.response(), new FunctionException(503, "service_unavailable",
           "shutting_down", null, null, "the server is shutting down"));
       return;
     }

@@ -54,12 +54,12 @@ public final class MethodNotAllowed implements Handler<RoutingContext> {
       }
     }
     if (allowed.isEmpty() || allowed.contains(ctx.request().method().name())) {
-      OpenAiErrors.send(ctx.response(), OpenAiErrors.forStatus(404, ctx));
+      HttpErrors.send(ctx.response(), HttpErrors.forStatus(404, ctx));
       return;
     }
     String allow = String.join(", ", allowed);
     ctx.response().putHeader("Allow", allow);
-    OpenAiErrors.send(ctx.response(), new FunctionException(405, "invalid_request_error", "method_not_allowed", null,
+    HttpErrors.send(ctx.response(), new FunctionException(405, "invalid_request_error", "method_not_allowed", null,
         null, "method " + ctx.request().method().name() + " is not allowed on " + path + "; use " + allow));
   }
 

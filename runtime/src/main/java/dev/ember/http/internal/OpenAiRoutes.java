@@ -2,6 +2,7 @@ package dev.ember.http.internal;
 
 import dev.ember.function.FunctionGateway;
 import dev.ember.function.FunctionInfo;
+import dev.ember.openai.CompletionRequestParser;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

@@ -1,6 +1,10 @@
 package dev.ember.http.internal;
 
 import dev.ember.function.FunctionException;
+import dev.ember.openai.ChoiceBuffer;
+import dev.ember.openai.CompletionRequest;
+import dev.ember.openai.OpenAiErrors;
+import dev.ember.openai.OpenAiJson;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -45,7 +49,7 @@ public final class StreamingCompletionResponder extends CompletionResponder {
   @Override
   protected void onFailure(FunctionException e) {
     if (!headWritten) {
-      OpenAiErrors.send(response, e);
+      HttpErrors.send(response, e);
       return;
     }
     if (!ended) {

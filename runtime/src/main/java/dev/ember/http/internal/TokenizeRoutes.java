@@ -4,6 +4,8 @@ import dev.ember.function.FunctionEndpoint;
 import dev.ember.function.FunctionException;
 import dev.ember.function.FunctionGateway;
 import dev.ember.function.Prompt;
+import dev.ember.openai.CompletionRequestParser;
+import dev.ember.openai.RequestFields;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -34,7 +36,7 @@ public final class TokenizeRoutes {
     Prompt prompt = f.has("messages") ? CompletionRequestParser.chatPrompt(f) : CompletionRequestParser.textPrompt(f);
     endpoint.tokenize(prompt).onComplete(ar -> {
       if (ar.failed()) {
-        OpenAiErrors.send(ctx, ar.cause());
+        HttpErrors.send(ctx, ar.cause());
         return;
       }
       JsonArray tokens = new JsonArray();
@@ -55,7 +57,7 @@ public final class TokenizeRoutes {
     }
     endpoint.detokenize(CompletionRequestParser.tokenIds("tokens", tokens)).onComplete(ar -> {
       if (ar.failed()) {
-        OpenAiErrors.send(ctx, ar.cause());
+        HttpErrors.send(ctx, ar.cause());
       } else {
         json(ctx, new JsonObject().put("prompt", ar.result()));
       }

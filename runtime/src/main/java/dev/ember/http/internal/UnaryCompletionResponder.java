@@ -1,6 +1,9 @@
 package dev.ember.http.internal;
 
 import dev.ember.function.FunctionException;
+import dev.ember.openai.ChoiceBuffer;
+import dev.ember.openai.CompletionRequest;
+import dev.ember.openai.OpenAiJson;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -25,7 +28,7 @@ public final class UnaryCompletionResponder extends CompletionResponder {
       return;
     }
     if (error != null) {
-      OpenAiErrors.send(response, engineError(error));
+      HttpErrors.send(response, engineError(error));
       return;
     }
     JsonArray list = new JsonArray();
@@ -39,7 +42,7 @@ public final class UnaryCompletionResponder extends CompletionResponder {
 
   @Override
   protected void onFailure(FunctionException e) {
-    OpenAiErrors.send(response, e);
+    HttpErrors.send(response, e);
   }
 
   static FunctionException engineError(String message) {

@@ -2,12 +2,12 @@ package dev.ember.kafka.internal;
 
 import dev.ember.engine.RequestOutput;
 import dev.ember.function.FunctionException;
-import dev.ember.http.internal.ChoiceBuffer;
-import dev.ember.http.internal.CompletionRequest;
-import dev.ember.http.internal.OpenAiErrors;
-import dev.ember.http.internal.OpenAiJson;
-import dev.ember.http.internal.TokenTexts;
 import dev.ember.kafka.EmberKafkaHeaders;
+import dev.ember.openai.ChoiceBuffer;
+import dev.ember.openai.CompletionRequest;
+import dev.ember.openai.OpenAiErrors;
+import dev.ember.openai.OpenAiJson;
+import dev.ember.openai.TokenTexts;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.json.JsonArray;
@@ -15,7 +15,7 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * Turns one request's engine outputs into reply records, in the HTTP API's JSON shapes (built with the
- * HTTP door's {@link ChoiceBuffer} and {@link OpenAiJson}): a stream sends chunk records
+ * OpenAI codec's {@link ChoiceBuffer} and {@link OpenAiJson}, the same the HTTP door uses): a stream sends chunk records
  * ({@code ember-seq} 0, 1, 2, ...) and then a final record with the finish reasons and usage; otherwise
  * one final record holds the whole response. A stream keeps at most one chunk record unacknowledged:
  * outputs that come while one is in flight are merged into the next chunk, sent when it is

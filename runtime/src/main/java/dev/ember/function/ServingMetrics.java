@@ -1,11 +1,12 @@
-package dev.ember.metrics;
+package dev.ember.function;
 
 import dev.ember.engine.RequestTimings;
 import dev.ember.engine.Usage;
 import dev.ember.sample.FinishReason;
 
 /**
- * What the function layer reports per request for Prometheus (vLLM's metric names): called on the
+ * The function layer's port for per-request serving metrics (vLLM's metric names; implemented for
+ * Prometheus by {@code dev.ember.metrics.PrometheusServingMetrics}): called on the
  * function's worker thread, so implementations must be cheap and non-blocking (Micrometer meters are).
  */
 public interface ServingMetrics {

@@ -1,4 +1,4 @@
-package dev.ember.http.internal;
+package dev.ember.openai;
 
 import dev.ember.function.InferenceRequest;
 import dev.ember.function.Prompt;

@@ -1,57 +1,19 @@
 package dev.ember.http.internal;
 
-import dev.ember.engine.PromptTooLongException;
 import dev.ember.function.FunctionException;
-import dev.ember.sample.InvalidSamplingParamsException;
+import dev.ember.openai.OpenAiErrors;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * Error responses in OpenAI's shape, {@code {"error":{"message","type","param","code"}}}, and the
- * mapping from what can go wrong while serving a request to an HTTP status.
+ * Writes OpenAI-shaped error responses over HTTP ({@link OpenAiErrors} builds the bodies and maps
+ * failures) and names the errors of bare HTTP statuses and requests the HTTP decoder rejected.
  *
- * <pre>{@code OpenAiErrors.send(ctx, FunctionException.invalid("n", "n must be >= 1")); }</pre>
+ * <pre>{@code HttpErrors.send(ctx, FunctionException.invalid("n", "n must be >= 1")); }</pre>
  */
-public final class OpenAiErrors {
-  private OpenAiErrors() {}
-
-  /** The {@code {"error":{...}}} body. */
-  public static JsonObject body(String message, String type, String param, String code) {
-    return new JsonObject().put("error", new JsonObject()
-        .put("message", message)
-        .put("type", type)
-        .put("param", param)
-        .put("code", code));
-  }
-
-  /** The error body of a {@link FunctionException}. */
-  public static JsonObject body(FunctionException e) {
-    return body(e.getMessage(), e.type(), e.param(), e.code());
-  }
-
-  /** Maps any failure to the {@link FunctionException} describing its HTTP status and OpenAI error. */
-  public static FunctionException toFunctionException(Throwable t) {
-    if (t instanceof FunctionException fe) {
-      return fe;
-    }
-    if (t instanceof InvalidSamplingParamsException ie) {
-      return FunctionException.invalid(ie.param(), ie.getMessage());
-    }
-    if (t instanceof PromptTooLongException pe) {
-      return FunctionException.invalid(null, pe.getMessage());
-    }
-    if (t instanceof DecodeException de) {
-      return FunctionException.invalid(null, "the request body is not valid JSON: " + de.getMessage());
-    }
-    if (t instanceof IllegalArgumentException ie) {
-      return FunctionException.invalid(null, ie.getMessage());
-    }
-    return new FunctionException(500, "server_error", "internal_error", null, null,
-        "internal error: " + (t == null ? "unknown" : t.getClass().getSimpleName() + ": " + t.getMessage()));
-  }
+public final class HttpErrors {
+  private HttpErrors() {}
 
   /** The error for a bare HTTP status (from the router or a body handler). */
   public static FunctionException forStatus(int status, RoutingContext ctx) {
@@ -84,7 +46,7 @@ public final class OpenAiErrors {
     if (e.retryAfterSeconds() != null) {
       response.putHeader("Retry-After", Integer.toString(e.retryAfterSeconds()));
     }
-    response.end(body(e).encode());
+    response.end(OpenAiErrors.body(e).encode());
   }
 
   /**
@@ -113,6 +75,6 @@ public final class OpenAiErrors {
   }
 
   public static void send(RoutingContext ctx, Throwable t) {
-    send(ctx.response(), toFunctionException(t));
+    send(ctx.response(), OpenAiErrors.toFunctionException(t));
   }
 }
