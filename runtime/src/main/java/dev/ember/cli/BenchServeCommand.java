@@ -100,7 +100,8 @@ public final class BenchServeCommand implements Callable<Integer> {
           for (int i = next.getAndIncrement(); i < load.requests; i = next.getAndIncrement()) {
             try {
               ObjectNode body = prefixes.enabled()
-                  ? load.body(model, systems[prefixes.draw(load.seed, i)], PrefixWorkload.suffix(load.seed, i, promptWords), true)
+                  ? load.body(model, systems[prefixes.draw(load.seed, i)],
+                      PrefixWorkload.suffix(load.seed, i, promptWords), true)
                   : load.body(model, BenchPrompts.request(load.seed, i, promptWords), true);
               report.add(send(client, urls.get(i % urls.size()), body, report));
             } catch (IOException | RuntimeException e) {
@@ -129,7 +130,8 @@ public final class BenchServeCommand implements Callable<Integer> {
   private int calibrate(HttpClient client, PrintStream log) throws InterruptedException {
     ObjectNode body = JSON.createObjectNode().put("model", model).put("prompt", BenchPrompts.calibration(load.seed));
     try {
-      HttpResponse<String> r = client.send(request(urls.get(0), "/tokenize", body), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r = client.send(request(urls.get(0), "/tokenize", body),
+          HttpResponse.BodyHandlers.ofString());
       int count = r.statusCode() == 200 ? JSON.readTree(r.body()).path("count").asInt(0) : 0;
       if (count == 0) {
         log.println("POST /tokenize answered " + r.statusCode() + "; assuming one token per word");
@@ -145,7 +147,8 @@ public final class BenchServeCommand implements Callable<Integer> {
       throws IOException, InterruptedException {
     body.putObject("stream_options").put("include_usage", true);
     long start = System.nanoTime();
-    HttpResponse<InputStream> r = client.send(request(url, load.endpoint.path, body), HttpResponse.BodyHandlers.ofInputStream());
+    HttpResponse<InputStream> r = client.send(request(url, load.endpoint.path, body),
+        HttpResponse.BodyHandlers.ofInputStream());
     try (InputStream in = r.body()) {
       if (r.statusCode() != 200) {
         throw new IOException("HTTP " + r.statusCode() + ": " + new String(in.readNBytes(500), StandardCharsets.UTF_8));

@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
  * {@code --prompt-len} tokens. Every draw depends only on the seed and the request index, so a run is
  * reproducible whatever the concurrency. Off when {@code --prefixes} is 0.
  *
- * <pre>{@code @Mixin PrefixWorkload prefixes; ... int k = prefixes.draw(seed, i); String system = prefixes.prefix(seed, k, words); }</pre>
+ * <pre>{@code @Mixin PrefixWorkload prefixes; ... int k = prefixes.draw(seed, i); String system = PrefixWorkload.prefix(seed, k, words); }</pre>
  */
 final class PrefixWorkload {
   /** Default number of shared prefixes: none, every prompt is unique. */
