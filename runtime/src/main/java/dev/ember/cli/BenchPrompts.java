@@ -38,6 +38,11 @@ final class BenchPrompts {
     return Math.max(1, (int) Math.round(tokens * wordsPerToken));
   }
 
+  /** {@code words} words drawn from {@code rnd}. */
+  static String words(SplittableRandom rnd, int words) {
+    return prompt(rnd, words);
+  }
+
   private static String prompt(SplittableRandom rnd, int words) {
     StringBuilder b = new StringBuilder(words * 7);
     for (int i = 0; i < words; i++) {

@@ -14,6 +14,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -31,21 +32,34 @@ import picocli.CommandLine.Option;
  * {@code POST /tokenize} when the server has it). Prints TTFT, TPOT, inter-token and end-to-end
  * latency (mean, p50, p99), request/s and output tok/s. Talks to the server only through HTTP.
  *
+ * <p>With {@code --prefixes N --prefix-len L} each prompt is one of N shared system prompts (a
+ * {@link PrefixWorkload}) followed by a unique suffix, and the report adds the prefix cache hit rate read
+ * from {@code /metrics} before and after the run. Several {@code --url}s (the replicas of a cluster) share
+ * the requests round-robin; the report then counts the requests each replica served by the
+ * {@code X-Ember-Replica} response header.
+ *
  * <pre>{@code ember bench serve --url http://127.0.0.1:8000 --model r1-qwen-1.5b --requests 64 --concurrency 8 --prompt-len 256 --gen 128}</pre>
+ * <pre>{@code ember bench serve --url http://127.0.0.1:8001,http://127.0.0.1:8002 --model demo --prefixes 8 --prefix-len 512}</pre>
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
     description = "Load an OpenAI-compatible server over HTTP (streaming) and print latency and throughput.")
 public final class BenchServeCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** The response header naming the replica that served a request. */
+  static final String REPLICA_HEADER = "X-Ember-Replica";
 
-  @Option(names = "--url", defaultValue = "http://127.0.0.1:8000", description = "Server base URL (default ${DEFAULT-VALUE}).")
-  String url;
+  @Option(names = "--url", split = ",", defaultValue = "http://127.0.0.1:8000",
+      description = "Server base URL; several (repeated or comma-separated) share the requests round-robin (default ${DEFAULT-VALUE}).")
+  List<String> urls;
 
   @Option(names = "--model", required = true, description = "Function (model) name to request.")
   String model;
 
   @Mixin
   ServingLoad load = new ServingLoad();
+
+  @Mixin
+  PrefixWorkload prefixes = new PrefixWorkload();
 
   @Option(names = "--api-key", defaultValue = "${env:EMBER_API_KEY}", description = "Bearer token (default: env EMBER_API_KEY).")
   String apiKey;
@@ -60,11 +74,23 @@ public final class BenchServeCommand implements Callable<Integer> {
   /** Calibrates the prompt length, runs the load and returns the figures; progress notes go to {@code log}. */
   ServingReport run(PrintStream log) throws InterruptedException {
     load.validate();
+    prefixes.validate();
     HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(Duration.ofSeconds(10)).build();
-    int promptWords = BenchPrompts.words(load.promptLen, calibrate(client, log));
-    log.printf("%s%s: %s%n", url, load.endpoint.path, load.describe(promptWords));
+    int calibration = calibrate(client, log);
+    int promptWords = BenchPrompts.words(load.promptLen, calibration);
+    int prefixWords = BenchPrompts.words(prefixes.prefixLen, calibration);
+    String[] systems = new String[prefixes.prefixes];
+    for (int k = 0; k < systems.length; k++) {
+      systems[k] = PrefixWorkload.prefix(load.seed, k, prefixWords);
+    }
+    log.printf("%s%s: %s%n", String.join(",", urls), load.endpoint.path, load.describe(promptWords));
+    if (prefixes.enabled()) {
+      log.println(prefixes.describe(prefixWords));
+    }
     ServingReport report = new ServingReport();
+    report.replicas = urls.size();
+    PrefixCacheCounters before = scrapePrefixCounters(client, log);
     AtomicInteger next = new AtomicInteger();
     AtomicReference<String> firstError = new AtomicReference<>();
     long t0 = System.nanoTime();
@@ -73,7 +99,11 @@ public final class BenchServeCommand implements Callable<Integer> {
         clients.submit(() -> {
           for (int i = next.getAndIncrement(); i < load.requests; i = next.getAndIncrement()) {
             try {
-              report.add(send(client, BenchPrompts.request(load.seed, i, promptWords)));
+              ObjectNode body = prefixes.enabled()
+                  ? load.body(model, systems[prefixes.draw(load.seed, i)],
+                      PrefixWorkload.suffix(load.seed, i, promptWords), true)
+                  : load.body(model, BenchPrompts.request(load.seed, i, promptWords), true);
+              report.add(send(client, urls.get(i % urls.size()), body, report));
             } catch (IOException | RuntimeException e) {
               report.fail();
               firstError.compareAndSet(null, e.toString());
@@ -86,6 +116,10 @@ public final class BenchServeCommand implements Callable<Integer> {
       }
     }
     report.wallNanos = System.nanoTime() - t0;
+    PrefixCacheCounters after = scrapePrefixCounters(client, log);
+    if (before != null && after != null) {
+      report.prefixHitRate = after.minus(before).hitRate();
+    }
     if (firstError.get() != null) {
       log.println("first failure: " + firstError.get());
     }
@@ -96,7 +130,8 @@ public final class BenchServeCommand implements Callable<Integer> {
   private int calibrate(HttpClient client, PrintStream log) throws InterruptedException {
     ObjectNode body = JSON.createObjectNode().put("model", model).put("prompt", BenchPrompts.calibration(load.seed));
     try {
-      HttpResponse<String> r = client.send(request("/tokenize", body), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r = client.send(request(urls.get(0), "/tokenize", body),
+          HttpResponse.BodyHandlers.ofString());
       int count = r.statusCode() == 200 ? JSON.readTree(r.body()).path("count").asInt(0) : 0;
       if (count == 0) {
         log.println("POST /tokenize answered " + r.statusCode() + "; assuming one token per word");
@@ -108,27 +143,57 @@ public final class BenchServeCommand implements Callable<Integer> {
     }
   }
 
-  private RequestTiming send(HttpClient client, String prompt) throws IOException, InterruptedException {
-    ObjectNode body = load.body(model, prompt, true);
+  private RequestTiming send(HttpClient client, String url, ObjectNode body, ServingReport report)
+      throws IOException, InterruptedException {
     body.putObject("stream_options").put("include_usage", true);
     long start = System.nanoTime();
-    HttpResponse<InputStream> r = client.send(request(load.endpoint.path, body), HttpResponse.BodyHandlers.ofInputStream());
+    HttpResponse<InputStream> r = client.send(request(url, load.endpoint.path, body),
+        HttpResponse.BodyHandlers.ofInputStream());
     try (InputStream in = r.body()) {
       if (r.statusCode() != 200) {
         throw new IOException("HTTP " + r.statusCode() + ": " + new String(in.readNBytes(500), StandardCharsets.UTF_8));
       }
-      return readStream(new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)), start);
+      RequestTiming timing = readStream(new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)), start);
+      report.servedBy(r.headers().firstValue(REPLICA_HEADER).orElse(url));
+      return timing;
     }
   }
 
-  private HttpRequest request(String path, JsonNode body) throws IOException {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url.replaceAll("/+$", "") + path))
+  /** The prefix cache counters of {@link #model} summed over every URL, or null when one cannot tell. */
+  private PrefixCacheCounters scrapePrefixCounters(HttpClient client, PrintStream log) throws InterruptedException {
+    PrefixCacheCounters sum = PrefixCacheCounters.ZERO;
+    for (String url : urls) {
+      try {
+        HttpResponse<String> r = client.send(authorized(HttpRequest.newBuilder(URI.create(base(url) + "/metrics")))
+            .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+          log.println("GET " + url + "/metrics answered " + r.statusCode() + "; no prefix hit rate");
+          return null;
+        }
+        sum = sum.plus(PrefixCacheCounters.parse(r.body(), model));
+      } catch (IOException | RuntimeException e) {
+        log.println("GET " + url + "/metrics failed (" + e + "); no prefix hit rate");
+        return null;
+      }
+    }
+    return sum;
+  }
+
+  private HttpRequest request(String url, String path, JsonNode body) throws IOException {
+    return authorized(HttpRequest.newBuilder(URI.create(base(url) + path)))
         .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)));
+        .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body))).build();
+  }
+
+  private HttpRequest.Builder authorized(HttpRequest.Builder b) {
     if (apiKey != null && !apiKey.isEmpty()) {
       b.header("Authorization", "Bearer " + apiKey);
     }
-    return b.build();
+    return b;
+  }
+
+  private static String base(String url) {
+    return url.replaceAll("/+$", "");
   }
 
   /**

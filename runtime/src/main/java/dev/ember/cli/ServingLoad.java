@@ -53,12 +53,24 @@ final class ServingLoad {
 
   /** One request's body for {@code model}. */
   ObjectNode body(String model, String prompt, boolean stream) {
+    return body(model, null, prompt, stream);
+  }
+
+  /**
+   * One request's body for {@code model} led by a shared {@code system} prompt (null: none): a system
+   * message before the user's for chat, the text before the prompt for completions.
+   */
+  ObjectNode body(String model, String system, String prompt, boolean stream) {
     ObjectNode body = JSON.createObjectNode().put("model", model).put("max_tokens", gen).put("ignore_eos", true)
         .put("temperature", 0.0).put("stream", stream);
     if (endpoint == Endpoint.chat) {
-      body.putArray("messages").addObject().put("role", "user").put("content", prompt);
+      var messages = body.putArray("messages");
+      if (system != null) {
+        messages.addObject().put("role", "system").put("content", system);
+      }
+      messages.addObject().put("role", "user").put("content", prompt);
     } else {
-      body.put("prompt", prompt);
+      body.put("prompt", system == null ? prompt : system + "\n\n" + prompt);
     }
     return body;
   }

@@ -31,6 +31,8 @@ class RouterTest {
             List.of(engine("a", WARM, 0, 0), engine("b", WARM, 25, 30)), "b"),
         Arguments.of("a COLD engine with the whole prefix loses to a WARM one without it",
             List.of(engine("a", WARM, 30, 0), engine("b", COLD, 0, 50)), "a"),
+        Arguments.of("when every engine is COLD, the one caching most of the prompt is woken",
+            List.of(engine("a", COLD, 0, 5), engine("b", COLD, 0, 40), engine("c", COLD, 0, 0)), "b"),
         Arguments.of("the guard trips (max - min > 64, max > 1.5 min): least loaded, despite the cache",
             List.of(engine("a", WARM, 10, 0), engine("b", WARM, 100, 50)), "a"),
         Arguments.of("a gap of 64 does not trip the guard: the cost decides (100-block prompt: a = 130, b = 94)",
