@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ember.server.ServerOptions;
 import dev.ember.server.TestServer;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientAgent;
@@ -32,7 +33,12 @@ class ApiKeyHeadersTest {
 
   @BeforeAll
   static void start() throws Exception {
-    server = TestServer.start(List.of(), Duration.ofSeconds(5));
+    ServerOptions o = TestServer.options(List.of(), Duration.ofSeconds(5));
+    ConnectionOptions c = ConnectionOptions.defaults();
+    // h2c is off by default; this test is about reading headers alike on both protocols, so turn it on.
+    server = TestServer.start(new ServerOptions(o.http().withConnections(new ConnectionOptions(c.idleTimeout(),
+        c.headerReadTimeout(), c.bodyReadTimeout(), c.maxConnectionsPerClient(), true)), o.functions(),
+        o.shutdownTimeout(), o.admin(), o.load()));
     vertx = Vertx.vertx();
     h2 = vertx.createHttpClient(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
         .setHttp2ClearTextUpgrade(false));
