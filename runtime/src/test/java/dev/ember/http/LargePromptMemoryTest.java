@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -36,7 +35,7 @@ class LargePromptMemoryTest {
 
   @Test
   void residentMemoryLevelsOffAcrossBatchesOfLargePrompts() throws Exception {
-    Assumptions.assumeTrue(ProcessMemory.available(), "needs /proc/self/status");
+    assertTrue(ProcessMemory.available(), "reads RssAnon from /proc/self/status (Linux)");
     try (DemoServer s = DemoServer.start()) {
       Random random = new Random(7);
       List<String> bodies = new ArrayList<>();
@@ -62,7 +61,9 @@ class LargePromptMemoryTest {
             + " (baseline " + ProcessMemory.mib(baseline) + ")");
       }
       long levelOff = after[BATCHES - 1] - after[1];
-      assertTrue(levelOff < 150L << 20, "RssAnon still grew by " + ProcessMemory.mib(levelOff) + " from batch 2 to "
+      // RssAnon includes the Java heap, which moves by 100-170 MiB between batches of 8 x 900 KB bodies;
+      // the native growth this guards against added 400-900 MiB from batch 2 to 5 (measured before the fix).
+      assertTrue(levelOff < 300L << 20, "RssAnon still grew by " + ProcessMemory.mib(levelOff) + " from batch 2 to "
           + BATCHES);
       long bound = FunctionInstance.TOKENIZER_THREADS * PER_TOKENIZER_THREAD + (300L << 20);
       long growth = after[BATCHES - 1] - baseline;
