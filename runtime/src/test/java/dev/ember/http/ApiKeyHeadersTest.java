@@ -29,7 +29,6 @@ import org.junit.jupiter.params.provider.CsvSource;
 class ApiKeyHeadersTest {
   static TestServer server;
   static Vertx vertx;
-  static HttpClientAgent h2;
 
   @BeforeAll
   static void start() throws Exception {
@@ -40,8 +39,6 @@ class ApiKeyHeadersTest {
         c.headerReadTimeout(), c.bodyReadTimeout(), c.maxConnectionsPerClient(), true)), o.functions(),
         o.shutdownTimeout(), o.admin(), o.load()));
     vertx = Vertx.vertx();
-    h2 = vertx.createHttpClient(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
-        .setHttp2ClearTextUpgrade(false));
   }
 
   @AfterAll
@@ -64,13 +61,20 @@ class ApiKeyHeadersTest {
 
   /** GET /v1/models over h2c (prior knowledge: the value arrives exactly as sent); returns "status HTTP_2". */
   static String h2c(String authorization) throws Exception {
-    return h2.request(HttpMethod.GET, server.port(), "127.0.0.1", "/v1/models")
-        .compose(req -> {
-          req.putHeader("Authorization", authorization);
-          return req.send();
-        })
-        .compose(resp -> resp.body().map(b -> resp.statusCode() + " " + resp.version()))
-        .await(10, TimeUnit.SECONDS);
+    // A connection of its own per case, like the HTTP/1.1 cases: no case depends on the one before.
+    HttpClientAgent h2 = vertx.createHttpClient(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
+        .setHttp2ClearTextUpgrade(false));
+    try {
+      return h2.request(HttpMethod.GET, server.port(), "127.0.0.1", "/v1/models")
+          .compose(req -> {
+            req.putHeader("Authorization", authorization);
+            return req.send();
+          })
+          .compose(resp -> resp.body().map(b -> resp.statusCode() + " " + resp.version()))
+          .await(30, TimeUnit.SECONDS);
+    } finally {
+      h2.close().await(10, TimeUnit.SECONDS);
+    }
   }
 
   @ParameterizedTest(name = "[{index}] ''{0}'' -> {1}")
