@@ -11,7 +11,6 @@ import dev.ember.sample.SamplingParams;
 import dev.ember.tokenizer.ChatTemplate;
 import dev.ember.tokenizer.ChatTemplateException;
 import dev.ember.tokenizer.Tokenizer;
-import dev.ember.worker.DeviceWorker;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -27,7 +26,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * One function on this replica: its manifest, its lifecycle state and, while WARM, a {@link DeviceWorker}
+ * One function on this replica: its manifest, its lifecycle state and, while WARM, a {@link ContextWorker}
  * holding the model. As a {@link FunctionEndpoint} it admits requests (bounded queue), tokenizes and
  * renders chat templates on a small shared tokenizer pool, submits to the engine and delivers outputs
  * on the caller's context.
@@ -40,6 +39,7 @@ import java.util.logging.Logger;
  */
 public final class FunctionInstance implements FunctionEndpoint {
   private static final Logger LOG = Logger.getLogger(FunctionInstance.class.getName());
+  private static final ContextWorker.Factory WORKERS = ContextWorker.Factory.onClassPath();
 
   private final Vertx vertx;
   private final FunctionManifest manifest;
@@ -50,7 +50,7 @@ public final class FunctionInstance implements FunctionEndpoint {
   private volatile String reason;
   private final FunctionLoadOptions loadOptions;
   private final AtomicInteger loadAttempts = new AtomicInteger();
-  private volatile DeviceWorker worker;
+  private volatile ContextWorker worker;
   private volatile String deploymentId;
   private final HeldRequests held;
   private final LongSupplier clock;
@@ -63,7 +63,7 @@ public final class FunctionInstance implements FunctionEndpoint {
   private volatile long keepWarmUntilNanos;
   private long idleTimer = -1;
   private final PrewarmScheduler schedule;
-  private volatile dev.ember.worker.EngineObserver engineObserver = dev.ember.worker.EngineObserver.NONE;
+  private volatile EngineObserver engineObserver = EngineObserver.NONE;
   /** Set by a {@link FunctionPool}: whether this context may scale to zero now (decided under the pool's lock). */
   private volatile ScaleDownGate gate;
 
@@ -138,7 +138,7 @@ public final class FunctionInstance implements FunctionEndpoint {
   }
 
   /** Watches the engines this function builds from the next warm-up on (the cluster's KV event feed). */
-  public void observeEngines(dev.ember.worker.EngineObserver observer) {
+  public void observeEngines(EngineObserver observer) {
     this.engineObserver = observer;
   }
 
@@ -153,8 +153,8 @@ public final class FunctionInstance implements FunctionEndpoint {
   }
 
   /** The device worker while WARM, else null (the pool reads its engine's load and prefix cache). */
-  DeviceWorker worker() {
-    DeviceWorker w = worker;
+  ContextWorker worker() {
+    ContextWorker w = worker;
     return state == FunctionState.WARM ? w : null;
   }
 
@@ -218,7 +218,7 @@ public final class FunctionInstance implements FunctionEndpoint {
 
   @Override
   public FunctionInfo info() {
-    DeviceWorker w = worker;
+    ContextWorker w = worker;
     return new FunctionInfo(manifest.name(), manifest.model().declaredPath(), manifest.device(), state, publicReason(),
         w != null && state == FunctionState.WARM ? w.maxModelLen() : manifest.engine().maxModelLen(), created,
         w != null ? w.stats() : null);
@@ -240,7 +240,7 @@ public final class FunctionInstance implements FunctionEndpoint {
     failure = null;
     loadAttempts.incrementAndGet();
     long t0 = System.nanoTime();
-    DeviceWorker w = new DeviceWorker(manifest, loadOptions.coldStart(), engineObserver, kvEvents);
+    ContextWorker w = WORKERS.create(manifest, loadOptions.coldStart(), engineObserver, kvEvents);
     warming = timeBoxed(w).<Void>map(id -> {
       synchronized (this) {
         worker = w;
@@ -284,18 +284,18 @@ public final class FunctionInstance implements FunctionEndpoint {
    * may still finish later (a thread stuck in a read cannot be stopped): a late success is undeployed
    * at once, so nothing stays loaded behind a FAILED function.
    */
-  private Future<String> timeBoxed(DeviceWorker w) {
+  private Future<String> timeBoxed(ContextWorker w) {
     Promise<String> loaded = Promise.promise();
     long limit = loadOptions.phaseTimeout().toNanos();
     long every = Math.max(10, Math.min(1000, loadOptions.phaseTimeout().toMillis() / 4));
     long watchdog = vertx.setPeriodic(every, id -> {
-      DeviceWorker.LoadPhase p = w.loadPhase();
+      ContextWorker.LoadPhase p = w.loadPhase();
       if (p != null && System.nanoTime() - p.startedNanos() > limit) {
         loaded.tryFail(new LoadFailedException("load phase '" + p.name() + "' took longer than "
             + DurationText.format(loadOptions.phaseTimeout())));
       }
     });
-    DeviceWorker.deploy(vertx, w).onComplete(r -> {
+    w.deploy(vertx).onComplete(r -> {
       vertx.cancelTimer(watchdog);
       if (r.succeeded() ? !loaded.tryComplete(r.result()) : !loaded.tryFail(r.cause())) {
         LOG.warning(() -> "function=" + manifest.name() + " a load that ran past its time limit ended "
@@ -382,7 +382,7 @@ public final class FunctionInstance implements FunctionEndpoint {
     if (state == FunctionState.DRAINING) {
       return draining;
     }
-    DeviceWorker w = worker;
+    ContextWorker w = worker;
     if (w == null || state != FunctionState.WARM) {
       if (state == FunctionState.FAILED) {
         state = FunctionState.COLD;
@@ -454,7 +454,7 @@ public final class FunctionInstance implements FunctionEndpoint {
   }
 
   private Future<Submission> submitNow(InferenceRequest request, OutputSink sink) {
-    DeviceWorker w = worker;
+    ContextWorker w = worker;
     if (state != FunctionState.WARM || w == null) {
       return Future.failedFuture(unavailable());
     }
@@ -538,7 +538,7 @@ public final class FunctionInstance implements FunctionEndpoint {
 
   @Override
   public Future<int[]> tokenize(Prompt prompt) {
-    DeviceWorker w = worker;
+    ContextWorker w = worker;
     if (state != FunctionState.WARM || w == null) {
       return Future.failedFuture(unavailable());
     }
@@ -556,7 +556,7 @@ public final class FunctionInstance implements FunctionEndpoint {
 
   @Override
   public Future<String> detokenize(int[] ids) {
-    DeviceWorker w = worker;
+    ContextWorker w = worker;
     if (state != FunctionState.WARM || w == null) {
       return Future.failedFuture(unavailable());
     }
@@ -580,7 +580,7 @@ public final class FunctionInstance implements FunctionEndpoint {
 
   /** Decodes one token's text (for logprobs), off the event loop. */
   public Future<String[]> tokenTexts(int[] ids) {
-    DeviceWorker w = worker;
+    ContextWorker w = worker;
     if (w == null) {
       return Future.failedFuture(unavailable());
     }

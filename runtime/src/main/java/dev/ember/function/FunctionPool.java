@@ -7,7 +7,6 @@ import dev.ember.engine.EngineStats;
 import dev.ember.engine.OutputSink;
 import dev.ember.kv.BlockHasher;
 import dev.ember.kv.KvCacheOptions;
-import dev.ember.worker.DeviceWorker;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Clock;
@@ -61,7 +60,7 @@ public final class FunctionPool implements FunctionEndpoint {
 
     @Override
     public int activeBlocks() {
-      DeviceWorker w = instance.worker();
+      ContextWorker w = instance.worker();
       if (w == null) {
         return 0;
       }
@@ -144,7 +143,7 @@ public final class FunctionPool implements FunctionEndpoint {
   }
 
   /** Watches the engines every context builds from the next warm-up on (the cluster's KV event feed). */
-  public void observeEngines(dev.ember.worker.EngineObserver observer) {
+  public void observeEngines(EngineObserver observer) {
     for (Context c : contexts) {
       c.instance.observeEngines(observer);
     }

@@ -35,7 +35,7 @@ public final class FunctionRegistry implements FunctionGateway {
   /** Undeployments in progress, so that a second request joins the first; guarded by {@code this}. */
   private final Map<String, Future<FunctionInfo>> undeploying = new HashMap<>();
   private volatile Consumer<String> onRemoved = name -> {};
-  private volatile dev.ember.worker.EngineObserver engineObserver = dev.ember.worker.EngineObserver.NONE;
+  private volatile EngineObserver engineObserver = EngineObserver.NONE;
 
   /** A registered instance and its latest warm-up attempt (undeploy waits for it before draining). */
   private record Deployed(FunctionPool instance, Future<Void> warming) {}
@@ -113,7 +113,7 @@ public final class FunctionRegistry implements FunctionGateway {
    * Adds a watcher of the engines of functions deployed from now on, after those added before (the
    * cluster's KV event feed, the vLLM-format KV event publisher).
    */
-  public synchronized void observeEngines(dev.ember.worker.EngineObserver observer) {
+  public synchronized void observeEngines(EngineObserver observer) {
     engineObserver = engineObserver.andThen(observer);
   }
 

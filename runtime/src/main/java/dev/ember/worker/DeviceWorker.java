@@ -4,6 +4,8 @@ import dev.ember.coldstart.ColdStartOptions;
 import dev.ember.engine.Engine;
 import dev.ember.engine.EngineClosedException;
 import dev.ember.engine.EngineStats;
+import dev.ember.function.ContextWorker;
+import dev.ember.function.EngineObserver;
 import dev.ember.function.FunctionManifest;
 import dev.ember.kv.KvEventListener;
 import dev.ember.tokenizer.Tokenizer;
@@ -25,17 +27,18 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The one thread that owns a function's device context (ARCHITECTURE.md, "One request"): a
- * Vert.x worker verticle on its own single-thread pool. It loads the model in {@link #start()}, runs the
- * engine one step per task while there is work ({@link #kick()} wakes it), and frees every byte in
- * {@link #stop()}. Nothing else ever touches the model, the KV cache or the engine's step.
+ * The one thread that owns a function's device context (ARCHITECTURE.md, "One request"), the
+ * {@link ContextWorker} the function layer drives: a Vert.x worker verticle on its own single-thread
+ * pool. It loads the model in {@link #start()}, runs the engine one step per task while there is work
+ * ({@link #kick()} wakes it), and frees every byte in {@link #stop()}. Nothing else ever touches the
+ * model, the KV cache or the engine's step.
  *
  * <pre>{@code
  * DeviceWorker w = new DeviceWorker(manifest);
- * DeviceWorker.deploy(vertx, w).onSuccess(id -> w.engine().submit(...));
+ * w.deploy(vertx).onSuccess(id -> w.engine().submit(...));
  * }</pre>
  */
-public final class DeviceWorker extends VerticleBase {
+public final class DeviceWorker extends VerticleBase implements ContextWorker {
   private static final Logger LOG = Logger.getLogger(DeviceWorker.class.getName());
   /** Prewarm hooks on the class path (the built-in warm-up prompts hook among them), loaded once. */
   private static final List<PrewarmHook> HOOKS = ServiceLoader.load(PrewarmHook.class).stream()
@@ -51,8 +54,14 @@ public final class DeviceWorker extends VerticleBase {
   private volatile LoadedFunction loaded;
   private volatile Map<String, Long> loadPhases = Map.of();
 
-  /** The phase of a load in progress (open, weights, allocate, restore, hooks) and when it began. */
-  public record LoadPhase(String name, long startedNanos) {}
+  /** Makes device workers for the function layer (listed in META-INF/services). */
+  public static final class Factory implements ContextWorker.Factory {
+    @Override
+    public ContextWorker create(FunctionManifest manifest, ColdStartOptions coldStart, EngineObserver observer,
+        KvEventListener kvEvents) {
+      return new DeviceWorker(manifest, coldStart, observer, kvEvents);
+    }
+  }
 
   public DeviceWorker(FunctionManifest manifest) {
     this(manifest, ColdStartOptions.defaults(), EngineObserver.NONE, null);
@@ -77,7 +86,7 @@ public final class DeviceWorker extends VerticleBase {
     loader.begin("queued");
   }
 
-  /** The load phase running now, or null when no load runs; any thread (the load watchdog reads it). */
+  @Override
   public LoadPhase loadPhase() {
     return loader.phase();
   }
@@ -87,12 +96,13 @@ public final class DeviceWorker extends VerticleBase {
    * context ({@code ember-cpu:1-demo}, so that the 15 characters Linux keeps of a thread's name show the
    * device in {@code top -H}): a context's thread for its whole life.
    */
-  public static Future<String> deploy(Vertx vertx, DeviceWorker worker) {
-    String device = worker.manifest.device();
-    return vertx.deployVerticle(worker, new DeploymentOptions()
+  @Override
+  public Future<String> deploy(Vertx vertx) {
+    String device = manifest.device();
+    return vertx.deployVerticle(this, new DeploymentOptions()
         .setThreadingModel(ThreadingModel.WORKER)
-        .setWorkerPoolName(FunctionManifest.DEFAULT_DEVICE.equals(device) ? "ember-device-" + worker.manifest.name()
-            : "ember-" + device + "-" + worker.manifest.name())
+        .setWorkerPoolName(FunctionManifest.DEFAULT_DEVICE.equals(device) ? "ember-device-" + manifest.name()
+            : "ember-" + device + "-" + manifest.name())
         .setWorkerPoolSize(1)
         .setMaxWorkerExecuteTime(15)
         .setMaxWorkerExecuteTimeUnit(TimeUnit.MINUTES));
@@ -132,10 +142,12 @@ public final class DeviceWorker extends VerticleBase {
   }
 
   /** The engine (thread-safe submit/cancel/stats). Only valid between start and stop. */
+  @Override
   public Engine engine() {
     return loadedOrThrow().engine();
   }
 
+  @Override
   public Tokenizer tokenizer() {
     return loadedOrThrow().tokenizer();
   }
@@ -153,6 +165,7 @@ public final class DeviceWorker extends VerticleBase {
    * answers 503), else true and the worker is not stopped before the matching {@link #exit()} (unless
    * the drain deadline passes). Any thread.
    */
+  @Override
   public boolean enter() {
     admitting.incrementAndGet();
     if (closing) {
@@ -163,31 +176,37 @@ public final class DeviceWorker extends VerticleBase {
   }
 
   /** Ends an {@link #enter()}: the request is in the engine, or failed. */
+  @Override
   public void exit() {
     admitting.decrementAndGet();
   }
 
   /** Blocks of the KV cache (its capacity). */
+  @Override
   public int kvBlocks() {
     return loadedOrThrow().kv().numBlocks();
   }
 
+  @Override
   public int maxModelLen() {
     return loadedOrThrow().maxModelLen();
   }
 
   /** Load phase durations (ns) of the last start. */
+  @Override
   public Map<String, Long> loadPhases() {
     return loadPhases;
   }
 
   /** Engine counters, or null when not loaded. */
+  @Override
   public EngineStats stats() {
     LoadedFunction l = loaded;
     return l == null ? null : l.engine().stats();
   }
 
   /** Makes sure a step is scheduled; call after submitting or cancelling. Any thread. */
+  @Override
   public void kick() {
     if (loaded != null && idle.compareAndSet(true, false)) {
       context.runOnContext(v -> step());
@@ -215,6 +234,7 @@ public final class DeviceWorker extends VerticleBase {
    * is still being tokenized and the engine has no queued, waiting or running request, or when the
    * deadline passes; checked on the worker between steps.
    */
+  @Override
   public Future<Boolean> awaitIdle(long deadlineNanos) {
     closing = true;
     Promise<Boolean> p = Promise.promise();

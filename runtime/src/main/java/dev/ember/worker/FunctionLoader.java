@@ -20,7 +20,10 @@ import dev.ember.engine.EngineOptions;
 import dev.ember.engine.KvBudgetException;
 import dev.ember.engine.LoadedEngine;
 import dev.ember.kv.BlockHasher;
+import dev.ember.function.ContextWorker;
 import dev.ember.function.DemoModel;
+import dev.ember.function.EngineDescription;
+import dev.ember.function.EngineObserver;
 import dev.ember.function.FunctionManifest;
 import dev.ember.function.LoadFailedException;
 import dev.ember.model.DType;
@@ -59,7 +62,7 @@ final class FunctionLoader {
   private DType dtype;
   private Path snapshotFile;
   private KvConnector snapshots;
-  private volatile DeviceWorker.LoadPhase phase;
+  private volatile ContextWorker.LoadPhase phase;
 
   FunctionLoader() {
     this(ColdStartOptions.defaults());
@@ -75,12 +78,12 @@ final class FunctionLoader {
   }
 
   /** The phase a load or unload is in now, or null between them (read by the load watchdog, any thread). */
-  DeviceWorker.LoadPhase phase() {
+  ContextWorker.LoadPhase phase() {
     return phase;
   }
 
   void begin(String name) {
-    phase = name == null ? null : new DeviceWorker.LoadPhase(name, System.nanoTime());
+    phase = name == null ? null : new ContextWorker.LoadPhase(name, System.nanoTime());
   }
 
   /** Phase durations of the last load, in nanoseconds, in order. */

@@ -9,7 +9,6 @@ import dev.ember.engine.EngineStats;
 import dev.ember.http.EmberHttpServer;
 import dev.ember.http.HttpOptions;
 import dev.ember.sample.SamplingParams;
-import dev.ember.worker.DeviceWorker;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.net.URI;
@@ -91,8 +90,8 @@ class DevicePoolTest {
     List<FunctionInstance> contexts = pool.instances();
     assertEquals(2, contexts.size());
     assertEquals(List.of("cpu:0", "cpu:1"), pool.contexts().stream().map(FunctionPool.ContextInfo::device).toList());
-    DeviceWorker w0 = contexts.get(0).worker();
-    DeviceWorker w1 = contexts.get(1).worker();
+    ContextWorker w0 = contexts.get(0).worker();
+    ContextWorker w1 = contexts.get(1).worker();
     assertNotSame(w0.engine(), w1.engine());
     // Each context holds the manifest's whole KV budget for itself.
     assertEquals(w0.kvBlocks(), w1.kvBlocks());

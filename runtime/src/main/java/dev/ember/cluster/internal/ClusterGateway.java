@@ -11,7 +11,7 @@ import dev.ember.function.FunctionState;
 import dev.ember.function.InferenceRequest;
 import dev.ember.engine.EngineStats;
 import dev.ember.kv.BlockHasher;
-import dev.ember.worker.EngineDescription;
+import dev.ember.function.EngineDescription;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;

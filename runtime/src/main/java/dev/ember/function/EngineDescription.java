@@ -1,4 +1,4 @@
-package dev.ember.worker;
+package dev.ember.function;
 
 /**
  * What identifies the KV blocks of one function's engine: replicas only share prefix-cache knowledge

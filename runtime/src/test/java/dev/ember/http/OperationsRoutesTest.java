@@ -1,11 +1,10 @@
-package dev.ember.ops;
+package dev.ember.http;
 
 import static dev.ember.metrics.FakeGateway.stats;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ember.function.FunctionState;
-import dev.ember.http.HttpOptions;
 import dev.ember.metrics.Exposition;
 import dev.ember.metrics.FakeGateway;
 import dev.ember.metrics.MetricsSetup;

@@ -1,4 +1,4 @@
-package dev.ember.worker;
+package dev.ember.function;
 
 import dev.ember.engine.Engine;
 

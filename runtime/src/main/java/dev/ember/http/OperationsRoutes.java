@@ -1,9 +1,7 @@
-package dev.ember.ops;
+package dev.ember.http;
 
 import dev.ember.function.FunctionGateway;
 import dev.ember.function.FunctionInfo;
-import dev.ember.http.HttpOptions;
-import dev.ember.http.RouteContributor;
 import dev.ember.metrics.Exposition;
 import dev.ember.metrics.MetricsSetup;
 import io.vertx.core.json.JsonArray;
