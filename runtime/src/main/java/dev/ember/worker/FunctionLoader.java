@@ -54,7 +54,8 @@ final class FunctionLoader {
   private final Map<String, Long> phases = new LinkedHashMap<>();
   private final ColdStartOptions coldStart;
   private final EngineObserver observer;
-  private String function;
+  /** The engine the observer was told of, or null. */
+  private EngineDescription started;
   private ModelFiles files;
   private DType dtype;
   private Path snapshotFile;
@@ -125,10 +126,11 @@ final class FunctionLoader {
     }
     try {
       if (observer != EngineObserver.NONE) {
-        function = m.name();
-        observer.started(loaded.engine(), new EngineDescription(m.name(), m.device(),
+        EngineDescription d = new EngineDescription(m.name(), m.device(),
             SnapshotFiles.modelKey(files, dtype, KV_DTYPE), e.blockSize(), BlockHasher.SCHEME, e.hashSeed(),
-            loaded.kv().numBlocks()));
+            loaded.kv().numBlocks());
+        observer.started(loaded.engine(), d);
+        started = d;
       }
       begin("restore");
       long t3 = System.nanoTime();
@@ -141,6 +143,10 @@ final class FunctionLoader {
       return new LoadedFunction(loaded);
     } catch (IOException | RuntimeException ex) {
       loaded.close();
+      if (started != null) {
+        observer.stopped(started);
+        started = null;
+      }
       throw ex;
     }
   }
@@ -192,8 +198,9 @@ final class FunctionLoader {
   void unload(LoadedFunction f) {
     try {
       f.engine().close();
-      if (function != null) {
-        observer.stopped(function);
+      if (started != null) {
+        observer.stopped(started);
+        started = null;
       }
       if (snapshotFile != null) {
         PrefixSnapshot.Summary s = snapshots.save(f.engine(), coldStart.snapshotBudgetBytes());
