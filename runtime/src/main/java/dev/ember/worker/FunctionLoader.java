@@ -103,8 +103,9 @@ final class FunctionLoader {
     int threads = context.threads(e.threads());
     LoadedEngine loaded;
     try {
-      loaded = EngineFactory.load(path, LoadOptions.defaults().withDtype(dtype).withThreads(threads)
-          .withMaxBatchTokens(e.maxNumBatchedTokens()).withDevice(context.nativeDevice()), (model, tokenizer) -> {
+      LoadOptions options = LoadOptions.defaults().withDtype(dtype).withThreads(threads)
+          .withMaxBatchTokens(e.maxNumBatchedTokens()).withDevice(m.weights().nativeDevice(context));
+      loaded = EngineFactory.load(path, options, (model, tokenizer) -> {
             int maxModelLen = Math.min(e.maxModelLen(), model.config().maxPositionEmbeddings());
             SchedulerOptions so = new SchedulerOptions(e.maxNumSeqs(), e.maxNumBatchedTokens(), maxModelLen,
                 SchedulerOptions.Policy.PRIORITY);
