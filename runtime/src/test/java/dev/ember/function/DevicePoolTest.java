@@ -252,6 +252,39 @@ class DevicePoolTest {
     }
   }
 
+  @Test
+  void aNumaNodeContextBindsItsKvCacheAndScratchToItsNode() throws Exception {
+    long before = preferredBytes(0);
+    FunctionManifest m = FunctionManifests.validate(DemoFunction.manifest().withDevice("numa:0"), "test");
+    assertEquals(FunctionState.WARM, registry.deploy(m).await(180, TimeUnit.SECONDS).state());
+    assertEquals(200, complete("bound to its node").statusCode());
+    // mbind'ed memory shows in numa_maps under the policy "prefer:0"; the KV cache alone is most of kvCacheMemory.
+    long bound = preferredBytes(0) - before;
+    assertTrue(bound >= m.engine().kvCacheMemory() * 9 / 10, bound + " bytes bound to node 0");
+  }
+
+  /** Resident bytes of this process under the policy "prefer:<node>" (mbind to the node), from numa_maps. */
+  private static long preferredBytes(int node) throws IOException {
+    long bytes = 0;
+    for (String line : Files.readAllLines(Path.of("/proc/self/numa_maps"))) {
+      String[] f = line.split(" ");
+      if (f.length < 2 || !f[1].equals("prefer:" + node)) {
+        continue;
+      }
+      long pages = 0;
+      long pageKb = 4;
+      for (String field : f) {
+        if (field.startsWith("anon=")) {
+          pages = Long.parseLong(field.substring(5));
+        } else if (field.startsWith("kernelpagesize_kB=")) {
+          pageKb = Long.parseLong(field.substring(18));
+        }
+      }
+      bytes += pages * pageKb * 1024;
+    }
+    return bytes;
+  }
+
   /** Linux thread name (its first 15 characters) to Cpus_allowed_list, for this process's threads. */
   private static Map<String, String> threadAffinity() throws IOException {
     Map<String, String> out = new HashMap<>();
