@@ -159,7 +159,8 @@ TEST(replicated_weights_are_a_copy_that_computes_what_the_shared_weights_compute
   // The copy holds at least every matrix of the model (f32 here) on top of what the shared model holds.
   int64_t H = cfg.hidden_size, I = cfg.intermediate_size, V = cfg.vocab_size;
   int64_t QD = (int64_t)cfg.num_heads * cfg.head_dim, KD = (int64_t)cfg.num_kv_heads * cfg.head_dim;
-  int64_t matrices = (V * H * (cfg.tie_word_embeddings ? 1 : 2) + cfg.num_layers * (2 * QD * H + 2 * KD * H + 3 * I * H)) * 4;
+  int64_t per_layer = 2 * QD * H + 2 * KD * H + 3 * I * H;
+  int64_t matrices = (V * H * (cfg.tie_word_embeddings ? 1 : 2) + cfg.num_layers * per_layer) * 4;
   CHECK(bytes[1] - bytes[0] >= matrices);
   CHECK(!logits[0].empty() && logits[0].size() == logits[1].size());
   CHECK(logits[0] == logits[1]);

@@ -11,7 +11,7 @@ import java.util.stream.Collectors;
  * node and written by its pinned threads, paying N copies of the weight memory and N copies' load time
  * so that on a multi-socket machine no context streams its weights across the interconnect.
  *
- * <pre>{@code WeightPlacement w = WeightPlacement.parse("replicate-per-node"); String dev = w.nativeDevice(ctx); }</pre>
+ * <pre>{@code String device = WeightPlacement.parse("replicate-per-node").nativeDevice(context); }</pre>
  */
 public enum WeightPlacement {
   SHARED("shared"),

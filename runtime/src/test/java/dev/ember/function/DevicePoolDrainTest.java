@@ -127,7 +127,8 @@ class DevicePoolDrainTest {
     payloads.clear();
     drainMessages(payloads, Duration.ofSeconds(2));
     assertTrue(payloads.stream().anyMatch(p -> p.contains("BlockRemoved")), "no removal published");
-    assertFalse(payloads.stream().anyMatch(p -> p.contains("AllBlocksCleared")), "a context's drain cleared the function");
+    assertFalse(payloads.stream().anyMatch(p -> p.contains("AllBlocksCleared")),
+        "a context's drain cleared the function");
 
     // The prefix warmed on the remaining context still routes there and hits its cache.
     long hits = second.info().stats().prefixCacheHits();
