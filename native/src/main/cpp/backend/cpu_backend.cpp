@@ -3,9 +3,12 @@
 #include "backend/cpu_backend.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "api/error.h"
+#include "backend/numa.h"
 #include "core/isa.h"
 #include "ops/parallel.h"
 
@@ -18,7 +21,8 @@ constexpr int64_t kShareValues = 16384;
 
 CpuBackend::CpuBackend(int32_t threads) : pool_(threads) {}
 
-CpuBackend::CpuBackend(int32_t threads, std::vector<int> cpus) : pool_(threads, std::move(cpus)) {}
+CpuBackend::CpuBackend(int32_t threads, std::vector<int> cpus, CpuPlacement placement)
+    : pool_(threads, std::move(cpus)), placement_(placement) {}
 
 CpuBackend::~CpuBackend() {
   ember_free(matmul_scratch_);
@@ -27,8 +31,19 @@ CpuBackend::~CpuBackend() {
 
 void* CpuBackend::alloc(int64_t bytes) {
   void* p = ember_alloc(bytes);
+  if (p != nullptr && placement_.node >= 0) bind(p, bytes);
   if (p != nullptr && pool_.pinned()) first_touch(p, bytes);
   return p;
+}
+
+void CpuBackend::bind(void* p, int64_t bytes) {
+  if (placement_.node < 0 || bind_error_ != 0) return;  // after a refusal, first touch places everything
+  int err = numa_node_exists(placement_.node) ? bind_to_node(p, bytes, placement_.node) : ENODEV;
+  if (err != 0) {
+    bind_error_ = err;
+    std::fprintf(stderr, "ember: cannot bind memory to NUMA node %d (%s); placing it by first touch from the "
+                 "context's pinned threads\n", placement_.node, std::strerror(err));
+  }
 }
 
 void CpuBackend::first_touch(void* p, int64_t bytes) {
@@ -50,8 +65,29 @@ void CpuBackend::copy_to_host(void* host_dst, const void* src, int64_t bytes) { 
 void CpuBackend::copy_on_device(void* dst, const void* src, int64_t bytes) { std::memcpy(dst, src, bytes); }
 
 int CpuBackend::upload_weight(const Tensor& host, Tensor* device) {
-  *device = host;
+  if (!placement_.replicate_weights) {
+    *device = host;
+    return 0;
+  }
+  // A copy of the context's own: bound to its node, and each page written by the pinned member that
+  // copies it (first touch), so the matmuls of this context read node-local memory.
+  int64_t bytes = ember_dtype_bytes(host.dtype, host.rows * host.cols);
+  void* p = ember_alloc(bytes);
+  if (p == nullptr) return -1;
+  bind(p, bytes);
+  constexpr int64_t kPage = 4096;
+  pool_.pin_caller();
+  pool_.run([&](int tid, int nth) {
+    int64_t b, e;
+    split_range(bytes, tid, nth, kPage, &b, &e);
+    if (e > b) std::memcpy((char*)p + b, (const char*)host.data + b, e - b);
+  });
+  *device = Tensor{p, host.dtype, host.rows, host.cols};
   return 0;
+}
+
+void CpuBackend::free_weight(const Tensor& device) {
+  if (placement_.replicate_weights) ember_free(const_cast<void*>(device.data));
 }
 
 int CpuBackend::reserve_matmul(const Tensor& w, int64_t max_rows) {

@@ -10,7 +10,11 @@
 // Given a CPU list ("cpu:4-7"), the pool's members are pinned one per CPU, the thread that creates
 // the backend and the thread of each step (stage_step) are pinned to the first, and alloc touches new
 // memory from the pinned members, so that the KV cache and scratch pages land on their NUMA node
-// (Linux places a page on the node of the CPU that first writes it).
+// (Linux places a page on the node of the CPU that first writes it). Given a node too
+// ("cpu:4-7;node=1"), alloc also binds new memory to that node (mbind, preferred) before touching it;
+// when the kernel refuses (EPERM in a sandbox, ENOSYS, no such node) first touch alone places it and
+// the backend says so once on stderr. With weights=replicate, upload_weight copies each weight matrix
+// into memory placed the same way instead of referencing the mapped file (one copy per context).
 #pragma once
 
 #include <memory>
@@ -21,11 +25,17 @@
 
 namespace ember {
 
+// Where a pinned context's memory goes (see above).
+struct CpuPlacement {
+  int node = -1;                   // NUMA node to bind allocations to; -1: first touch only
+  bool replicate_weights = false;  // copy weights into context memory instead of using them in place
+};
+
 class CpuBackend final : public Backend {
  public:
   explicit CpuBackend(int32_t threads);
   // Pinned to cpus (see above); throws std::system_error when a member cannot be pinned.
-  CpuBackend(int32_t threads, std::vector<int> cpus);
+  CpuBackend(int32_t threads, std::vector<int> cpus, CpuPlacement placement = {});
   ~CpuBackend() override;
 
   const char* name() const override { return "cpu"; }
@@ -33,6 +43,9 @@ class CpuBackend final : public Backend {
   int pin_caller() { return pool_.pin_caller(); }
   const std::vector<int>& cpus() const { return pool_.cpus(); }
   int32_t threads() const { return pool_.size(); }
+  const CpuPlacement& placement() const { return placement_; }
+  // 0 while every bind to the node succeeded (or none was asked), else the errno of the first refusal.
+  int bind_error() const { return bind_error_; }
 
   void* alloc(int64_t bytes) override;
   void free(void* ptr) override;
@@ -40,7 +53,7 @@ class CpuBackend final : public Backend {
   void copy_to_host(void* host_dst, const void* src, int64_t bytes) override;
   void copy_on_device(void* dst, const void* src, int64_t bytes) override;
   int upload_weight(const Tensor& host, Tensor* device) override;
-  void free_weight(const Tensor& device) override {}
+  void free_weight(const Tensor& device) override;
   void synchronize() override {}
 
   int reserve_matmul(const Tensor& w, int64_t max_rows) override;
@@ -64,8 +77,12 @@ class CpuBackend final : public Backend {
  private:
   // Writes zeros over [p, p + bytes) split across the pool's members, each on its own CPU.
   void first_touch(void* p, int64_t bytes);
+  // Binds [p, p + bytes) to the placement's node (when there is one); a refusal is noted, not fatal.
+  void bind(void* p, int64_t bytes);
 
   ThreadPool pool_;
+  const CpuPlacement placement_;
+  int bind_error_ = 0;
   void* matmul_scratch_ = nullptr;
   int64_t matmul_scratch_bytes_ = 0;
   float* attention_scratch_ = nullptr;

@@ -3,6 +3,7 @@ package dev.ember.cli;
 import dev.ember.coldstart.ColdStartOptions;
 import dev.ember.cluster.ClusterOptions;
 import dev.ember.cluster.RoutingPolicy;
+import dev.ember.device.WeightPlacement;
 import dev.ember.function.ByteSize;
 import dev.ember.function.DemoFunction;
 import dev.ember.function.DurationText;
@@ -127,6 +128,9 @@ public final class ServeCommand implements Callable<Integer> {
 
   @Option(names = "--device", description = FunctionManifest.DEVICE_DOC + " E.g. numa:all, cpu:0,cpu:1.")
   String device;
+
+  @Option(names = "--weights", converter = WeightPlacementConverter.class, description = WeightPlacement.DOC)
+  WeightPlacement weights;
 
   @Option(names = "--threads", description = EngineSettings.THREADS_DOC)
   Integer threads;
@@ -337,7 +341,16 @@ public final class ServeCommand implements Callable<Integer> {
       base = List.of(DemoFunction.manifest());
     }
     return base.stream().map(m -> FunctionManifests.validate((device != null ? m.withDevice(device) : m)
-        .withEngine(overrides(m.engine())), "command line")).toList();
+        .withWeights(weights != null ? weights : m.weights()).withEngine(overrides(m.engine())), "command line"))
+        .toList();
+  }
+
+  /** Reads {@code --weights} with the manifest's spellings. */
+  static final class WeightPlacementConverter implements ITypeConverter<WeightPlacement> {
+    @Override
+    public WeightPlacement convert(String value) {
+      return WeightPlacement.parse(value);
+    }
   }
 
   private EngineSettings overrides(EngineSettings e) {

@@ -22,15 +22,24 @@ public record DeviceContext(String name, String kind, CpuSet cpus, int node, int
     return isCpu() && CPU.equals(name);
   }
 
+  /** Whether this context is a whole NUMA node ({@code numa:N}), whose memory is bound to the node. */
+  public boolean isNumaNode() {
+    return isCpu() && name.startsWith("numa:") && node >= 0;
+  }
+
   /**
    * The device string the native library takes: {@code cpu} (unpinned), {@code cpu:<cpu list>} (kernel
-   * threads pinned one per CPU; a NUMA node's context is its CPU list) or the card's name.
+   * threads pinned one per CPU), {@code cpu:<cpu list>;node=<N>} for a NUMA node's context (its KV cache
+   * and scratch bound to the node as well), or the card's name.
    */
   public String nativeDevice() {
     if (!isCpu()) {
       return name;
     }
-    return isWholeCpu() ? CPU : CPU + ":" + cpus;
+    if (isWholeCpu()) {
+      return CPU;
+    }
+    return isNumaNode() ? CPU + ":" + cpus + ";node=" + node : CPU + ":" + cpus;
   }
 
   /**

@@ -16,14 +16,18 @@ public interface EngineObserver {
     public void started(Engine engine, EngineDescription description) {}
 
     @Override
-    public void stopped(String function) {}
+    public void stopped(EngineDescription description) {}
   };
 
   /** The engine was built and has run nothing yet; keep the callback short. */
   void started(Engine engine, EngineDescription description);
 
-  /** The function's engine was closed and its KV cache is about to be freed. */
-  void stopped(String function);
+  /**
+   * The engine {@code started} described was closed and its KV cache is about to be freed. A function on
+   * several device contexts has one engine per context ({@link EngineDescription#device()}): the others
+   * keep running and keep their blocks.
+   */
+  void stopped(EngineDescription description);
 
   /** Both observers, this one first (e.g. the cluster's feed and the vLLM-format publisher). */
   default EngineObserver andThen(EngineObserver next) {
@@ -39,9 +43,9 @@ public interface EngineObserver {
       }
 
       @Override
-      public void stopped(String function) {
-        first.stopped(function);
-        next.stopped(function);
+      public void stopped(EngineDescription description) {
+        first.stopped(description);
+        next.stopped(description);
       }
     };
   }

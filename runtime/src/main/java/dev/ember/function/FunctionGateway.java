@@ -1,5 +1,6 @@
 package dev.ember.function;
 
+import dev.ember.engine.EngineStats;
 import java.util.List;
 import java.util.Optional;
 
@@ -12,6 +13,22 @@ public interface FunctionGateway {
 
   /** Every deployed function, in deployment order. */
   List<FunctionInfo> list();
+
+  /** One device context of a function and its engine stats (null while the context is not loaded). */
+  record ContextStats(String device, EngineStats stats) {
+    /** A function known only as a whole: one context, its device and stats. */
+    public static List<ContextStats> whole(FunctionInfo f) {
+      return List.of(new ContextStats(f.device(), f.stats()));
+    }
+  }
+
+  /**
+   * The function's device contexts with their stats, in device order, for per-device metrics; a function
+   * this gateway does not run itself counts as one context.
+   */
+  default List<ContextStats> contextStats(FunctionInfo f) {
+    return ContextStats.whole(f);
+  }
 
   /** True when at least one function is WARM (readiness). */
   default boolean ready() {

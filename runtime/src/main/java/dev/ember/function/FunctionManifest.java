@@ -1,6 +1,7 @@
 package dev.ember.function;
 
 import dev.ember.device.DeviceSpec;
+import dev.ember.device.WeightPlacement;
 import dev.ember.model.DType;
 import java.time.Duration;
 import java.util.List;
@@ -14,6 +15,7 @@ import java.util.List;
  * name: r1-qwen-1.5b
  * model: {path: /models/DeepSeek-R1-Distill-Qwen-1.5B, dtype: q8_0}
  * device: cpu            # or cpu:0-7, numa:all, [numa:0, numa:1]: one engine per device context
+ * weights: shared        # or replicate-per-node: each pinned context copies the weights to its node
  * engine: {maxModelLen: 8192, kvCacheMemory: 2GiB, threads: 8}
  * }</pre>
  */
@@ -25,7 +27,18 @@ public record FunctionManifest(
     Limits limits,
     Scaling scaling,
     Prewarm prewarm,
-    Kafka kafka) {
+    Kafka kafka,
+    WeightPlacement weights) {
+
+  public FunctionManifest {
+    weights = weights == null ? WeightPlacement.DEFAULT : weights;
+  }
+
+  /** With the default weight placement ({@link WeightPlacement#SHARED}). */
+  public FunctionManifest(String name, ModelSpec model, String device, EngineSettings engine, Limits limits,
+      Scaling scaling, Prewarm prewarm, Kafka kafka) {
+    this(name, model, device, engine, limits, scaling, prewarm, kafka, WeightPlacement.DEFAULT);
+  }
 
   /** Default device: the CPU. */
   public static final String DEFAULT_DEVICE = "cpu";
@@ -166,23 +179,28 @@ public record FunctionManifest(
   }
 
   public FunctionManifest withEngine(EngineSettings e) {
-    return new FunctionManifest(name, model, device, e, limits, scaling, prewarm, kafka);
+    return new FunctionManifest(name, model, device, e, limits, scaling, prewarm, kafka, weights);
   }
 
   public FunctionManifest withModel(ModelSpec m) {
-    return new FunctionManifest(name, m, device, engine, limits, scaling, prewarm, kafka);
+    return new FunctionManifest(name, m, device, engine, limits, scaling, prewarm, kafka, weights);
   }
 
   /** The same function on other devices (one context's manifest, or a CLI override). */
   public FunctionManifest withDevice(String d) {
-    return new FunctionManifest(name, model, d, engine, limits, scaling, prewarm, kafka);
+    return new FunctionManifest(name, model, d, engine, limits, scaling, prewarm, kafka, weights);
+  }
+
+  /** The same function with its contexts' weights shared or replicated per node. */
+  public FunctionManifest withWeights(WeightPlacement w) {
+    return new FunctionManifest(name, model, device, engine, limits, scaling, prewarm, kafka, w);
   }
 
   public FunctionManifest withScaling(Scaling s) {
-    return new FunctionManifest(name, model, device, engine, limits, s, prewarm, kafka);
+    return new FunctionManifest(name, model, device, engine, limits, s, prewarm, kafka, weights);
   }
 
   public FunctionManifest withLimits(Limits l) {
-    return new FunctionManifest(name, model, device, engine, l, scaling, prewarm, kafka);
+    return new FunctionManifest(name, model, device, engine, l, scaling, prewarm, kafka, weights);
   }
 }

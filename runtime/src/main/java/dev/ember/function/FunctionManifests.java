@@ -9,6 +9,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.ember.device.CpuTopology;
 import dev.ember.device.DevicePlan;
 import dev.ember.device.DeviceSpec;
+import dev.ember.device.WeightPlacement;
 import dev.ember.function.FunctionManifest.EngineSettings;
 import dev.ember.function.FunctionManifest.Kafka;
 import dev.ember.function.FunctionManifest.Limits;
@@ -138,13 +139,15 @@ public final class FunctionManifests {
   private static final UnaryOperator<String> LITERAL = v -> null;
 
   private static FunctionManifest read(ManifestNode root, UnaryOperator<String> env) {
-    root.allowOnly(Set.of("name", "model", "device", "engine", "limits", "scaling", "prewarm", "kafka"));
+    root.allowOnly(Set.of("name", "model", "device", "weights", "engine", "limits", "scaling", "prewarm", "kafka"));
     String name = required(root, "name");
     if (name.length() > MAX_NAME_LENGTH || !NAME.matcher(name).matches()) {
       throw root.error("name", "must match [a-z0-9][a-z0-9._-]* and be at most " + MAX_NAME_LENGTH
           + " characters (it is a URL path segment and a metric label), got '" + name + "'");
     }
     String device = root.parse("device", deviceText(root), FunctionManifests::checkDevices);
+    WeightPlacement weights = root.parse("weights", root.text("weights", WeightPlacement.DEFAULT.toString()),
+        WeightPlacement::parse);
     ModelSpec model = model(root, env);
     EngineSettings engine = engine(root.section("engine"));
     int contexts = contextCount(device);
@@ -156,7 +159,7 @@ public final class FunctionManifests {
     }
     return new FunctionManifest(name, model, device, engine,
         limits(root.section("limits")), scaling(root.section("scaling")), prewarm(root.section("prewarm")),
-        kafka(root.section("kafka"), name));
+        kafka(root.section("kafka"), name), weights);
   }
 
   /** The device setting as written: one spec, a comma list, or a YAML/JSON list (joined with commas). */
@@ -345,6 +348,7 @@ public final class FunctionManifests {
     }
     root.put("model", model);
     root.put("device", m.device());
+    root.put("weights", m.weights().toString());
     EngineSettings e = m.engine();
     Map<String, Object> engine = new LinkedHashMap<>();
     engine.put("maxModelLen", e.maxModelLen());

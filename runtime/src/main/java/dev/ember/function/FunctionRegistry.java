@@ -147,6 +147,12 @@ public final class FunctionRegistry implements FunctionGateway {
     return functions.values().stream().map(d -> d.instance().info()).toList();
   }
 
+  @Override
+  public List<ContextStats> contextStats(FunctionInfo f) {
+    return instance(f.name()).map(p -> p.contexts().stream().map(c -> new ContextStats(c.device(), c.stats())).toList())
+        .orElseGet(() -> ContextStats.whole(f));
+  }
+
   /** The 409 for deploying a name that is taken. */
   public static FunctionException duplicate(String name) {
     return new FunctionException(409, "invalid_request_error", "function_exists", "name", null,

@@ -3,6 +3,7 @@ package dev.ember.kvevents;
 import dev.ember.engine.Engine;
 import dev.ember.kv.KvEvent;
 import dev.ember.kv.KvEventBatch;
+import dev.ember.kv.KvEventUnion;
 import dev.ember.kvevents.internal.ReplayService;
 import dev.ember.kvevents.internal.VllmBatchEncoder;
 import dev.ember.function.EngineDescription;
@@ -12,9 +13,11 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
@@ -28,9 +31,10 @@ import org.zeromq.ZMQ;
  * routers of vLLM fleets (llm-d, Dynamo) index Ember replicas next to vLLM ones. Each message has three
  * frames: the topic, an 8-byte big-endian sequence number (one counter per publisher, from 0, one per
  * message) and the msgpack {@code KVEventBatch} ({@link VllmBatchEncoder}); with a replay endpoint, a
- * ROUTER socket resends the latest messages from a sequence number on ({@link ReplayService}). When an engine closes
- * (drain, scale to zero, undeploy) its blocks are gone, so the publisher sends {@code AllBlocksCleared}
- * for it.
+ * ROUTER socket resends the latest messages from a sequence number on ({@link ReplayService}). A function's
+ * topic carries the union of its device contexts' caches ({@link KvEventUnion}): when one context's engine
+ * closes (drain, scale to zero) the publisher sends the removal of the blocks only it held, and when the
+ * last one closes, {@code AllBlocksCleared}.
  *
  * <p>The engine thread only offers each batch to a bounded queue (a full queue drops the batch and counts
  * it in {@code ember_kv_events_dropped_total}); one publisher thread encodes and sends. The socket lives
@@ -54,6 +58,20 @@ public final class KvEventPublisher implements EngineObserver, AutoCloseable {
   /** In a burst, replay requests are answered at least once per this many messages. */
   private static final int SERVE_EVERY = 256;
 
+  /**
+   * One function's topic and the union of its device contexts' caches: subscribers index a topic as one
+   * engine, so a context that stops takes away only the blocks no other context holds.
+   */
+  private static final class Topic {
+    final byte[] name;
+    /** Guarded by this object. */
+    final KvEventUnion union = new KvEventUnion();
+
+    Topic(byte[] name) {
+      this.name = name;
+    }
+  }
+
   /** One queued batch and the topic it goes out on. */
   private record Pending(byte[] topic, double timestampSeconds, List<KvEvent> events) {}
 
@@ -63,6 +81,7 @@ public final class KvEventPublisher implements EngineObserver, AutoCloseable {
   /** Resends kept messages on request, or null without a replay endpoint. */
   private final ReplayService replay;
   private final BlockingQueue<Pending> queue;
+  private final Map<String, Topic> topics = new ConcurrentHashMap<>();
   private final AtomicLong dropped = new AtomicLong();
   private final AtomicLong published = new AtomicLong();
   private final Thread thread;
@@ -129,14 +148,35 @@ public final class KvEventPublisher implements EngineObserver, AutoCloseable {
 
   @Override
   public void started(Engine engine, EngineDescription description) {
-    byte[] topic = options.topicFor(description.function()).getBytes(StandardCharsets.UTF_8);
-    engine.addKvEventListener(batch -> offer(new Pending(topic, batch.timestampMillis() / 1000.0, batch.events())));
+    Topic t = topics.computeIfAbsent(description.function(),
+        f -> new Topic(options.topicFor(f).getBytes(StandardCharsets.UTF_8)));
+    String device = description.device();
+    synchronized (t) {
+      offer(t, System.currentTimeMillis(), t.union.join(device));
+    }
+    engine.addKvEventListener(batch -> {
+      synchronized (t) {
+        offer(t, batch.timestampMillis(), t.union.apply(device, batch.events()));
+      }
+    });
   }
 
   @Override
-  public void stopped(String function) {
-    byte[] topic = options.topicFor(function).getBytes(StandardCharsets.UTF_8);
-    offer(new Pending(topic, System.currentTimeMillis() / 1000.0, List.of(new KvEvent.AllBlocksCleared())));
+  public void stopped(EngineDescription description) {
+    Topic t = topics.computeIfAbsent(description.function(),
+        f -> new Topic(options.topicFor(f).getBytes(StandardCharsets.UTF_8)));
+    synchronized (t) {
+      List<KvEvent> gone = t.union.leave(description.device());
+      // An engine this publisher never saw start still had its blocks announced by someone: clear them.
+      offer(t, System.currentTimeMillis(), gone.isEmpty() && t.union.members() == 0
+          ? List.of(new KvEvent.AllBlocksCleared()) : gone);
+    }
+  }
+
+  private void offer(Topic t, long timestampMillis, List<KvEvent> events) {
+    if (!events.isEmpty()) {
+      offer(new Pending(t.name, timestampMillis / 1000.0, events));
+    }
   }
 
   /** Queues one batch of a step, never blocking; the counterpart of {@link KvEventBatch} on the wire. */

@@ -20,19 +20,22 @@ import java.util.Map;
  * without registration: gauges {@code vllm:num_requests_running}, {@code vllm:num_requests_waiting},
  * {@code vllm:kv_cache_usage_perc} (a 0..1 fraction, as in vLLM), counters
  * {@code vllm:prefix_cache_queries}, {@code vllm:prefix_cache_hits}, {@code vllm:num_preemptions}
- * (kept monotonic across engine restarts: a function that goes COLD and warms again continues its
- * totals), and {@code ember_function_state{state}} (1 for the current state, 0 for the others).
+ * (kept monotonic across engine restarts: a context that goes COLD and warms again continues its
+ * totals), and {@code ember_function_state{state}} (1 for the current state, 0 for the others). The
+ * engine families carry {@code device}, one series per device context of the function (like the
+ * request families), so a function on {@code cpu:0,cpu:1} reports each context's queue and KV usage.
  *
  * <pre>{@code meterRegistry.getPrometheusRegistry().register(new GatewayCollector(gateway)); }</pre>
  */
 public final class GatewayCollector implements MultiCollector {
   private static final String MODEL_NAME = PrometheusServingMetrics.MODEL_NAME;
+  private static final String DEVICE = PrometheusServingMetrics.DEVICE;
   private static final List<String> NAMES = List.of("vllm:num_requests_running", "vllm:num_requests_waiting",
       "vllm:kv_cache_usage_perc", "vllm:prefix_cache_queries", "vllm:prefix_cache_hits", "vllm:num_preemptions",
       "ember_function_state");
 
   private final FunctionGateway gateway;
-  private final Map<String, EngineTotals> totals = new HashMap<>();
+  private final Map<ContextKey, EngineTotals> totals = new HashMap<>();
 
   public GatewayCollector(FunctionGateway gateway) {
     this.gateway = gateway;
@@ -53,18 +56,20 @@ public final class GatewayCollector implements MultiCollector {
     GaugeSnapshot.Builder state = GaugeSnapshot.builder().name(NAMES.get(6))
         .help("1 for the function's current lifecycle state, 0 for the others.");
     for (FunctionInfo f : gateway.list()) {
-      Labels labels = Labels.of(MODEL_NAME, f.name());
-      EngineStats s = f.stats();
-      running.dataPoint(gauge(labels, s == null ? 0 : s.running()));
-      waiting.dataPoint(gauge(labels, s == null ? 0 : s.waiting()));
-      kvUsage.dataPoint(gauge(labels, s == null ? 0 : s.kvUsage()));
-      EngineTotals t = totals.computeIfAbsent(f.name(), n -> new EngineTotals());
-      if (s != null) {
-        t.update(s);
+      for (FunctionGateway.ContextStats c : gateway.contextStats(f)) {
+        Labels labels = Labels.of(MODEL_NAME, f.name(), DEVICE, c.device());
+        EngineStats s = c.stats();
+        running.dataPoint(gauge(labels, s == null ? 0 : s.running()));
+        waiting.dataPoint(gauge(labels, s == null ? 0 : s.waiting()));
+        kvUsage.dataPoint(gauge(labels, s == null ? 0 : s.kvUsage()));
+        EngineTotals t = totals.computeIfAbsent(new ContextKey(f.name(), c.device()), k -> new EngineTotals());
+        if (s != null) {
+          t.update(s);
+        }
+        queries.dataPoint(counter(labels, t.queries.value()));
+        hits.dataPoint(counter(labels, t.hits.value()));
+        preemptions.dataPoint(counter(labels, t.preemptions.value()));
       }
-      queries.dataPoint(counter(labels, t.queries.value()));
-      hits.dataPoint(counter(labels, t.hits.value()));
-      preemptions.dataPoint(counter(labels, t.preemptions.value()));
       for (FunctionState st : FunctionState.values()) {
         state.dataPoint(gauge(Labels.of(MODEL_NAME, f.name(), "state", st.name()), st == f.state() ? 1 : 0));
       }
@@ -86,7 +91,9 @@ public final class GatewayCollector implements MultiCollector {
     return CounterDataPointSnapshot.builder().labels(labels).value(value).build();
   }
 
-  /** The three engine counters of one function, carried over engine restarts. */
+  private record ContextKey(String function, String device) {}
+
+  /** The three engine counters of one device context, carried over engine restarts. */
   private static final class EngineTotals {
     final MonotonicTotal queries = new MonotonicTotal();
     final MonotonicTotal hits = new MonotonicTotal();

@@ -57,7 +57,8 @@ final class FunctionLoader {
   private final Map<String, Long> phases = new LinkedHashMap<>();
   private final ColdStartOptions coldStart;
   private final EngineObserver observer;
-  private String function;
+  /** The engine the observer was told of, or null. */
+  private EngineDescription started;
   private ModelFiles files;
   private DType dtype;
   private Path snapshotFile;
@@ -105,8 +106,9 @@ final class FunctionLoader {
     int threads = context.threads(e.threads());
     LoadedEngine loaded;
     try {
-      loaded = EngineFactory.load(path, LoadOptions.defaults().withDtype(dtype).withThreads(threads)
-          .withMaxBatchTokens(e.maxNumBatchedTokens()).withDevice(context.nativeDevice()), (model, tokenizer) -> {
+      LoadOptions options = LoadOptions.defaults().withDtype(dtype).withThreads(threads)
+          .withMaxBatchTokens(e.maxNumBatchedTokens()).withDevice(m.weights().nativeDevice(context));
+      loaded = EngineFactory.load(path, options, (model, tokenizer) -> {
             int maxModelLen = Math.min(e.maxModelLen(), model.config().maxPositionEmbeddings());
             SchedulerOptions so = new SchedulerOptions(e.maxNumSeqs(), e.maxNumBatchedTokens(), maxModelLen,
                 SchedulerOptions.Policy.PRIORITY);
@@ -128,10 +130,11 @@ final class FunctionLoader {
     }
     try {
       if (observer != EngineObserver.NONE) {
-        function = m.name();
-        observer.started(loaded.engine(), new EngineDescription(m.name(), m.device(),
+        EngineDescription d = new EngineDescription(m.name(), m.device(),
             SnapshotFiles.modelKey(files, dtype, KV_DTYPE), e.blockSize(), BlockHasher.SCHEME, e.hashSeed(),
-            loaded.kv().numBlocks()));
+            loaded.kv().numBlocks());
+        observer.started(loaded.engine(), d);
+        started = d;
       }
       begin("restore");
       long t3 = System.nanoTime();
@@ -144,6 +147,10 @@ final class FunctionLoader {
       return new LoadedFunction(loaded);
     } catch (IOException | RuntimeException ex) {
       loaded.close();
+      if (started != null) {
+        observer.stopped(started);
+        started = null;
+      }
       throw ex;
     }
   }
@@ -195,8 +202,9 @@ final class FunctionLoader {
   void unload(LoadedFunction f) {
     try {
       f.engine().close();
-      if (function != null) {
-        observer.stopped(function);
+      if (started != null) {
+        observer.stopped(started);
+        started = null;
       }
       if (snapshotFile != null) {
         PrefixSnapshot.Summary s = snapshots.save(f.engine(), coldStart.snapshotBudgetBytes());

@@ -43,6 +43,16 @@ class DevicePlanTest {
     assertTrue(e.getMessage().contains("cpu"), e.getMessage());
   }
 
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {"cpu|cpu|cpu", "cpu:0-3|cpu:0-3|cpu:0-3;weights=replicate",
+      "numa:1|cpu:4-7;node=1|cpu:4-7;node=1;weights=replicate", "cuda:0|cuda:0|cuda:0"})
+  void the_native_device_binds_a_numa_context_to_its_node_and_asks_for_a_weight_copy_when_replicating(String spec,
+      String shared, String replicated) {
+    DeviceContext c = DevicePlan.resolve(DeviceSpec.parseList(spec), topology).get(0);
+    assertEquals(shared, WeightPlacement.SHARED.nativeDevice(c));
+    assertEquals(replicated, WeightPlacement.REPLICATE_PER_NODE.nativeDevice(c));
+  }
+
   @Test
   void a_core_set_records_its_node_when_it_fits_in_one() {
     List<DeviceContext> cs = DevicePlan.resolve(DeviceSpec.parseList("cpu:4-5,cpu:2-3"), topology);

@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ember.coldstart.ColdStartOptions;
+import dev.ember.device.WeightPlacement;
 import dev.ember.engine.EngineStats;
 import dev.ember.http.EmberHttpServer;
 import dev.ember.http.HttpOptions;
+import dev.ember.kernels.EmberNative;
 import dev.ember.sample.SamplingParams;
 import io.vertx.core.Vertx;
 import java.io.IOException;
@@ -19,6 +21,8 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -188,6 +192,96 @@ class DevicePoolTest {
     assertEquals(200, complete("one more").statusCode());
     assertTrue(eventually(() -> pool.contexts().get(1).state() == FunctionState.WARM), pool.contexts().toString());
     longDone.get(120, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void replicatedWeightsGiveEachContextACopyThatServesTheSameGreedyOutputAsSharedWeights() throws Exception {
+    String prompt = "replicas of the weights on every node";
+    Map<WeightPlacement, List<List<Integer>>> outputs = new EnumMap<>(WeightPlacement.class);
+    Map<WeightPlacement, Long> loadedBytes = new EnumMap<>(WeightPlacement.class);
+    for (WeightPlacement w : WeightPlacement.values()) {
+      long before = EmberNative.ember_allocated_bytes();
+      FunctionInfo info = registry.deploy(FunctionManifests.validate(twoContexts(Duration.ofMinutes(5)).withWeights(w),
+          "test")).await(180, TimeUnit.SECONDS);
+      assertEquals(FunctionState.WARM, info.state(), w.toString());
+      FunctionPool pool = registry.instance(DemoFunction.NAME).orElseThrow();
+      assertEquals(List.of(FunctionState.WARM, FunctionState.WARM),
+          pool.contexts().stream().map(FunctionPool.ContextInfo::state).toList());
+      loadedBytes.put(w, EmberNative.ember_allocated_bytes() - before);
+      List<List<Integer>> perContext = new ArrayList<>();
+      for (FunctionInstance c : pool.instances()) {
+        perContext.add(greedyTokens(c, prompt, 8));
+      }
+      outputs.put(w, perContext);
+      registry.undeploy(DemoFunction.NAME, Duration.ofSeconds(10)).await(60, TimeUnit.SECONDS);
+      // Undeployed, the contexts give back what they allocated (the copies included).
+      assertTrue(eventually(() -> EmberNative.ember_allocated_bytes() <= before),
+          w + ": " + (EmberNative.ember_allocated_bytes() - before) + " bytes left");
+    }
+    List<Integer> shared = outputs.get(WeightPlacement.SHARED).get(0);
+    assertEquals(8, shared.size());
+    assertEquals(List.of(shared, shared), outputs.get(WeightPlacement.SHARED));
+    assertEquals(List.of(shared, shared), outputs.get(WeightPlacement.REPLICATE_PER_NODE));
+    // Each of the two contexts holds a copy of the weights of its own (the shared ones are only mapped).
+    long weightFileBytes = 0;
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(DemoModel.ensure(), "*.safetensors")) {
+      for (Path f : files) {
+        weightFileBytes += Files.size(f);
+      }
+    }
+    long extra = loadedBytes.get(WeightPlacement.REPLICATE_PER_NODE) - loadedBytes.get(WeightPlacement.SHARED);
+    assertTrue(extra >= 2 * weightFileBytes * 9 / 10, "replicated " + loadedBytes + ", weights " + weightFileBytes);
+  }
+
+  private static List<Integer> greedyTokens(FunctionInstance context, String prompt, int n) throws Exception {
+    List<Integer> tokens = new ArrayList<>();
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    context.submit(new InferenceRequest("greedy-" + System.nanoTime(), DemoFunction.NAME, new Prompt.Text(prompt),
+        SamplingParams.builder().maxTokens(n).ignoreEos(true).temperature(0).build(), null, 0), out -> {
+          synchronized (tokens) {
+            tokens.add(out.tokenId());
+          }
+          if (out.requestFinished()) {
+            done.complete(null);
+          }
+        }).await(60, TimeUnit.SECONDS);
+    done.get(60, TimeUnit.SECONDS);
+    synchronized (tokens) {
+      return List.copyOf(tokens);
+    }
+  }
+
+  @Test
+  void aNumaNodeContextBindsItsKvCacheAndScratchToItsNode() throws Exception {
+    long before = preferredBytes(0);
+    FunctionManifest m = FunctionManifests.validate(DemoFunction.manifest().withDevice("numa:0"), "test");
+    assertEquals(FunctionState.WARM, registry.deploy(m).await(180, TimeUnit.SECONDS).state());
+    assertEquals(200, complete("bound to its node").statusCode());
+    // mbind'ed memory shows in numa_maps under the policy "prefer:0"; the KV cache alone is most of kvCacheMemory.
+    long bound = preferredBytes(0) - before;
+    assertTrue(bound >= m.engine().kvCacheMemory() * 9 / 10, bound + " bytes bound to node 0");
+  }
+
+  /** Resident bytes of this process under the policy "prefer:<node>" (mbind to the node), from numa_maps. */
+  private static long preferredBytes(int node) throws IOException {
+    long bytes = 0;
+    for (String line : Files.readAllLines(Path.of("/proc/self/numa_maps"))) {
+      String[] f = line.split(" ");
+      if (f.length < 2 || !f[1].equals("prefer:" + node)) {
+        continue;
+      }
+      long pages = 0;
+      long pageKb = 4;
+      for (String field : f) {
+        if (field.startsWith("anon=")) {
+          pages = Long.parseLong(field.substring(5));
+        } else if (field.startsWith("kernelpagesize_kB=")) {
+          pageKb = Long.parseLong(field.substring(18));
+        }
+      }
+      bytes += pages * pageKb * 1024;
+    }
+    return bytes;
   }
 
   /** Linux thread name (its first 15 characters) to Cpus_allowed_list, for this process's threads. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ember.device.WeightPlacement;
 import dev.ember.function.FunctionManifest.EngineSettings;
 import dev.ember.function.FunctionManifest.Kafka;
 import dev.ember.function.FunctionManifest.Limits;
@@ -61,6 +62,15 @@ class FunctionManifestsTest {
         new Prewarm(false, List.of("07:30", "0 8 * * MON-FRI"), "Europe/Paris", List.of("hi"),
             List.of("You are helpful."), Duration.ofHours(1)),
         new Kafka(true, "reqs", "g1", 4)), m);
+  }
+
+  @Test
+  void weightsAreSharedByDefaultAndMayBeReplicatedPerNode() {
+    assertEquals(WeightPlacement.SHARED, parse("name: f\nmodel: {path: /m}\n").weights());
+    FunctionManifest m = parse("name: f\nmodel: {path: /m}\ndevice: cpu:0\nweights: replicate-per-node\n");
+    assertEquals(WeightPlacement.REPLICATE_PER_NODE, m.weights());
+    assertEquals(m, FunctionManifests.parse(FunctionManifests.toYaml(m), Format.YAML, "yaml"));
+    assertEquals(WeightPlacement.REPLICATE_PER_NODE, FunctionManifests.validate(m.withDevice("cpu"), "flags").weights());
   }
 
   @ParameterizedTest
@@ -138,6 +148,9 @@ class FunctionManifestsTest {
         Arguments.of(head + "device: cpu:65000", "device is invalid: device 'cpu:65000': CPU 65000 is offline or outside"),
         Arguments.of(head + "device: numa:4000", "device is invalid: device 'numa:4000': this host has NUMA nodes"),
         Arguments.of(head + "scaling: {maxContexts: -1}", "scaling.maxContexts must be >= 0, got -1"),
+        Arguments.of(head + "weights: copy", "weights must be one of shared, replicate-per-node, got 'copy'"),
+        Arguments.of(head + "weights: Replicate-Per-Node", "weights must be one of shared, replicate-per-node, got"),
+        Arguments.of(head + "weights: [shared]", "weights must be"),
         Arguments.of(head + "engine: {kvCacheMemory: 2GB2}", "engine.kvCacheMemory must be a size like 512MiB"),
         Arguments.of(head + "engine: {kvCacheMemory: 1KiB}", "engine.kvCacheMemory must be at least 1MiB"),
         Arguments.of(head + "engine: {maxModelLen: 8k}", "engine.maxModelLen must be an integer, got '8k'"),

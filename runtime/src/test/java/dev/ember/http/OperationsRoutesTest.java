@@ -101,7 +101,7 @@ class OperationsRoutesTest {
     get("/metrics", null).onComplete(ctx.succeeding(r -> ctx.verify(() -> {
       assertEquals(200, r.statusCode());
       assertEquals(Exposition.TEXT_CONTENT_TYPE, r.getHeader("Content-Type"));
-      assertTrue(r.bodyAsString().contains("vllm:num_requests_running{model_name=\"f\"} 2"), r.bodyAsString());
+      assertTrue(r.bodyAsString().contains("vllm:num_requests_running{device=\"cpu\",model_name=\"f\"} 2"), r.bodyAsString());
       ctx.completeNow();
     })));
   }

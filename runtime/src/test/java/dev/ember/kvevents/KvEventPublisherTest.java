@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ember.function.EngineDescription;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -19,6 +20,8 @@ import org.zeromq.ZMQ;
  * and every batch is either sent or counted as dropped. Closed engines' clears are the batches here.
  */
 class KvEventPublisherTest {
+  /** An engine of function f the publisher did not see start: its stop clears the topic. */
+  private static final EngineDescription F = new EngineDescription("f", "cpu", "w", 16, "sha256_cbor", "0", 8);
   /** msgpack of ["AllBlocksCleared"], the only event of a closed engine's batch. */
   private static final String CLEARED = "91b0" + HexFormat.of().formatHex("AllBlocksCleared".getBytes(StandardCharsets.US_ASCII));
 
@@ -37,7 +40,7 @@ class KvEventPublisherTest {
         sub.setReceiveTimeOut(100);
         long first = -1;
         for (int i = 0; i < 100 && first < 0; i++) {
-          p.stopped("f");
+          p.stopped(F);
           byte[] topic = sub.recv();
           if (topic != null) {
             first = ByteBuffer.wrap(frame(sub)).getLong();
@@ -48,7 +51,7 @@ class KvEventPublisherTest {
         long sent = p.published();
         int burst = 2000;
         for (int i = 0; i < burst; i++) {
-          p.stopped("f");
+          p.stopped(F);
         }
         sub.setReceiveTimeOut(10_000);
         // Messages between the first received and the burst (still in flight then) come first.
@@ -76,10 +79,10 @@ class KvEventPublisherTest {
         metrics);
     int n = 20_000;
     for (int i = 0; i < n; i++) {
-      p.stopped("f");
+      p.stopped(F);
     }
     p.close();
-    p.stopped("f");
+    p.stopped(F);
     p.terminated().get(10, TimeUnit.SECONDS);
     assertEquals(n + 1, p.published() + p.dropped(), "every batch sent or dropped; after close, dropped");
     assertTrue(p.dropped() >= 1);

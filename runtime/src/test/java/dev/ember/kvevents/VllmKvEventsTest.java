@@ -76,7 +76,7 @@ class VllmKvEventsTest {
           }
 
           @Override
-          public void stopped(String function) {}
+          public void stopped(EngineDescription description) {}
         });
         s.server().registry().deploy(manifest()).await(60, TimeUnit.SECONDS);
 

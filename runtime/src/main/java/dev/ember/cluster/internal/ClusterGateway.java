@@ -100,6 +100,11 @@ public final class ClusterGateway implements FunctionGateway, ClusterContext {
     return new ArrayList<>(out.values());
   }
 
+  @Override
+  public List<ContextStats> contextStats(FunctionInfo f) {
+    return registry.contextStats(f);
+  }
+
   // ---- ClusterContext
 
   @Override

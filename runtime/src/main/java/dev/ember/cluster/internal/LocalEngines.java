@@ -3,23 +3,27 @@ package dev.ember.cluster.internal;
 import dev.ember.engine.Engine;
 import dev.ember.engine.EngineStats;
 import dev.ember.kv.KvEvent;
-import dev.ember.kv.KvEventBatch;
+import dev.ember.kv.KvEventUnion;
 import dev.ember.function.EngineDescription;
 import dev.ember.function.EngineObserver;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.buffer.Buffer;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * This replica's engines as cluster members see them. On each engine's step thread it applies the
- * engine's KV event batches to this replica's prefix index and publishes them, tagged with the
- * engine's epoch (a new one per engine instance) and the batch's sequence number, on the clustered
- * event bus; it answers peers' snapshot requests with the engine's current block set and the
- * sequence that set is current to.
+ * This replica's engines as cluster members see them: one engine per function, the union of the
+ * function's device contexts ({@link KvEventUnion}), so the cluster routes to the replica and the
+ * replica's pool routes to the context. On each context's step thread it turns the context's KV event
+ * batches into the function's, applies them to this replica's prefix index and publishes them, tagged
+ * with the function's epoch (a new one each time the function's first context starts) and a sequence
+ * number of its own; it answers peers' snapshot requests with the function's current block set and
+ * the sequence that set is current to. A context that stops takes only the blocks no other context
+ * holds; the last one to stop clears the function.
  *
  * <pre>{@code registry.observeEngines(localEngines); }</pre>
  */
@@ -34,21 +38,25 @@ public final class LocalEngines implements EngineObserver {
   private final AtomicLong epochs = new AtomicLong();
   private final Map<String, Running> running = new ConcurrentHashMap<>();
 
-  /** One live engine: what it is, its event stream position, and (for load) the engine itself. */
+  /** One function's running contexts: what they are, the union's event stream position, its blocks. */
   private static final class Running {
-    final EngineDescription description;
-    final Engine engine;
+    final String function;
     final long epoch;
     final EngineBlocks blocks;
+    final KvEventUnion union = new KvEventUnion();
+    /** Device to its engine; guarded by this object, like {@link #sequence}. */
+    final Map<String, Context> contexts = new LinkedHashMap<>();
     long sequence = -1;
 
-    Running(EngineDescription description, Engine engine, long epoch, EngineBlocks blocks) {
-      this.description = description;
-      this.engine = engine;
+    Running(String function, long epoch, EngineBlocks blocks) {
+      this.function = function;
       this.epoch = epoch;
       this.blocks = blocks;
     }
   }
+
+  /** One context's engine and what it is. */
+  private record Context(EngineDescription description, Engine engine) {}
 
   public LocalEngines(EventBus bus, String member, PrefixIndex index) {
     this.bus = bus;
@@ -70,31 +78,66 @@ public final class LocalEngines implements EngineObserver {
 
   @Override
   public void started(Engine engine, EngineDescription description) {
-    EngineBlocks blocks = index.engine(new EngineId(member, description.function()));
-    blocks.clear();
-    Running r = new Running(description, engine, epochs.incrementAndGet(), blocks);
-    running.put(description.function(), r);
-    engine.addKvEventListener(batch -> publish(r, batch));
+    String device = description.device();
+    Running r;
+    synchronized (this) {
+      r = running.get(description.function());
+      if (r == null) {
+        EngineBlocks blocks = index.engine(new EngineId(member, description.function()));
+        blocks.clear();
+        r = new Running(description.function(), epochs.incrementAndGet(), blocks);
+        running.put(description.function(), r);
+      }
+      synchronized (r) {
+        r.contexts.put(device, new Context(description, engine));
+        publish(r, System.currentTimeMillis(), r.union.join(device));
+      }
+    }
+    Running function = r;
+    engine.addKvEventListener(batch -> {
+      synchronized (function) {
+        if (function.contexts.containsKey(device)) {
+          publish(function, batch.timestampMillis(), function.union.apply(device, batch.events()));
+        }
+      }
+    });
   }
 
   @Override
-  public void stopped(String function) {
-    Running r = running.remove(function);
-    if (r != null) {
-      // The KV memory is about to be freed: the blocks are gone for routing purposes.
-      publish(r, new KvEventBatch(r.sequence + 1, System.currentTimeMillis(), List.of(new KvEvent.AllBlocksCleared())));
+  public void stopped(EngineDescription description) {
+    synchronized (this) {
+      Running r = running.get(description.function());
+      if (r == null) {
+        return;
+      }
+      synchronized (r) {
+        Context c = r.contexts.get(description.device());
+        if (c == null || !c.description().equals(description)) {
+          return;
+        }
+        r.contexts.remove(description.device());
+        // The KV memory is about to be freed: its blocks are gone for routing purposes, unless another
+        // context holds them too (the last context's leaving clears the function).
+        publish(r, System.currentTimeMillis(), r.union.leave(description.device()));
+        if (r.contexts.isEmpty()) {
+          running.remove(description.function());
+        }
+      }
     }
   }
 
-  private void publish(Running r, KvEventBatch batch) {
-    Buffer message;
-    synchronized (r) {
-      r.blocks.apply(batch.events());
-      r.sequence = batch.sequence();
-      message = KvEventCodec.encodeBatch(member, r.description.function(), r.epoch, batch.sequence(),
-          batch.timestampMillis(), batch.events());
+  /**
+   * Applies and publishes the function's next batch; nothing for an empty one. Called holding {@code r}'s
+   * monitor, so the contexts' batches keep one order in the index and on the bus.
+   */
+  private void publish(Running r, long timestampMillis, List<KvEvent> events) {
+    if (events.isEmpty()) {
+      return;
     }
-    bus.publish(EVENTS_ADDRESS, message);
+    r.blocks.apply(events);
+    r.sequence++;
+    bus.publish(EVENTS_ADDRESS, KvEventCodec.encodeBatch(member, r.function, r.epoch, r.sequence, timestampMillis,
+        events));
   }
 
   private void snapshot(Message<String> request) {
@@ -110,10 +153,15 @@ public final class LocalEngines implements EngineObserver {
     request.reply(reply);
   }
 
-  /** What the running engine of a function is, or null when none runs. */
+  /** What the running engine of a function is (its first running context's), or null when none runs. */
   public EngineDescription description(String function) {
     Running r = running.get(function);
-    return r == null ? null : r.description;
+    if (r == null) {
+      return null;
+    }
+    synchronized (r) {
+      return r.contexts.isEmpty() ? null : r.contexts.values().iterator().next().description();
+    }
   }
 
   /** The function's engine epoch, or 0 when none runs. */
@@ -133,13 +181,21 @@ public final class LocalEngines implements EngineObserver {
     }
   }
 
-  /** KV blocks held by running requests of the function's engine (0 when none runs). */
+  /** KV blocks held by running requests of the function's engines, every context's (0 when none runs). */
   public int activeBlocks(String function) {
     Running r = running.get(function);
     if (r == null) {
       return 0;
     }
-    EngineStats s = r.engine.stats();
-    return (int) Math.round(s.kvUsage() * (r.description.numBlocks() - 1));
+    List<Context> contexts;
+    synchronized (r) {
+      contexts = List.copyOf(r.contexts.values());
+    }
+    int n = 0;
+    for (Context c : contexts) {
+      EngineStats s = c.engine().stats();
+      n += (int) Math.round(s.kvUsage() * (c.description().numBlocks() - 1));
+    }
+    return n;
   }
 }

@@ -156,6 +156,8 @@ class AdminRoutesTest {
         Arguments.of("name: x\nmodel: {path: /m}\ndevice: [cpu:0, cpu:0]", "device",
             "device is invalid: device 'cpu:0' is listed twice"),
         Arguments.of("name: x\nmodel: {path: /m}\ndevice: tpu:0", "device", "device is invalid: device 'tpu:0' is not one of"),
+        Arguments.of("name: x\nmodel: {path: /m}\nweights: copy", "weights",
+            "weights must be one of shared, replicate-per-node, got 'copy'"),
         Arguments.of("name: [", null, "is not valid YAML"));
   }
 
