@@ -1,5 +1,6 @@
 package dev.ember.engine;
 
+import dev.ember.testing.TemporaryDirectories;
 import dev.ember.model.DType;
 import dev.ember.model.ModelFormat;
 import dev.ember.model.create.CreateOptions;
@@ -39,7 +40,7 @@ final class EngineFixture implements AutoCloseable {
 
   static synchronized Path modelDir() throws IOException {
     if (modelDir == null) {
-      Path dir = Files.createTempDirectory("ember-engine-test");
+      Path dir = TemporaryDirectories.create("ember-engine-test");
       modelDir = RandomModels.create(new CreateOptions(ModelShape.TINY, ModelFormat.HF, DType.F32, 3,
           CreateOptions.DEFAULT_MAX_SHARD_BYTES), dir, f -> {});
     }

@@ -1,5 +1,6 @@
 package dev.ember.server;
 
+import dev.ember.testing.TemporaryDirectories;
 import dev.ember.coldstart.ColdStartOptions;
 import dev.ember.function.FunctionLoadOptions;
 import dev.ember.function.FunctionManifest;
@@ -47,7 +48,7 @@ public final class TestServer implements AutoCloseable {
    */
   public static ServerOptions options(List<FunctionManifest> functions, Duration shutdownTimeout) throws IOException {
     HttpOptions http = new HttpOptions("127.0.0.1", 0, List.of(KEY), HttpOptions.DEFAULT_BODY_LIMIT_BYTES, false);
-    Path snapshots = Files.createTempDirectory("ember-test-snapshots");
+    Path snapshots = TemporaryDirectories.create("ember-test-snapshots");
     return new ServerOptions(http, functions, shutdownTimeout, AdminOptions.defaults(),
         FunctionLoadOptions.defaults().withColdStart(ColdStartOptions.defaults().withSnapshotDirectory(snapshots)));
   }
