@@ -130,7 +130,7 @@ class PeerRefusalRetryTest {
       InferenceRequest r = ForwardCodec.decodeRequest(b);
       served.add(r);
       int prompt = ((Prompt.Tokens) r.prompt()).ids().length;
-      var response = req.response().setChunked(true).putHeader("Content-Type", "application/x-ndjson");
+      var response = req.response().setChunked(true).putHeader("Content-Type", "application/octet-stream");
       response.write(ForwardCodec.accepted(prompt));
       response.write(ForwardCodec.encodeOutput(
           new RequestOutput(r.requestId(), 0, 11, "x", null, null, null, null, null, null)));
