@@ -168,19 +168,15 @@ public final class ClusterGateway implements FunctionGateway, ClusterContext {
 
   @Override
   public List<Candidate> candidates(String function, FunctionPool local, List<ReplicaEntry> peers, long[] hashes) {
-    List<Candidate> all = new ArrayList<>();
-    Set<EngineId> holders = index.holdersOfFirst(hashes);
+    List<Candidate> all = new ArrayList<>(peers.size() + 1);
     if (local != null && takesRequests(local.state())) {
       EngineId id = new EngineId(directory.self(), function);
-      all.add(new Candidate(id, replicaName, true, local.state(), engines.activeBlocks(function),
-          holders.contains(id) ? index.overlap(id, hashes) : 0, null));
+      all.add(new Candidate(id, replicaName, true, local.state(), engines.activeBlocks(function), 0, null));
     }
     for (ReplicaEntry e : peers) {
-      EngineId id = e.engine();
-      all.add(new Candidate(id, e.replica(), false, e.state(), e.activeBlocks(),
-          holders.contains(id) ? index.overlap(id, hashes) : 0, e.forward()));
+      all.add(new Candidate(e.engine(), e.replica(), false, e.state(), e.activeBlocks(), 0, e.forward()));
     }
-    return router.order(all, hashes.length);
+    return router.order(all, hashes, index);
   }
 
   @Override
