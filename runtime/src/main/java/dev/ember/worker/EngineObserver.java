@@ -25,6 +25,12 @@ public interface EngineObserver {
   /** The function's engine was closed and its KV cache is about to be freed. */
   void stopped(String function);
 
+  /**
+   * The function went COLD keeping a prefix snapshot on disk, whose blocks its next load restores:
+   * their 64-bit keys, and those among them that start a chain. Called after {@link #stopped}.
+   */
+  default void coldPrefix(String function, long[] blockKeys, long[] chainStarts) {}
+
   /** Both observers, this one first (e.g. the cluster's feed and the vLLM-format publisher). */
   default EngineObserver andThen(EngineObserver next) {
     EngineObserver first = this;
@@ -42,6 +48,12 @@ public interface EngineObserver {
       public void stopped(String function) {
         first.stopped(function);
         next.stopped(function);
+      }
+
+      @Override
+      public void coldPrefix(String function, long[] blockKeys, long[] chainStarts) {
+        first.coldPrefix(function, blockKeys, chainStarts);
+        next.coldPrefix(function, blockKeys, chainStarts);
       }
     };
   }

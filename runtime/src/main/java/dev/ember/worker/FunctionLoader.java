@@ -200,6 +200,10 @@ final class FunctionLoader {
         LOG.info(() -> "saved " + s.blocks() + " prefix blocks (" + s.bytes() + " bytes) to " + snapshotFile);
         SnapshotRetention.enforce(snapshotFile.toAbsolutePath().getParent(), coldStart.snapshotMaxFiles(),
             coldStart.snapshotMaxBytes());
+        if (function != null && Files.isRegularFile(snapshotFile)) {
+          PrefixSnapshot.BlockKeys kept = PrefixSnapshot.blockKeys(snapshotFile);
+          observer.coldPrefix(function, kept.keys(), kept.chainStarts());
+        }
       }
     } catch (IOException | RuntimeException ex) {
       LOG.log(Level.WARNING, "prefix snapshot not saved: " + ex.getMessage());

@@ -34,7 +34,10 @@ public final class LocalEngines implements EngineObserver {
   private final AtomicLong epochs = new AtomicLong();
   private final Map<String, Running> running = new ConcurrentHashMap<>();
 
-  /** One live engine: what it is, its event stream position, and (for load) the engine itself. */
+  /**
+   * One live engine: what it is, its event stream position, and (for load) the engine itself; or, with
+   * both null, the blocks of a COLD function's prefix snapshot.
+   */
   private static final class Running {
     final EngineDescription description;
     final Engine engine;
@@ -86,6 +89,17 @@ public final class LocalEngines implements EngineObserver {
     }
   }
 
+  @Override
+  public void coldPrefix(String function, long[] blockKeys, long[] chainStarts) {
+    EngineBlocks blocks = index.engine(new EngineId(member, function));
+    Running r = new Running(null, null, epochs.incrementAndGet(), blocks);
+    synchronized (r) {
+      blocks.replace(blockKeys, chainStarts);
+      r.sequence = 0;
+    }
+    running.put(function, r);
+  }
+
   private void publish(Running r, KvEventBatch batch) {
     Buffer message;
     synchronized (r) {
@@ -110,13 +124,13 @@ public final class LocalEngines implements EngineObserver {
     request.reply(reply);
   }
 
-  /** What the running engine of a function is, or null when none runs. */
+  /** What the running engine of a function is, or null when none runs (COLD). */
   public EngineDescription description(String function) {
     Running r = running.get(function);
     return r == null ? null : r.description;
   }
 
-  /** The function's engine epoch, or 0 when none runs. */
+  /** The function's engine epoch (or its COLD snapshot's), or 0 when neither. */
   public long epoch(String function) {
     Running r = running.get(function);
     return r == null ? 0 : r.epoch;
@@ -136,7 +150,7 @@ public final class LocalEngines implements EngineObserver {
   /** KV blocks held by running requests of the function's engine (0 when none runs). */
   public int activeBlocks(String function) {
     Running r = running.get(function);
-    if (r == null) {
+    if (r == null || r.engine == null) {
       return 0;
     }
     EngineStats s = r.engine.stats();
