@@ -11,6 +11,7 @@ import dev.ember.function.FunctionState;
 import dev.ember.function.InferenceRequest;
 import dev.ember.engine.EngineStats;
 import dev.ember.kv.BlockHasher;
+import dev.ember.kv.PromptHashes;
 import dev.ember.worker.EngineDescription;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -144,9 +145,9 @@ public final class ClusterGateway implements FunctionGateway, ClusterContext {
   }
 
   @Override
-  public Future<long[]> hashes(String function, int[] ids, String cacheSalt) {
+  public Future<PromptHashes> hashes(String function, int[] ids, String cacheSalt) {
     if (ids == null) {
-      return Future.succeededFuture(new long[0]);
+      return Future.succeededFuture(null);
     }
     FunctionPool local = local(function);
     String seed;
@@ -157,13 +158,13 @@ public final class ClusterGateway implements FunctionGateway, ClusterContext {
     } else {
       List<ReplicaEntry> peers = peers(function);
       if (peers.isEmpty()) {
-        return Future.succeededFuture(new long[0]);
+        return Future.succeededFuture(null);
       }
       seed = peers.get(0).hashSeed();
       blockSize = peers.get(0).blockSize();
     }
-    return vertx.executeBlocking(() -> HASHERS.get().computeIfAbsent(seed, BlockHasher::new)
-        .blockKeys(ids, ids.length, blockSize, cacheSalt), false);
+    return vertx.executeBlocking(() -> PromptHashes.of(HASHERS.get().computeIfAbsent(seed, BlockHasher::new), seed,
+        ids, blockSize, cacheSalt), false);
   }
 
   @Override

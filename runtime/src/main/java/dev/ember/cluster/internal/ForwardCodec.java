@@ -7,6 +7,7 @@ import dev.ember.engine.RequestOutput;
 import dev.ember.function.FunctionException;
 import dev.ember.function.InferenceRequest;
 import dev.ember.function.Prompt;
+import dev.ember.kv.PromptHashes;
 import dev.ember.sample.SamplingParams;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -14,12 +15,14 @@ import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 
 /**
  * The wire form of a forwarded request and its answer between replicas: the request as JSON (the
- * prompt as token ids when the receiving replica tokenized it, otherwise as it came), then the serving
+ * prompt as token ids, with their block hashes, when the receiving replica tokenized it, otherwise as it
+ * came), then the serving
  * replica's answer as length-prefixed binary frames ({@link ForwardFrames} splits them): an
  * {@link #ACCEPTED} frame with the prompt's token count, then one frame per {@link RequestOutput}. A
  * plain token event (no logprobs, finish, usage or error) is a compact {@link #TOKEN} frame written
@@ -53,6 +56,11 @@ public final class ForwardCodec {
           .put("addGenerationPrompt", c.addGenerationPrompt())
           .put("templateVariables", new JsonObject(Map.copyOf(c.templateVariables())));
     };
+    PromptHashes h = r.promptHashes();
+    if (h != null) {
+      prompt.put("hashes", new JsonObject().put("seed", h.seed()).put("blockSize", h.blockSize())
+          .put("cacheSalt", h.cacheSalt()).put("bytes", Base64.getEncoder().encodeToString(h.hashes())));
+    }
     try {
       return new JsonObject().put("requestId", r.requestId()).put("function", r.function()).put("prompt", prompt)
           .put("params", new JsonObject(JSON.writeValueAsString(r.params()))).put("cacheSalt", r.cacheSalt())
@@ -89,8 +97,11 @@ public final class ForwardCodec {
     } catch (IOException e) {
       throw new IllegalArgumentException("bad forwarded sampling parameters: " + e.getMessage(), e);
     }
+    JsonObject h = p.getJsonObject("hashes");
+    PromptHashes hashes = h == null ? null : new PromptHashes(h.getString("seed"), h.getInteger("blockSize"),
+        h.getString("cacheSalt"), Base64.getDecoder().decode(h.getString("bytes")));
     return new InferenceRequest(j.getString("requestId"), j.getString("function"), prompt, params,
-        j.getString("cacheSalt"), j.getInteger("priority", 0));
+        j.getString("cacheSalt"), j.getInteger("priority", 0), hashes);
   }
 
   /** The first frame of an accepted forward: the prompt's token count. */

@@ -12,6 +12,8 @@ import dev.ember.engine.Usage;
 import dev.ember.function.FunctionException;
 import dev.ember.function.InferenceRequest;
 import dev.ember.function.Prompt;
+import dev.ember.kv.BlockHasher;
+import dev.ember.kv.PromptHashes;
 import dev.ember.sample.FinishReason;
 import dev.ember.sample.SamplingParams;
 import io.vertx.core.buffer.Buffer;
@@ -37,6 +39,19 @@ class ForwardCodecTest {
     assertEquals(PARAMS, back.params());
     assertEquals(List.of(r.requestId(), r.function(), r.cacheSalt(), r.priority()),
         List.of(back.requestId(), back.function(), back.cacheSalt(), back.priority()));
+  }
+
+  @Test
+  void aTokenizedPromptsBlockHashesTravelWithIt() {
+    int[] ids = new int[40];
+    java.util.Arrays.setAll(ids, i -> 3 + i);
+    PromptHashes h = PromptHashes.of(new BlockHasher("seed-x"), "seed-x", ids, 16, "tenant-a");
+    InferenceRequest back = ForwardCodec.decodeRequest(ForwardCodec.encodeRequest(new InferenceRequest("r", "demo",
+        new Prompt.Tokens(ids), SamplingParams.DEFAULTS, "tenant-a", 0, h)));
+    assertEquals(List.of("seed-x", 16, "tenant-a"), List.of(back.promptHashes().seed(), back.promptHashes().blockSize(),
+        back.promptHashes().cacheSalt()));
+    assertArrayEquals(h.hashes(), back.promptHashes().hashes());
+    assertArrayEquals(h.keys(), back.promptHashes().keys());
   }
 
   @Test
