@@ -131,7 +131,7 @@ public final class ClusterGateway implements FunctionGateway, ClusterContext {
   }
 
   private static boolean takesRequests(FunctionState s) {
-    return s == FunctionState.WARM || s == FunctionState.WARMING || s == FunctionState.COLD;
+    return ReplicaDirectory.takesRequests(s);
   }
 
   @Override
@@ -169,13 +169,12 @@ public final class ClusterGateway implements FunctionGateway, ClusterContext {
 
   @Override
   public List<Candidate> candidates(String function, FunctionPool local, List<ReplicaEntry> peers, long[] hashes) {
-    List<Candidate> all = new ArrayList<>(peers.size() + 1);
+    // The peers' candidates come made with their directory entries (the same live, serving peers as
+    // servingPeers lists), so a decision over a large fleet allocates one list, not an object per peer.
+    List<Candidate> all = directory.peerCandidates(function);
     if (local != null && takesRequests(local.state())) {
       EngineId id = new EngineId(directory.self(), function);
       all.add(new Candidate(id, replicaName, true, local.state(), engines.activeBlocks(function), 0, null));
-    }
-    for (ReplicaEntry e : peers) {
-      all.add(new Candidate(e.engine(), e.replica(), false, e.state(), e.activeBlocks(), 0, e.forward()));
     }
     return router.order(all, hashes, index);
   }
