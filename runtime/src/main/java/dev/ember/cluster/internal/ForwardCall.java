@@ -11,9 +11,9 @@ import io.vertx.core.http.RequestOptions;
 
 /**
  * One request forwarded to a peer's {@link ForwardServer}: posts it, reports the peer's acceptance,
- * each output (decoded from its {@link ForwardFrames}), and how it ended: refused with a status (nothing ran there), or lost (the peer or
- * the connection went away before the final output). Callbacks run on the context that started the
- * call.
+ * each output (decoded from its {@link ForwardFrames}), and how it ended: refused with a status
+ * (nothing ran there), or lost (the peer or the connection went away before the final output, or sent
+ * what is not a frame). Callbacks run on the context that started the call.
  *
  * <pre>{@code ForwardCall call = ForwardCall.start(client, "10.0.0.3:40123", request, listener); call.cancel(); }</pre>
  */
@@ -70,17 +70,22 @@ public final class ForwardCall {
           if (call.done) {
             return;
           }
-          RequestOutput out;
+          int accepted = -1;
+          RequestOutput out = null;
           try {
             if (first[0]) {
               first[0] = false;
-              l.accepted(ForwardCodec.acceptedTokens(frame));
-              return;
+              accepted = ForwardCodec.acceptedTokens(frame);
+            } else {
+              out = ForwardCodec.decodeOutput(r.requestId(), frame);
             }
-            out = ForwardCodec.decodeOutput(r.requestId(), frame);
           } catch (RuntimeException e) {
             call.request.reset();
             call.lose(l, e);
+            return;
+          }
+          if (out == null) {
+            l.accepted(accepted);
             return;
           }
           if (out.requestFinished()) {
