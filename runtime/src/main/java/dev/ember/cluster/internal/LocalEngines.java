@@ -74,9 +74,11 @@ public final class LocalEngines implements EngineObserver {
   @Override
   public void started(Engine engine, EngineDescription description) {
     EngineBlocks blocks = index.engine(new EngineId(member, description.function()));
-    blocks.clear();
     Running r = new Running(description, engine, epochs.incrementAndGet(), blocks);
-    running.put(description.function(), r);
+    running.compute(description.function(), (f, before) -> {
+      blocks.clear();
+      return r;
+    });
     engine.addKvEventListener(batch -> publish(r, batch));
   }
 
@@ -89,15 +91,19 @@ public final class LocalEngines implements EngineObserver {
     }
   }
 
+  /** Ignored while an engine of the function runs (a snapshot read at deploy may come after a load began). */
   @Override
   public void coldPrefix(String function, long[] blockKeys, long[] chainStarts) {
     EngineBlocks blocks = index.engine(new EngineId(member, function));
-    Running r = new Running(null, null, epochs.incrementAndGet(), blocks);
-    synchronized (r) {
+    Running cold = new Running(null, null, epochs.incrementAndGet(), blocks);
+    cold.sequence = 0;
+    running.compute(function, (f, before) -> {
+      if (before != null && before.engine != null) {
+        return before;
+      }
       blocks.replace(blockKeys, chainStarts);
-      r.sequence = 0;
-    }
-    running.put(function, r);
+      return cold;
+    });
   }
 
   private void publish(Running r, KvEventBatch batch) {

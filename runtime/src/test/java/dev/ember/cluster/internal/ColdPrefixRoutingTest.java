@@ -106,6 +106,47 @@ class ColdPrefixRoutingTest {
     assertEquals(4, chosen.overlapBlocks());
   }
 
+  @Test
+  void aReplicaStartingWithTheFunctionColdIndexesTheSnapshotAnEarlierRunLeft() throws Exception {
+    FunctionManifest d = DemoFunction.manifest();
+    FunctionManifest m = new FunctionManifest(FUNCTION, d.model(), d.device(), d.engine(), d.limits(), d.scaling(),
+        d.prewarm(), FunctionManifest.Kafka.defaults(FUNCTION));
+    registry.deploy(m).await(120, TimeUnit.SECONDS);
+    int blockSize = m.engine().blockSize();
+    int[] prompt = new int[3 * blockSize + 1];
+    for (int i = 0; i < prompt.length; i++) {
+      prompt[i] = 7 + (i * 5) % 40;
+    }
+    complete(registry.instance(FUNCTION).orElseThrow(), prompt);
+    registry.undeploy(FUNCTION, Duration.ofSeconds(10)).await(60, TimeUnit.SECONDS);
+
+    // The next run of the replica: the function stays COLD at deploy (no prewarm), its snapshot is on disk.
+    PrefixIndex restarted = new PrefixIndex();
+    LocalEngines restartedEngines = new LocalEngines(vertx.eventBus(), "member-c", restarted);
+    FunctionRegistry next = new FunctionRegistry(vertx, ServingMetrics.NOOP,
+        FunctionLoadOptions.defaults().withColdStart(ColdStartOptions.defaults().withSnapshotDirectory(snapshots)));
+    next.observeEngines(restartedEngines);
+    try {
+      FunctionManifest.Scaling s = d.scaling();
+      FunctionManifest cold = new FunctionManifest(FUNCTION, d.model(), d.device(), d.engine(), d.limits(),
+          new FunctionManifest.Scaling(0, s.idleTimeout(), s.maxHeldRequests(), s.maxHoldTime(), s.maxContexts()),
+          new FunctionManifest.Prewarm(false, List.of(), "UTC", List.of(), List.of(), Duration.ZERO),
+          FunctionManifest.Kafka.defaults(FUNCTION));
+      next.deploy(cold).await(60, TimeUnit.SECONDS);
+      assertEquals(FunctionState.COLD, next.instance(FUNCTION).orElseThrow().state());
+      long[] keys = new BlockHasher(m.engine().hashSeed()).blockKeys(prompt, prompt.length, blockSize, null);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (restartedEngines.epoch(FUNCTION) == 0 && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertNotEquals(0, restartedEngines.epoch(FUNCTION), "the snapshot's blocks were announced");
+      assertEquals(3, restarted.overlap(new EngineId("member-c", FUNCTION), keys));
+      assertEquals(FunctionState.COLD, next.instance(FUNCTION).orElseThrow().state(), "announcing woke nothing");
+    } finally {
+      next.shutdown(Duration.ofSeconds(10)).await(60, TimeUnit.SECONDS);
+    }
+  }
+
   private void complete(FunctionPool pool, int[] prompt) throws Exception {
     Promise<Void> done = Promise.promise();
     vertx.getOrCreateContext().runOnContext(v -> pool.submit(new InferenceRequest("r-cold", FUNCTION,
