@@ -196,6 +196,47 @@ public final class PrefixSnapshot {
     return new Summary(restored.length, restored.length * blockBytes, pinned);
   }
 
+  /**
+   * What a snapshot holds, for routing: the 64-bit keys ({@link BlockHasher#key64}) of its blocks and of
+   * those among them that start a chain (stored without a parent), with the block size and seed hash they
+   * were computed under. Read from the metadata alone; nothing is verified beyond the format.
+   */
+  public record BlockKeys(int blockSize, byte[] seedHash, long[] keys, long[] chainStarts) {}
+
+  /** Reads a snapshot's {@link BlockKeys} without touching its K/V contents. */
+  public static BlockKeys blockKeys(Path file) throws IOException {
+    try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16))) {
+      byte[] magic = in.readNBytes(MAGIC.length);
+      if (!Arrays.equals(magic, MAGIC) || in.readInt() != VERSION) {
+        throw new IOException(file + " is not an Ember prefix snapshot of version " + VERSION);
+      }
+      in.readUTF();
+      in.readUTF();
+      byte[] seedHash = in.readNBytes(H);
+      int blockSize = in.readInt();
+      in.readLong();
+      int count = in.readInt();
+      if (count < 0 || blockSize <= 0) {
+        throw new IOException(file + " says it holds " + count + " blocks of " + blockSize + " tokens");
+      }
+      long[] keys = new long[count];
+      long[] starts = new long[count];
+      int chainStarts = 0;
+      byte[] hash = new byte[H];
+      for (int i = 0; i < count; i++) {
+        in.readFully(hash);
+        keys[i] = BlockHasher.key64(hash, 0);
+        if (in.readBoolean()) {
+          in.skipNBytes(H);
+        } else {
+          starts[chainStarts++] = keys[i];
+        }
+        in.skipNBytes(1 + 4 + 4L * blockSize);
+      }
+      return new BlockKeys(blockSize, seedHash, keys, Arrays.copyOf(starts, chainStarts));
+    }
+  }
+
   private static void verifyChecksum(Path file) throws IOException {
     long size = Files.size(file);
     if (size < MAGIC.length + 4) {

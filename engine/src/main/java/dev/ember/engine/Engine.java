@@ -328,7 +328,11 @@ public final class Engine implements AutoCloseable {
     state.pendingSampling = s.sampling();
     state.pendingStops = s.stops();
     state.pendingDetokenizers = s.detokenizers();
-    EngineSequence first = newSequence(state, 0, new KvSequence(r.promptView(), r.cacheSalt()));
+    KvSequence firstKv = new KvSequence(r.promptView(), r.cacheSalt());
+    if (r.promptHashes() != null) {
+      kv.adoptHashes(firstKv, r.promptHashes());
+    }
+    EngineSequence first = newSequence(state, 0, firstKv);
     first.forkPending = r.params().n() > 1;
     scheduler.add(first);
   }

@@ -109,15 +109,23 @@ public final class BlockHasher {
 
   /** The 64-bit keys of all full blocks of {@code tokens[0..numTokens)}, for prefix routing. */
   public long[] blockKeys(int[] tokens, int numTokens, int blockSize, String cacheSalt) {
+    byte[] hashes = blockHashes(tokens, numTokens, blockSize, cacheSalt);
+    long[] keys = new long[hashes.length / HASH_BYTES];
+    for (int b = 0; b < keys.length; b++) {
+      keys[b] = key64(hashes, b * HASH_BYTES);
+    }
+    return keys;
+  }
+
+  /** The 32-byte hashes of all full blocks of {@code tokens[0..numTokens)}, block {@code b}'s at {@code b * 32}. */
+  public byte[] blockHashes(int[] tokens, int numTokens, int blockSize, String cacheSalt) {
     int blocks = numTokens / blockSize;
-    long[] keys = new long[blocks];
     byte[] hashes = new byte[blocks * HASH_BYTES];
     for (int b = 0; b < blocks; b++) {
       hashBlock(b == 0 ? null : hashes, (b - 1) * HASH_BYTES, tokens, b * blockSize, blockSize,
           cacheSalt, hashes, b * HASH_BYTES);
-      keys[b] = key64(hashes, b * HASH_BYTES);
     }
-    return keys;
+    return hashes;
   }
 
   /** Lower-case hex of one hash, for logs and test vectors. */

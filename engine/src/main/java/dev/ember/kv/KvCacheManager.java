@@ -5,6 +5,7 @@ import dev.ember.kv.internal.BlockPool;
 import dev.ember.kv.internal.EventRecorder;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Decides which blocks of one model's native KV pool each sequence uses, with automatic prefix
@@ -371,6 +372,23 @@ public final class KvCacheManager {
   /** The sequence's hash of block {@code b} as its 64-bit key. */
   long blockKey(KvSequence seq, int b) {
     return BlockHasher.key64(seq.hashes, b * H);
+  }
+
+  /**
+   * Takes a new sequence's prompt block hashes as computed ahead of the engine, so its lookup hashes
+   * nothing; false (and nothing taken) unless they were computed under this cache's seed and block size
+   * and the sequence's salt, for no more blocks than its prompt has, and the sequence hashed nothing yet.
+   */
+  public boolean adoptHashes(KvSequence seq, PromptHashes h) {
+    int blocks = h.blocks();
+    if (seq.numHashes != 0 || !h.seed().equals(options.hashSeed()) || h.blockSize() != blockSize
+        || !Objects.equals(h.cacheSalt(), seq.cacheSalt()) || blocks > seq.numTokens / blockSize) {
+      return false;
+    }
+    seq.ensureHashCapacity(blocks);
+    System.arraycopy(h.hashes(), 0, seq.hashes, 0, blocks * H);
+    seq.numHashes = blocks;
+    return true;
   }
 
   private void ensureHashes(KvSequence seq, int blocks) {

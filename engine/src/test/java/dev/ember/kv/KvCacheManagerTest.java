@@ -231,6 +231,38 @@ class KvCacheManagerTest {
     assertTrue(allocated < 10_000, "10000 lookup/allocate/commit/free cycles allocated " + allocated + " bytes");
   }
 
+  @Test
+  void promptHashesComputedAheadAreTakenInsteadOfHashingAgain() {
+    kv.free(prefilled(range(1, 10), "t"));
+    String seed = kv.options().hashSeed();
+    PromptHashes right = PromptHashes.of(new BlockHasher(seed), seed, range(1, 10), BS, "t");
+    KvSequence b = seq(range(1, 10), "t");
+    assertTrue(kv.adoptHashes(b, right));
+    assertEquals(8, kv.lookupPrefix(b), "the adopted hashes find the cached blocks");
+
+    // Hashes of other tokens, claimed for this prompt: taken as given, so nothing matches; the cache did not hash.
+    PromptHashes other = PromptHashes.of(new BlockHasher(seed), seed, range(50, 59), BS, "t");
+    KvSequence c = seq(range(1, 10), "t");
+    assertTrue(kv.adoptHashes(c, other));
+    assertEquals(0, kv.lookupPrefix(c));
+  }
+
+  @Test
+  void promptHashesComputedUnderAnotherSeedBlockSizeOrSaltAreIgnored() {
+    kv.free(prefilled(range(1, 10), "t"));
+    String seed = kv.options().hashSeed();
+    List<PromptHashes> foreign = List.of(
+        PromptHashes.of(new BlockHasher("other"), "other", range(50, 59), BS, "t"),
+        PromptHashes.of(new BlockHasher(seed), seed, range(50, 59), 2 * BS, "t"),
+        PromptHashes.of(new BlockHasher(seed), seed, range(50, 59), BS, "u"),
+        PromptHashes.of(new BlockHasher(seed), seed, range(50, 70), BS, "t"));
+    for (PromptHashes h : foreign) {
+      KvSequence s = seq(range(1, 10), "t");
+      assertFalse(kv.adoptHashes(s, h));
+      assertEquals(8, kv.lookupPrefix(s), "hashed by the cache itself");
+    }
+  }
+
   private KvCacheManager manager(int numBlocks) {
     return new KvCacheManager(KvCacheOptions.defaults(numBlocks).withBlockSize(BS));
   }

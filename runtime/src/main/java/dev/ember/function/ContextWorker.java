@@ -1,12 +1,14 @@
 package dev.ember.function;
 
 import dev.ember.coldstart.ColdStartOptions;
+import dev.ember.coldstart.PrefixSnapshot;
 import dev.ember.engine.Engine;
 import dev.ember.engine.EngineStats;
 import dev.ember.kv.KvEventListener;
 import dev.ember.tokenizer.Tokenizer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.io.IOException;
 import java.util.Map;
 import java.util.ServiceLoader;
 
@@ -33,6 +35,12 @@ public interface ContextWorker {
      */
     ContextWorker create(FunctionManifest manifest, ColdStartOptions coldStart, EngineObserver observer,
         KvEventListener kvEvents);
+
+    /**
+     * The block keys of the prefix snapshot the manifest's next load would restore, or null when there is
+     * none that matches its block size and hash seed. Blocking file reads: call off the event loop.
+     */
+    PrefixSnapshot.BlockKeys coldPrefix(FunctionManifest manifest, ColdStartOptions coldStart) throws IOException;
 
     /** The factory on the class path (the runtime ships {@code dev.ember.worker}'s). */
     static Factory onClassPath() {

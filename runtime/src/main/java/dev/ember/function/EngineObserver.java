@@ -29,6 +29,12 @@ public interface EngineObserver {
    */
   void stopped(EngineDescription description);
 
+  /**
+   * The function went COLD keeping a prefix snapshot on disk, whose blocks its next load restores:
+   * their 64-bit keys, and those among them that start a chain. Called after {@link #stopped}.
+   */
+  default void coldPrefix(String function, long[] blockKeys, long[] chainStarts) {}
+
   /** Both observers, this one first (e.g. the cluster's feed and the vLLM-format publisher). */
   default EngineObserver andThen(EngineObserver next) {
     EngineObserver first = this;
@@ -46,6 +52,12 @@ public interface EngineObserver {
       public void stopped(EngineDescription description) {
         first.stopped(description);
         next.stopped(description);
+      }
+
+      @Override
+      public void coldPrefix(String function, long[] blockKeys, long[] chainStarts) {
+        first.coldPrefix(function, blockKeys, chainStarts);
+        next.coldPrefix(function, blockKeys, chainStarts);
       }
     };
   }

@@ -485,8 +485,9 @@ public final class FunctionInstance implements FunctionEndpoint {
           params = params.toBuilder().maxTokens(Math.min(manifest.limits().maxTokens(),
               Math.max(1, w.maxModelLen() - ids.length))).build();
         }
+        // Hashes a router computed from these very ids save the engine hashing the prompt again.
         RequestHandle h = w.engine().submit(new EngineRequest(request.requestId(), ids, params, request.cacheSalt(),
-            request.priority(), delivery));
+            request.priority(), delivery, request.prompt() instanceof Prompt.Tokens ? request.promptHashes() : null));
         w.kick();
         return new Submission(ids.length, h);
       } finally {

@@ -7,13 +7,16 @@ import dev.ember.engine.EngineStats;
 import dev.ember.engine.OutputSink;
 import dev.ember.kv.BlockHasher;
 import dev.ember.kv.KvCacheOptions;
+import dev.ember.kv.PromptHashes;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.LongSupplier;
 
 /**
@@ -31,8 +34,7 @@ import java.util.function.LongSupplier;
  * }</pre>
  */
 public final class FunctionPool implements FunctionEndpoint {
-  private static final ThreadLocal<BlockHasher> HASHER =
-      ThreadLocal.withInitial(() -> new BlockHasher(KvCacheOptions.DEFAULT_HASH_SEED));
+  private static final ThreadLocal<Map<String, BlockHasher>> HASHERS = ThreadLocal.withInitial(HashMap::new);
 
   private final Vertx vertx;
   private final FunctionManifest manifest;
@@ -292,14 +294,22 @@ public final class FunctionPool implements FunctionEndpoint {
     if (warm.size() == 1) {
       return warm.get(0).instance.submit(request, sink);
     }
-    // Tokenize once (on a worker thread), then weigh each WARM context's overlap and load.
-    return warm.get(0).instance.tokenize(request.prompt()).compose(ids -> vertx.executeBlocking(
-        () -> HASHER.get().blockKeys(ids, ids.length, manifest.engine().blockSize(), request.cacheSalt()), false)
-        .compose(keys -> {
-      int i = cost.choose(contexts, keys);
+    // Tokenize and hash once (on a worker thread; a cluster router may have done both), then weigh each
+    // WARM context's overlap and load; the chosen engine takes the hashes instead of hashing again.
+    String seed = manifest.engine().hashSeed();
+    int blockSize = manifest.engine().blockSize();
+    PromptHashes given = request.promptHashes();
+    Future<int[]> tokens = request.prompt() instanceof Prompt.Tokens t ? Future.succeededFuture(t.ids())
+        : warm.get(0).instance.tokenize(request.prompt());
+    return tokens.compose(ids -> (given != null && request.prompt() instanceof Prompt.Tokens
+        && given.seed().equals(seed) && given.blockSize() == blockSize
+        && java.util.Objects.equals(given.cacheSalt(), request.cacheSalt()) ? Future.succeededFuture(given)
+        : vertx.executeBlocking(() -> PromptHashes.of(HASHERS.get().computeIfAbsent(seed, BlockHasher::new), seed, ids,
+            blockSize, request.cacheSalt()), false)).compose(hashes -> {
+      int i = cost.choose(contexts, hashes.keys());
       Context chosen = contexts.get(i < 0 ? 0 : i);
       InferenceRequest tokenized = new InferenceRequest(request.requestId(), request.function(),
-          new Prompt.Tokens(ids), request.params(), request.cacheSalt(), request.priority());
+          new Prompt.Tokens(ids), request.params(), request.cacheSalt(), request.priority(), hashes);
       return chosen.instance.submit(tokenized, sink);
     }));
   }

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.logging.Logger;
 
 /**
  * The functions deployed on this replica, by unique name, each on its own device workers (one per device
@@ -67,11 +68,30 @@ public final class FunctionRegistry implements FunctionGateway {
       instance.observeEngines(engineObserver);
       boolean warmNow = manifest.prewarm().onStart() || manifest.scaling().minWarm() > 0;
       Future<Void> warming = warmNow ? instance.warmOnDeploy() : Future.succeededFuture();
+      if (!warmNow) {
+        announceColdPrefix(instance, engineObserver);
+      }
       Map<String, Deployed> next = new LinkedHashMap<>(functions);
       next.put(manifest.name(), new Deployed(instance, warming.otherwiseEmpty()));
       functions = Collections.unmodifiableMap(next);
       return warming.transform(r -> Future.succeededFuture(instance.info()));
     }
+  }
+
+  /**
+   * A function deployed COLD whose prefix snapshot is on disk (from an earlier run): tells the engine
+   * observers its blocks, as if it had just scaled to zero, so a router can wake it for a prompt it holds.
+   */
+  private void announceColdPrefix(FunctionPool instance, EngineObserver observer) {
+    FunctionManifest m = instance.manifest();
+    vertx.executeBlocking(() -> ContextWorker.Factory.onClassPath().coldPrefix(m, loadOptions.coldStart()), false).onComplete(r -> {
+      if (r.failed()) {
+        Logger.getLogger(FunctionRegistry.class.getName())
+            .fine(() -> "no prefix snapshot announced for " + m.name() + ": " + r.cause());
+      } else if (r.result() != null && instance.state() == FunctionState.COLD) {
+        observer.coldPrefix(m.name(), r.result().keys(), r.result().chainStarts());
+      }
+    });
   }
 
   /**

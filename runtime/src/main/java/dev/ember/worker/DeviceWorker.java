@@ -1,12 +1,14 @@
 package dev.ember.worker;
 
 import dev.ember.coldstart.ColdStartOptions;
+import dev.ember.coldstart.PrefixSnapshot;
 import dev.ember.engine.Engine;
 import dev.ember.engine.EngineClosedException;
 import dev.ember.engine.EngineStats;
 import dev.ember.function.ContextWorker;
 import dev.ember.function.EngineObserver;
 import dev.ember.function.FunctionManifest;
+import dev.ember.function.PrewarmHook;
 import dev.ember.kv.KvEventListener;
 import dev.ember.tokenizer.Tokenizer;
 import io.vertx.core.DeploymentOptions;
@@ -15,16 +17,16 @@ import io.vertx.core.Promise;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
-import dev.ember.function.PrewarmHook;
+import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * The one thread that owns a function's device context (ARCHITECTURE.md, "One request"), the
@@ -60,6 +62,12 @@ public final class DeviceWorker extends VerticleBase implements ContextWorker {
     public ContextWorker create(FunctionManifest manifest, ColdStartOptions coldStart, EngineObserver observer,
         KvEventListener kvEvents) {
       return new DeviceWorker(manifest, coldStart, observer, kvEvents);
+    }
+
+    @Override
+    public PrefixSnapshot.BlockKeys coldPrefix(FunctionManifest manifest, ColdStartOptions coldStart)
+        throws IOException {
+      return ColdPrefix.read(manifest, coldStart);
     }
   }
 

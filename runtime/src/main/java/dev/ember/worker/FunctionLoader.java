@@ -200,6 +200,7 @@ final class FunctionLoader {
    * it; a failed save is logged and never keeps the memory. Call on the device worker's thread.
    */
   void unload(LoadedFunction f) {
+    String function = started == null ? null : started.function();
     try {
       f.engine().close();
       if (started != null) {
@@ -211,6 +212,10 @@ final class FunctionLoader {
         LOG.info(() -> "saved " + s.blocks() + " prefix blocks (" + s.bytes() + " bytes) to " + snapshotFile);
         SnapshotRetention.enforce(snapshotFile.toAbsolutePath().getParent(), coldStart.snapshotMaxFiles(),
             coldStart.snapshotMaxBytes());
+        if (function != null && Files.isRegularFile(snapshotFile)) {
+          PrefixSnapshot.BlockKeys kept = PrefixSnapshot.blockKeys(snapshotFile);
+          observer.coldPrefix(function, kept.keys(), kept.chainStarts());
+        }
       }
     } catch (IOException | RuntimeException ex) {
       LOG.log(Level.WARNING, "prefix snapshot not saved: " + ex.getMessage());

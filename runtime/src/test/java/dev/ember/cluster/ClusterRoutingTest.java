@@ -25,9 +25,12 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
@@ -280,6 +283,48 @@ class ClusterRoutingTest {
     Answer answer = complete(cold, PREFIX + " cold", false, 2);
     assertNotEquals("cold", answer.replica());
     assertTrue(get(cold, "/functions/demo").contains("\"COLD\""), "still COLD: " + get(cold, "/functions/demo"));
+  }
+
+  @Test
+  @Order(10)
+  void aHotPrefixUnderConcurrentLoadSpreadsOverTheReplicas() throws Exception {
+    String hot = PREFIX.replace("w", "h");
+    long before = indexBlocks(a, "c");
+    int blocks = complete(c, hot + " first", false, 2).promptTokens() / 16;
+    awaitTrue(() -> indexBlocks(a, "c") >= before + blocks, "a indexes c's blocks of the hot prefix");
+    List<CompletableFuture<String>> load = new ArrayList<>();
+    Map<String, Integer> served = new TreeMap<>();
+    try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+      for (int i = 0; i < 8; i++) {
+        String prompt = hot + " load " + i;
+        load.add(CompletableFuture.supplyAsync(() -> servedBy(a, prompt, 500), clients));
+        // Requests arrive over time, as load does, so the directory (refreshed every 200 ms) shows each one's blocks.
+        Thread.sleep(300);
+      }
+      for (CompletableFuture<String> f : load) {
+        served.merge(f.get(120, TimeUnit.SECONDS), 1, Integer::sum);
+      }
+    }
+    assertTrue(served.keySet().stream().noneMatch(k -> k.startsWith("error")), "every request completed: " + served);
+    assertTrue(served.getOrDefault("c", 0) >= 1, "the replica caching the prefix took the first: " + served);
+    assertTrue(served.size() >= 2, "a loaded replica's blocks outweigh the prefix; the load spreads: " + served);
+    assertTrue(served.getOrDefault("c", 0) < load.size(), "not every request piled onto c: " + served);
+  }
+
+  /** The replica that served a streamed request to the end ("error: ..." when it failed). */
+  private static String servedBy(ReplicaProcess entry, String prompt, int maxTokens) {
+    try {
+      HttpResponse<String> r = post(entry, prompt, true, maxTokens);
+      if (r.statusCode() != 200 || !r.body().trim().endsWith("data: [DONE]") || r.body().contains("\"error\"")) {
+        return "error: " + r.statusCode() + " " + r.body();
+      }
+      return r.headers().firstValue("X-Ember-Replica").orElse("none");
+    } catch (IOException e) {
+      return "error: " + e;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "error: interrupted";
+    }
   }
 
   /**

@@ -289,6 +289,34 @@ class KafkaDoorTest {
   }
 
   @Test
+  void aCorrelationIdReusedOnAnotherReplyTopicIsANewRequestAndATrueDuplicateIsAnsweredOnce() throws Exception {
+    String topic = serve("demo", 1, 1, new KafkaDoorOptions());
+    String otherReplies = "t" + topics + ".other-replies";
+    broker.createTopic(otherReplies, 1);
+    try (ReplyTopicClient other = new ReplyTopicClient(broker.bootstrap(), otherReplies, 1)) {
+      long before = submitted(demo);
+      byte[] id = "shared-correlation-id".getBytes(StandardCharsets.UTF_8);
+      Map<String, byte[]> toFirst = Map.of(EmberKafkaHeaders.CORRELATION_ID, id,
+          EmberKafkaHeaders.REPLY_TOPIC, ("t" + topics + ".replies").getBytes(StandardCharsets.UTF_8));
+      Map<String, byte[]> toOther = Map.of(EmberKafkaHeaders.CORRELATION_ID, id,
+          EmberKafkaHeaders.REPLY_TOPIC, otherReplies.getBytes(StandardCharsets.UTF_8));
+      client.sendRaw(topic, chat(3, false), toFirst);
+      other.sendRaw(topic, chat(4, false), toOther);
+      client.sendRaw(topic, chat(3, false), toFirst);
+      List<ConsumerRecord<byte[], byte[]>> first = client.awaitFinal(id, WAIT);
+      List<ConsumerRecord<byte[], byte[]>> second = other.awaitFinal(id, WAIT);
+      assertEquals(3, json(first.get(first.size() - 1)).getJsonObject("usage").getInteger("completion_tokens"));
+      assertEquals(4, json(second.get(second.size() - 1)).getJsonObject("usage").getInteger("completion_tokens"));
+      awaitCondition("all three records received", () -> door.stats().received() == 3);
+      awaitCondition("the true duplicate counted", () -> door.stats().duplicates() == 1);
+      awaitCondition("every offset committed", () -> committedTotal(topic, "ember.t" + topics, 1) == 3);
+      assertEquals(before + 2, submitted(demo), "one generation per reply topic");
+      assertEquals(1, client.replies(id).size(), "the duplicate is not answered again");
+      assertEquals(1, other.replies(id).size());
+    }
+  }
+
+  @Test
   void aRequestRedeliveredAfterAConsumerCrashIsAnsweredOnceWithoutASecondGeneration() throws Exception {
     String topic = serve("demo", 1, 1, new KafkaDoorOptions().setCommitInterval(Duration.ofHours(1)));
     long before = submitted(demo);

@@ -12,6 +12,11 @@ import dev.ember.function.FunctionState;
 public record Candidate(EngineId engine, String replica, boolean local, FunctionState state, int activeBlocks,
     int overlapBlocks, String forward) {
 
+  /** This candidate with the given overlap. */
+  Candidate withOverlap(int overlap) {
+    return new Candidate(engine, replica, local, state, activeBlocks, overlap, forward);
+  }
+
   /** WARM engines first, then those warming up, then COLD ones. */
   int stateRank() {
     return switch (state) {

@@ -2,6 +2,7 @@ package dev.ember.cluster.internal;
 
 import dev.ember.function.FunctionPool;
 import dev.ember.function.InferenceRequest;
+import dev.ember.kv.PromptHashes;
 import io.vertx.core.Future;
 import java.util.List;
 
@@ -20,8 +21,8 @@ interface ClusterContext {
 
   RouterMetrics metrics();
 
-  /** The prompt's block hashes under the function's hash seed and block size (empty when ids is null). */
-  Future<long[]> hashes(String function, int[] ids, String cacheSalt);
+  /** The prompt's block hashes under the function's hash seed and block size (null when ids is null). */
+  Future<PromptHashes> hashes(String function, int[] ids, String cacheSalt);
 
   /** Every candidate engine, best first. */
   List<Candidate> candidates(String function, FunctionPool local, List<ReplicaEntry> peers, long[] hashes);

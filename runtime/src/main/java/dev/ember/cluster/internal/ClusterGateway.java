@@ -12,6 +12,7 @@ import dev.ember.function.InferenceRequest;
 import dev.ember.engine.EngineStats;
 import dev.ember.kv.BlockHasher;
 import dev.ember.function.EngineDescription;
+import dev.ember.kv.PromptHashes;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -135,7 +136,7 @@ public final class ClusterGateway implements FunctionGateway, ClusterContext {
   }
 
   private static boolean takesRequests(FunctionState s) {
-    return s == FunctionState.WARM || s == FunctionState.WARMING || s == FunctionState.COLD;
+    return ReplicaDirectory.takesRequests(s);
   }
 
   @Override
@@ -149,9 +150,9 @@ public final class ClusterGateway implements FunctionGateway, ClusterContext {
   }
 
   @Override
-  public Future<long[]> hashes(String function, int[] ids, String cacheSalt) {
+  public Future<PromptHashes> hashes(String function, int[] ids, String cacheSalt) {
     if (ids == null) {
-      return Future.succeededFuture(new long[0]);
+      return Future.succeededFuture(null);
     }
     FunctionPool local = local(function);
     String seed;
@@ -162,30 +163,25 @@ public final class ClusterGateway implements FunctionGateway, ClusterContext {
     } else {
       List<ReplicaEntry> peers = peers(function);
       if (peers.isEmpty()) {
-        return Future.succeededFuture(new long[0]);
+        return Future.succeededFuture(null);
       }
       seed = peers.get(0).hashSeed();
       blockSize = peers.get(0).blockSize();
     }
-    return vertx.executeBlocking(() -> HASHERS.get().computeIfAbsent(seed, BlockHasher::new)
-        .blockKeys(ids, ids.length, blockSize, cacheSalt), false);
+    return vertx.executeBlocking(() -> PromptHashes.of(HASHERS.get().computeIfAbsent(seed, BlockHasher::new), seed,
+        ids, blockSize, cacheSalt), false);
   }
 
   @Override
   public List<Candidate> candidates(String function, FunctionPool local, List<ReplicaEntry> peers, long[] hashes) {
-    List<Candidate> all = new ArrayList<>();
-    Set<EngineId> holders = index.holdersOfFirst(hashes);
+    // The peers' candidates come made with their directory entries (the same live, serving peers as
+    // servingPeers lists), so a decision over a large fleet allocates one list, not an object per peer.
+    List<Candidate> all = directory.peerCandidates(function);
     if (local != null && takesRequests(local.state())) {
       EngineId id = new EngineId(directory.self(), function);
-      all.add(new Candidate(id, replicaName, true, local.state(), engines.activeBlocks(function),
-          holders.contains(id) ? index.overlap(id, hashes) : 0, null));
+      all.add(new Candidate(id, replicaName, true, local.state(), engines.activeBlocks(function), 0, null));
     }
-    for (ReplicaEntry e : peers) {
-      EngineId id = e.engine();
-      all.add(new Candidate(id, e.replica(), false, e.state(), e.activeBlocks(),
-          holders.contains(id) ? index.overlap(id, hashes) : 0, e.forward()));
-    }
-    return router.order(all, hashes.length);
+    return router.order(all, hashes, index);
   }
 
   @Override

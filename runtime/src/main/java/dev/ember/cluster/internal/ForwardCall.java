@@ -8,13 +8,12 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
-import io.vertx.core.parsetools.RecordParser;
 
 /**
  * One request forwarded to a peer's {@link ForwardServer}: posts it, reports the peer's acceptance,
- * each output line, and how it ended: refused with a status (nothing ran there), or lost (the peer or
- * the connection went away before the final output). Callbacks run on the context that started the
- * call.
+ * each output (decoded from its {@link ForwardFrames}), and how it ended: refused with a status
+ * (nothing ran there), or lost (the peer or the connection went away before the final output, or sent
+ * what is not a frame). Callbacks run on the context that started the call.
  *
  * <pre>{@code ForwardCall call = ForwardCall.start(client, "10.0.0.3:40123", request, listener); call.cancel(); }</pre>
  */
@@ -66,25 +65,40 @@ public final class ForwardCall {
           });
           return;
         }
-        RecordParser lines = RecordParser.newDelimited("\n", resp);
         boolean[] first = {true};
-        lines.handler(line -> {
+        ForwardFrames frames = new ForwardFrames(frame -> {
           if (call.done) {
             return;
           }
-          if (first[0]) {
-            first[0] = false;
-            l.accepted(line.toJsonObject().getInteger("accepted"));
+          int accepted = -1;
+          RequestOutput out = null;
+          try {
+            if (first[0]) {
+              first[0] = false;
+              accepted = ForwardCodec.acceptedTokens(frame);
+            } else {
+              out = ForwardCodec.decodeOutput(r.requestId(), frame);
+            }
+          } catch (RuntimeException e) {
+            call.request.reset();
+            call.lose(l, e);
             return;
           }
-          RequestOutput out = ForwardCodec.decodeOutput(line);
+          if (out == null) {
+            l.accepted(accepted);
+            return;
+          }
           if (out.requestFinished()) {
             call.done = true;
           }
           l.output(out);
+        }, e -> {
+          call.request.reset();
+          call.lose(l, e);
         });
-        lines.exceptionHandler(e -> call.lose(l, e));
-        lines.endHandler(v -> call.lose(l, new IllegalStateException("the peer closed the stream early")));
+        resp.handler(frames);
+        resp.exceptionHandler(e -> call.lose(l, e));
+        resp.endHandler(v -> call.lose(l, new IllegalStateException("the peer closed the stream early")));
       });
     });
     return call;

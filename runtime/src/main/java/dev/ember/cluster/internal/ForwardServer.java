@@ -14,8 +14,8 @@ import java.util.logging.Logger;
 
 /**
  * The endpoint peers forward requests to ({@code POST /forward}): runs the request on this replica's own
- * engine, never routing it again, and streams the outputs back as newline-delimited JSON after an
- * {@code {"accepted":N}} line; a refusal (400, 404, 429, 503) is the error as JSON with that status. A
+ * engine, never routing it again, and streams the outputs back as {@link ForwardCodec} frames after an
+ * accepted frame; a refusal (400, 404, 429, 503) is the error as JSON with that status. A
  * peer that hangs up cancels the request. It listens on the cluster address, apart from the public
  * API.
  *
@@ -142,7 +142,7 @@ public final class ForwardServer {
           s.handle().cancel();
           return;
         }
-        response.setChunked(true).putHeader("Content-Type", "application/x-ndjson");
+        response.setChunked(true).putHeader("Content-Type", "application/octet-stream");
         response.write(ForwardCodec.accepted(s.promptTokens()));
       }).onFailure(e -> refuse(response, e instanceof FunctionException fe ? fe
           : new FunctionException(500, "internal_error", null, null, null, String.valueOf(e.getMessage()))));

@@ -38,20 +38,25 @@ public final class LocalEngines implements EngineObserver {
   private final AtomicLong epochs = new AtomicLong();
   private final Map<String, Running> running = new ConcurrentHashMap<>();
 
-  /** One function's running contexts: what they are, the union's event stream position, its blocks. */
+  /**
+   * One function's running contexts: what they are, the union's event stream position, its blocks; or,
+   * when {@code cold}, no context and the blocks of the prefix snapshot the function's next load restores.
+   */
   private static final class Running {
     final String function;
     final long epoch;
     final EngineBlocks blocks;
+    final boolean cold;
     final KvEventUnion union = new KvEventUnion();
     /** Device to its engine; guarded by this object, like {@link #sequence}. */
     final Map<String, Context> contexts = new LinkedHashMap<>();
     long sequence = -1;
 
-    Running(String function, long epoch, EngineBlocks blocks) {
+    Running(String function, long epoch, EngineBlocks blocks, boolean cold) {
       this.function = function;
       this.epoch = epoch;
       this.blocks = blocks;
+      this.cold = cold;
     }
   }
 
@@ -82,10 +87,10 @@ public final class LocalEngines implements EngineObserver {
     Running r;
     synchronized (this) {
       r = running.get(description.function());
-      if (r == null) {
+      if (r == null || r.cold) {
         EngineBlocks blocks = index.engine(new EngineId(member, description.function()));
         blocks.clear();
-        r = new Running(description.function(), epochs.incrementAndGet(), blocks);
+        r = new Running(description.function(), epochs.incrementAndGet(), blocks, false);
         running.put(description.function(), r);
       }
       synchronized (r) {
@@ -124,6 +129,25 @@ public final class LocalEngines implements EngineObserver {
         }
       }
     }
+  }
+
+  /**
+   * Keeps a COLD function's snapshot blocks in the index under a new epoch (peers take them by snapshot
+   * request), so a router choosing among COLD copies wakes the one that restores most of a prompt.
+   * Ignored while a context of the function runs (a snapshot read at deploy may come after a load began,
+   * and one context of several going COLD leaves the others' live blocks in place).
+   */
+  @Override
+  public synchronized void coldPrefix(String function, long[] blockKeys, long[] chainStarts) {
+    Running before = running.get(function);
+    if (before != null && !before.cold) {
+      return;
+    }
+    EngineBlocks blocks = index.engine(new EngineId(member, function));
+    Running cold = new Running(function, epochs.incrementAndGet(), blocks, true);
+    cold.sequence = 0;
+    blocks.replace(blockKeys, chainStarts);
+    running.put(function, cold);
   }
 
   /**

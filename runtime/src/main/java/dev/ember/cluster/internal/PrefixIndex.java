@@ -41,6 +41,11 @@ public final class PrefixIndex {
     return b == null ? 0 : b.overlap(promptHashes);
   }
 
+  /** The engine's block set, or null when the index does not know the engine. */
+  public EngineBlocks blocks(EngineId id) {
+    return engines.get(id);
+  }
+
   /** Blocks indexed for one engine (0 when unknown). */
   public int size(EngineId id) {
     EngineBlocks b = engines.get(id);

@@ -10,6 +10,7 @@ import com.hazelcast.map.listener.EntryAddedListener;
 import com.hazelcast.map.listener.EntryEvictedListener;
 import com.hazelcast.map.listener.EntryRemovedListener;
 import com.hazelcast.map.listener.EntryUpdatedListener;
+import dev.ember.function.FunctionState;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
@@ -39,10 +40,17 @@ public final class ReplicaDirectory {
   private final Vertx vertx;
   private final IMap<String, String> map;
   private final String self;
-  private final Map<String, ReplicaEntry> mirror = new ConcurrentHashMap<>();
+  private final Map<String, Mirrored> mirror = new ConcurrentHashMap<>();
   private final Set<String> members = ConcurrentHashMap.newKeySet();
   private final List<Consumer<String>> memberLeft = new CopyOnWriteArrayList<>();
   private final Map<String, String> published = new ConcurrentHashMap<>();
+
+  /** An entry and the routing candidate it makes, built once per directory update rather than per request. */
+  private record Mirrored(ReplicaEntry entry, Candidate candidate) {
+    Mirrored(ReplicaEntry e) {
+      this(e, new Candidate(e.engine(), e.replica(), false, e.state(), e.activeBlocks(), 0, e.forward()));
+    }
+  }
 
   private ReplicaDirectory(Vertx vertx, HazelcastInstance hz) {
     this.vertx = vertx;
@@ -60,7 +68,7 @@ public final class ReplicaDirectory {
       }
       d.map.addEntryListener(d.new Mirror(), true);
       for (Map.Entry<String, String> e : d.map.entrySet()) {
-        d.mirror.put(e.getKey(), ReplicaEntry.fromJson(e.getValue()));
+        d.mirror.put(e.getKey(), new Mirrored(ReplicaEntry.fromJson(e.getValue())));
       }
       return d;
     }, false);
@@ -88,9 +96,9 @@ public final class ReplicaDirectory {
   /** Live entries of every function. */
   public List<ReplicaEntry> entries() {
     List<ReplicaEntry> out = new ArrayList<>();
-    for (ReplicaEntry e : mirror.values()) {
-      if (members.contains(e.member())) {
-        out.add(e);
+    for (Mirrored m : mirror.values()) {
+      if (members.contains(m.entry().member())) {
+        out.add(m.entry());
       }
     }
     return out;
@@ -99,12 +107,34 @@ public final class ReplicaDirectory {
   /** Live entries of one function, this replica's own included. */
   public List<ReplicaEntry> entries(String function) {
     List<ReplicaEntry> out = new ArrayList<>();
-    for (ReplicaEntry e : mirror.values()) {
+    for (Mirrored m : mirror.values()) {
+      ReplicaEntry e = m.entry();
       if (e.function().equals(function) && members.contains(e.member())) {
         out.add(e);
       }
     }
     return out;
+  }
+
+  /**
+   * The live peers' engines of one function that can take a request now or after warming, as routing
+   * candidates (overlap not yet read): made when their entries arrived, so a decision allocates none.
+   */
+  public List<Candidate> peerCandidates(String function) {
+    List<Candidate> out = new ArrayList<>();
+    for (Mirrored m : mirror.values()) {
+      ReplicaEntry e = m.entry();
+      if (e.function().equals(function) && e.forward() != null && takesRequests(e.state())
+          && !e.member().equals(self) && members.contains(e.member())) {
+        out.add(m.candidate());
+      }
+    }
+    return out;
+  }
+
+  /** COLD, WARMING and WARM engines take requests (a COLD one is woken); DRAINING and FAILED ones do not. */
+  static boolean takesRequests(FunctionState s) {
+    return s == FunctionState.WARM || s == FunctionState.WARMING || s == FunctionState.COLD;
   }
 
   /** Writes this replica's entry when it changed (asynchronously; never blocks). */
@@ -113,7 +143,7 @@ public final class ReplicaDirectory {
     if (json.equals(published.put(entry.key(), json))) {
       return;
     }
-    mirror.put(entry.key(), entry);
+    mirror.put(entry.key(), new Mirrored(entry));
     map.setAsync(entry.key(), json);
   }
 
@@ -172,12 +202,12 @@ public final class ReplicaDirectory {
       EntryRemovedListener<String, String>, EntryEvictedListener<String, String> {
     @Override
     public void entryAdded(EntryEvent<String, String> e) {
-      mirror.put(e.getKey(), ReplicaEntry.fromJson(e.getValue()));
+      mirror.put(e.getKey(), new Mirrored(ReplicaEntry.fromJson(e.getValue())));
     }
 
     @Override
     public void entryUpdated(EntryEvent<String, String> e) {
-      mirror.put(e.getKey(), ReplicaEntry.fromJson(e.getValue()));
+      mirror.put(e.getKey(), new Mirrored(ReplicaEntry.fromJson(e.getValue())));
     }
 
     @Override

@@ -12,6 +12,7 @@ import dev.ember.function.FunctionPool;
 import dev.ember.function.FunctionState;
 import dev.ember.function.InferenceRequest;
 import dev.ember.function.Prompt;
+import dev.ember.kv.PromptHashes;
 import dev.ember.sample.FinishReason;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -21,8 +22,9 @@ import java.util.logging.Logger;
 /**
  * A function as the doors of a clustered replica see it: every request goes to the best of all
  * engines serving the function, this replica's own and its peers' ({@link Router}). The prompt is
- * tokenized here once (when the function is loaded here) and its block hashes looked up in the local
- * prefix index; a peer gets the token ids and streams its outputs back, which reach the sink exactly as
+ * tokenized and hashed here once (when the function is loaded here) and its block hashes looked up in
+ * the local prefix index; the serving engine, here or on a peer, takes the ids and the hashes as they are
+ * (no second tokenization, no second hashing); a peer streams its outputs back, which reach the sink exactly as
  * a local engine's would. A peer that refuses or dies before the first output is replaced by the
  * next candidate without the client noticing; one that dies later ends the request with an error.
  *
@@ -81,9 +83,10 @@ final class RoutedEndpoint implements FunctionEndpoint {
       return local.submit(request, sink).map(s -> new Submission(s.promptTokens(), s.handle(), cluster.replicaName()));
     }
     return promptTokens(local, request).compose(ids -> {
-      InferenceRequest routed = ids == null ? request : withTokens(request, ids);
       return cluster.hashes(name, ids, request.cacheSalt()).compose(hashes -> {
-        List<Candidate> order = cluster.candidates(name, local, peers, hashes);
+        // The engine that serves it, here or on a peer, takes these hashes instead of hashing the prompt again.
+        InferenceRequest routed = ids == null ? request : withTokens(request, ids, hashes);
+        List<Candidate> order = cluster.candidates(name, local, peers, hashes == null ? new long[0] : hashes.keys());
         if (order.isEmpty()) {
           cluster.metrics().decision(name, RouterMetrics.FAILED);
           return Future.failedFuture(FunctionException.unavailable(name, "no replica can serve it now", 1));
@@ -106,9 +109,9 @@ final class RoutedEndpoint implements FunctionEndpoint {
     return Future.succeededFuture(null);
   }
 
-  private static InferenceRequest withTokens(InferenceRequest r, int[] ids) {
+  private static InferenceRequest withTokens(InferenceRequest r, int[] ids, PromptHashes hashes) {
     return new InferenceRequest(r.requestId(), r.function(), new Prompt.Tokens(ids), r.params(), r.cacheSalt(),
-        r.priority());
+        r.priority(), hashes);
   }
 
   @Override

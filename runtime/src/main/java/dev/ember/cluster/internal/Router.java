@@ -2,8 +2,10 @@ package dev.ember.cluster.internal;
 
 import dev.ember.cluster.RoutingPolicy;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -22,7 +24,9 @@ public final class Router {
   public static final double GUARD_RELATIVE = 1.5;
   /** Engines a request tries at most: the chosen one and, if it refuses or dies first, the next ones. */
   public static final int MAX_TRIES = 4;
-  private static final double STATE_STEP = 1e15;
+  /** Below this cache weight the overlap barely moves the cost, and the router reads every holder's overlap. */
+  private static final double MIN_PRUNING_WEIGHT = 1e-3;
+  private static final int POSITION_MASK = (1 << 22) - 1;
 
   private final RoutingPolicy policy;
   private final double weight;
@@ -40,7 +44,8 @@ public final class Router {
   /**
    * The best candidates, best first, at most {@link #MAX_TRIES} (the first is chosen, the others are the
    * retry order); empty for no candidates. Cache-aware and least-loaded pick in one pass over primitive
-   * scores, so a decision over a thousand engines sorts nothing.
+   * scores, so a decision over a thousand engines sorts nothing. Each candidate's overlap is taken as
+   * given.
    */
   public List<Candidate> order(List<Candidate> candidates, int promptBlocks) {
     return switch (policy) {
@@ -50,37 +55,155 @@ public final class Router {
     };
   }
 
-  private List<Candidate> best(List<Candidate> candidates, int promptBlocks, boolean byCost) {
-    int k = Math.min(MAX_TRIES, candidates.size());
-    Candidate[] top = new Candidate[k];
-    double[] keys = new double[k];
-    int n = 0;
-    for (Candidate c : candidates) {
-      // The state rank dominates: any WARM engine beats any WARMING one, which beats any COLD one.
-      double key = c.stateRank() * STATE_STEP + (byCost ? cost(c, promptBlocks) : c.activeBlocks());
-      if (n == k && !better(key, c, keys[k - 1], top[k - 1])) {
-        continue;
-      }
-      int i = n < k ? n++ : k - 1;
-      while (i > 0 && better(key, c, keys[i - 1], top[i - 1])) {
-        keys[i] = keys[i - 1];
-        top[i] = top[i - 1];
-        i--;
-      }
-      keys[i] = key;
-      top[i] = c;
+  /**
+   * The same order as {@link #order(List, int)} would give the candidates with their overlaps from the
+   * index, reading the index only as far as the decision needs: engines whose cache does not start with
+   * the prompt's first block have no overlap; the others are weighed from the least loaded up, and one
+   * that cannot beat the current last place even with the whole prompt cached ends the walk, while one
+   * that lacks the block it would need to reach that place is dropped after that single lookup. The
+   * candidates returned carry their overlaps; those given are read for everything but their overlap.
+   */
+  public List<Candidate> order(List<Candidate> candidates, long[] promptHashes, PrefixIndex index) {
+    Set<EngineId> holders = index.holdersOfFirst(promptHashes);
+    if (policy == RoutingPolicy.CACHE_AWARE && !guardTrips(candidates)) {
+      return bestByCost(candidates, promptHashes, holders, index);
     }
-    return List.of(top).subList(0, n);
+    List<Candidate> chosen = policy == RoutingPolicy.ROUND_ROBIN ? roundRobin(candidates)
+        : best(candidates, promptHashes.length, false);
+    List<Candidate> out = new ArrayList<>(chosen.size());
+    for (Candidate c : chosen) {
+      out.add(c.withOverlap(holders.contains(c.engine()) ? index.overlap(c.engine(), promptHashes) : 0));
+    }
+    return out;
   }
 
-  private static boolean better(double key, Candidate c, double otherKey, Candidate other) {
-    if (key != otherKey) {
-      return key < otherKey;
+  private List<Candidate> bestByCost(List<Candidate> candidates, long[] hashes, Set<EngineId> holders,
+      PrefixIndex index) {
+    int size = candidates.size();
+    int k = Math.min(MAX_TRIES, size);
+    Top top = new Top(k);
+    int p = hashes.length;
+    // Holders, to weigh once the others have set a bar: state rank, then load, then position, in one long.
+    long[] pending = new long[holders.isEmpty() ? 0 : Math.min(size, holders.size() + 1)];
+    int held = 0;
+    for (int i = 0; i < size; i++) {
+      Candidate c = candidates.get(i);
+      if (pending.length > 0 && holders.contains(c.engine())) {
+        if (held == pending.length) {
+          pending = Arrays.copyOf(pending, held * 2);
+        }
+        pending[held++] = (long) c.stateRank() << 60 | Math.min(Math.max(c.activeBlocks(), 0), (1L << 38) - 1) << 22
+            | Math.min(i, POSITION_MASK);
+        continue;
+      }
+      top.offer(c.overlapBlocks() == 0 ? c : c.withOverlap(0), c.stateRank(), cost(c.activeBlocks(), p, 0));
     }
-    if (c.local() != other.local()) {
-      return c.local();
+    Arrays.sort(pending, 0, held);
+    for (int j = 0; j < held; j++) {
+      int i = (int) (pending[j] & POSITION_MASK);
+      Candidate c = candidates.get(i);
+      int rank = c.stateRank();
+      double floor = cost(c.activeBlocks(), p, p);
+      if (top.full() && top.beats(rank, floor)) {
+        break; // sorted by rank and load: no later holder can do better
+      }
+      EngineBlocks blocks = index.blocks(c.engine());
+      if (blocks == null) {
+        top.offer(c.withOverlap(0), rank, cost(c.activeBlocks(), p, 0));
+        continue;
+      }
+      if (top.full() && rank == top.lastRank() && weight >= MIN_PRUNING_WEIGHT) {
+        // The least overlap that could reach the last place; a miss two blocks below it rules that out.
+        int probe = (int) Math.ceil(p - (top.lastCost() - floor) / weight) - 2;
+        if (probe >= 0 && probe < p && !blocks.contains(hashes[probe])) {
+          continue;
+        }
+      }
+      int overlap = blocks.overlap(hashes);
+      top.offer(c.withOverlap(overlap), rank, cost(c.activeBlocks(), p, overlap));
     }
-    return c.replica().compareTo(other.replica()) < 0;
+    return top.list();
+  }
+
+  private double cost(int activeBlocks, int promptBlocks, int overlapBlocks) {
+    return weight * (promptBlocks - overlapBlocks) + activeBlocks;
+  }
+
+  private List<Candidate> best(List<Candidate> candidates, int promptBlocks, boolean byCost) {
+    Top top = new Top(Math.min(MAX_TRIES, candidates.size()));
+    for (Candidate c : candidates) {
+      top.offer(c, c.stateRank(), byCost ? cost(c, promptBlocks) : c.activeBlocks());
+    }
+    return top.list();
+  }
+
+  /**
+   * The best few candidates seen so far, kept sorted: state rank first (any WARM engine beats any
+   * WARMING one, which beats any COLD one), then the score, then the local engine, then the replica name.
+   */
+  private static final class Top {
+    private final Candidate[] candidates;
+    private final int[] ranks;
+    private final double[] scores;
+    private int n;
+
+    Top(int k) {
+      candidates = new Candidate[k];
+      ranks = new int[k];
+      scores = new double[k];
+    }
+
+    boolean full() {
+      return n == candidates.length;
+    }
+
+    int lastRank() {
+      return ranks[n - 1];
+    }
+
+    double lastCost() {
+      return scores[n - 1];
+    }
+
+    /** True when the last place is strictly better than (rank, score), whatever the tie-break. */
+    boolean beats(int rank, double score) {
+      return ranks[n - 1] < rank || ranks[n - 1] == rank && scores[n - 1] < score;
+    }
+
+    void offer(Candidate c, int rank, double score) {
+      int k = candidates.length;
+      if (k == 0 || n == k && !better(rank, score, c, k - 1)) {
+        return;
+      }
+      int i = n < k ? n++ : k - 1;
+      while (i > 0 && better(rank, score, c, i - 1)) {
+        candidates[i] = candidates[i - 1];
+        ranks[i] = ranks[i - 1];
+        scores[i] = scores[i - 1];
+        i--;
+      }
+      candidates[i] = c;
+      ranks[i] = rank;
+      scores[i] = score;
+    }
+
+    private boolean better(int rank, double score, Candidate c, int slot) {
+      if (rank != ranks[slot]) {
+        return rank < ranks[slot];
+      }
+      if (score != scores[slot]) {
+        return score < scores[slot];
+      }
+      Candidate other = candidates[slot];
+      if (c.local() != other.local()) {
+        return c.local();
+      }
+      return c.replica().compareTo(other.replica()) < 0;
+    }
+
+    List<Candidate> list() {
+      return List.of(candidates).subList(0, n);
+    }
   }
 
   private List<Candidate> roundRobin(List<Candidate> candidates) {

@@ -115,17 +115,21 @@ public final class RouterBenchmark {
     for (int i = 0; i < load.length; i++) {
       load[i] = random.nextInt(200);
     }
+    // The directory makes each peer's candidate when its entry arrives (ReplicaDirectory.peerCandidates).
+    Candidate[] peers = new Candidate[ids.length];
+    for (int r = 0; r < ids.length; r++) {
+      peers[r] = new Candidate(ids[r], ids[r].member(), false, FunctionState.WARM, load[r], 0, "peer");
+    }
     long[] nanos = new long[decisions];
     long sink = 0;
     for (int d = -Math.min(decisions, 2_000); d < decisions; d++) {
       long t0 = CPU.getCurrentThreadCpuTime();
-      List<Candidate> all = new ArrayList<>(ids.length);
-      java.util.Set<EngineId> holders = index.holdersOfFirst(prompt);
-      for (int r = 0; r < ids.length; r++) {
-        all.add(new Candidate(ids[r], ids[r].member(), false, FunctionState.WARM, load[r],
-            holders.contains(ids[r]) ? index.overlap(ids[r], prompt) : 0, "peer"));
+      // As ClusterGateway.candidates collects them for a request, then the router reads the index.
+      List<Candidate> all = new ArrayList<>(peers.length);
+      for (Candidate c : peers) {
+        all.add(c);
       }
-      sink += router.order(all, prompt.length).get(0).overlapBlocks();
+      sink += router.order(all, prompt, index).get(0).overlapBlocks();
       long t1 = CPU.getCurrentThreadCpuTime();
       if (d >= 0) {
         nanos[d] = t1 - t0;

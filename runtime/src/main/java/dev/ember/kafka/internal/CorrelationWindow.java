@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Correlation ids this door is answering or has answered recently, so that a redelivered request is
+ * Requests (keyed by reply topic and correlation id) this door is answering or has answered recently, so that a redelivered request is
  * neither run twice while in flight nor run again once its final reply is acknowledged. Finished ids
  * expire after a TTL, and the oldest finished ones are dropped beyond a capacity. Event-loop confined.
  *

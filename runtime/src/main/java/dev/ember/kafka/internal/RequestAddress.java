@@ -19,9 +19,18 @@ import io.vertx.kafka.client.producer.KafkaHeader;
  */
 public record RequestAddress(byte[] correlationId, String replyTopic, Integer replyPartition, String function) {
 
-  /** The correlation id as text, for dedupe and logs. */
+  /** The correlation id as text, for logs. */
   public String correlationKey() {
     return HexFormat.of().formatHex(correlationId);
+  }
+
+  /**
+   * What identifies a request for dedupe: the reply topic and the correlation id together, so a different
+   * client reusing a correlation id on its own reply topic makes a new request. The topic's length comes
+   * first, so no topic name can run into the id.
+   */
+  public String dedupeKey() {
+    return replyTopic.length() + ":" + replyTopic + "/" + correlationKey();
   }
 
   /** Reads the headers; the last value of a repeated header wins (as Spring reads them). */

@@ -25,8 +25,8 @@ import java.util.logging.Logger;
  * partitions are paused (polling goes on, so the group keeps the member); a poll returns at most
  * {@code concurrency} records, so fewer than {@code 2 * concurrency} ever wait. They are resumed when the
  * queue drains below the bound or the retry delay passes. A record's offset is committed only after its final reply is acknowledged, and per
- * partition never past an earlier unfinished record ({@link PartitionProgress}); redelivered correlation
- * ids are answered once ({@link CorrelationWindow}). Partitions are assigned cooperatively; when some
+ * partition never past an earlier unfinished record ({@link PartitionProgress}); redelivered requests
+ * (same reply topic and correlation id) are answered once ({@link CorrelationWindow}). Partitions are assigned cooperatively; when some
  * move to another member, what finished on them is committed and their unfinished requests are
  * abandoned for the new owner to run. Records without a reply address go to the dead-letter topic. Runs entirely on the context that created it (the door's verticle).
  *
@@ -174,7 +174,7 @@ public final class TopicConsumer {
       deadLetter(rec, e, null);
       return;
     }
-    String key = to.correlationKey();
+    String key = to.dedupeKey();
     switch (window.claim(key, System.nanoTime(), answered -> {
       if (answered) {
         finished(rec);

@@ -13,6 +13,7 @@ import dev.ember.function.FunctionPool;
 import dev.ember.function.FunctionState;
 import dev.ember.function.InferenceRequest;
 import dev.ember.function.Prompt;
+import dev.ember.kv.PromptHashes;
 import dev.ember.sample.FinishReason;
 import dev.ember.sample.SamplingParams;
 import io.micrometer.core.instrument.Counter;
@@ -130,7 +131,7 @@ class PeerRefusalRetryTest {
       InferenceRequest r = ForwardCodec.decodeRequest(b);
       served.add(r);
       int prompt = ((Prompt.Tokens) r.prompt()).ids().length;
-      var response = req.response().setChunked(true).putHeader("Content-Type", "application/x-ndjson");
+      var response = req.response().setChunked(true).putHeader("Content-Type", "application/octet-stream");
       response.write(ForwardCodec.accepted(prompt));
       response.write(ForwardCodec.encodeOutput(
           new RequestOutput(r.requestId(), 0, 11, "x", null, null, null, null, null, null)));
@@ -176,8 +177,8 @@ class PeerRefusalRetryTest {
       }
 
       @Override
-      public Future<long[]> hashes(String function, int[] ids, String cacheSalt) {
-        return Future.succeededFuture(new long[0]);
+      public Future<PromptHashes> hashes(String function, int[] ids, String cacheSalt) {
+        return Future.succeededFuture(null);
       }
 
       @Override

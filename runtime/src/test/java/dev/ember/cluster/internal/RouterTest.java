@@ -4,8 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.ember.cluster.RoutingPolicy;
 import dev.ember.function.FunctionState;
+import dev.ember.kv.KvEvent;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -75,5 +78,55 @@ class RouterTest {
       firsts.add(r.order(c, 50).get(0).replica());
     }
     assertEquals(List.of("a", "b", "c", "a", "b", "c"), firsts);
+  }
+
+  static Stream<Arguments> indexedDecisions() {
+    List<Arguments> out = new ArrayList<>();
+    for (RoutingPolicy policy : RoutingPolicy.values()) {
+      for (double weight : new double[] {1.0, 0.5, 3.0}) {
+        out.add(Arguments.of(policy, weight));
+      }
+    }
+    return out.stream();
+  }
+
+  /**
+   * Reading overlaps from the index only as far as the decision needs gives the very order that every
+   * overlap read in full gives: random fleets with shared prefixes of any length, holes in the cached
+   * runs, engines the index does not know, mixed states and loads.
+   */
+  @ParameterizedTest(name = "{0}, weight {1}")
+  @MethodSource("indexedDecisions")
+  void readingTheIndexLazilyChoosesAsReadingItInFull(RoutingPolicy policy, double weight) {
+    SplittableRandom random = new SplittableRandom(42);
+    for (int trial = 0; trial < 300; trial++) {
+      long[] prompt = random.longs(1 + random.nextInt(60)).toArray();
+      PrefixIndex index = new PrefixIndex();
+      List<Candidate> lazy = new ArrayList<>();
+      List<Candidate> exact = new ArrayList<>();
+      int engines = 1 + random.nextInt(40);
+      for (int e = 0; e < engines; e++) {
+        String name = e == 0 ? "local" : "r" + e;
+        FunctionState state = random.nextInt(5) == 0 ? COLD : random.nextInt(8) == 0 ? FunctionState.WARMING : WARM;
+        int load = random.nextInt(4) == 0 ? random.nextInt(3) : random.nextInt(120);
+        Candidate c = engine(name, state, load, 0);
+        if (random.nextInt(6) != 0) {
+          EngineBlocks blocks = index.engine(c.engine());
+          int shared = random.nextInt(prompt.length + 1);
+          if (shared > 0) {
+            blocks.apply(List.of(new KvEvent.BlockStored(Arrays.copyOf(prompt, shared), null, new int[0], 16)));
+          }
+          blocks.apply(List.of(new KvEvent.BlockStored(random.longs(20).toArray(), null, new int[0], 16)));
+          if (shared > 2 && random.nextInt(4) == 0) {
+            blocks.apply(List.of(new KvEvent.BlockRemoved(new long[] {prompt[random.nextInt(shared)]})));
+          }
+        }
+        lazy.add(c);
+        exact.add(c.withOverlap(index.overlap(c.engine(), prompt)));
+      }
+      List<Candidate> fromIndex = new Router(policy, weight).order(lazy, prompt, index);
+      List<Candidate> inFull = new Router(policy, weight).order(exact, prompt.length);
+      assertEquals(inFull, fromIndex, "trial " + trial);
+    }
   }
 }
