@@ -135,6 +135,7 @@ public final class EmberServer {
         })
         .onComplete(r -> {
           if (r.succeeded()) {
+            NativeHeapTrim.schedule(vertx);
             // Drained functions publish their last events first, then the publisher closes.
             r.result().stopped().onComplete(v -> closeQuietly(kvEvents));
             result.complete(r.result());
