@@ -23,7 +23,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -106,7 +105,7 @@ class DevicePoolDrainTest {
     serve(first, dropped);
     EngineId engine = new EngineId(SELF, DemoFunction.NAME);
     int keptBlocks = keptKeys.length;
-    assertTrue(eventually(() -> localIndex.overlap(engine, keptKeys) == keptBlocks
+    assertTrue(DevicePoolTest.eventually(() -> localIndex.overlap(engine, keptKeys) == keptBlocks
         && localIndex.overlap(engine, droppedKeys) == droppedKeys.length
         && peerIndex.overlap(engine, keptKeys) == keptBlocks
         && peerIndex.overlap(engine, droppedKeys) == droppedKeys.length), "both prefixes indexed");
@@ -118,7 +117,7 @@ class DevicePoolDrainTest {
         pool.contexts().stream().map(FunctionPool.ContextInfo::state).toList());
 
     // The drained context's blocks leave the index, here and at the peer; the other context's stay.
-    assertTrue(eventually(() -> localIndex.overlap(engine, droppedKeys) == 0
+    assertTrue(DevicePoolTest.eventually(() -> localIndex.overlap(engine, droppedKeys) == 0
         && peerIndex.overlap(engine, droppedKeys) == 0), "drained context's blocks removed");
     assertEquals(keptBlocks, localIndex.overlap(engine, keptKeys));
     assertEquals(keptBlocks, peerIndex.overlap(engine, keptKeys));
@@ -135,7 +134,7 @@ class DevicePoolDrainTest {
     pool.submit(new InferenceRequest("again", DemoFunction.NAME, new Prompt.Text(kept),
         SamplingParams.builder().maxTokens(1).temperature(0).build(), null, 0), out -> { })
         .await(60, TimeUnit.SECONDS);
-    assertTrue(eventually(() -> second.info().stats().prefixCacheHits() > hits));
+    assertTrue(DevicePoolTest.eventually(() -> second.info().stats().prefixCacheHits() > hits));
     assertEquals(FunctionState.COLD, first.state());
   }
 
@@ -150,16 +149,5 @@ class DevicePoolDrainTest {
       sub.recv(); // sequence number
       payloads.add(new String(sub.recv(), StandardCharsets.ISO_8859_1));
     }
-  }
-
-  private static boolean eventually(BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (System.nanoTime() < deadline) {
-      if (condition.getAsBoolean()) {
-        return true;
-      }
-      Thread.sleep(20);
-    }
-    return condition.getAsBoolean();
   }
 }

@@ -313,7 +313,8 @@ class DevicePoolTest {
     return out;
   }
 
-  private static boolean eventually(BooleanSupplier condition) throws InterruptedException {
+  /** Polls {@code condition} for up to 20 s; its last value. */
+  static boolean eventually(BooleanSupplier condition) throws InterruptedException {
     long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
     while (System.nanoTime() < deadline) {
       if (condition.getAsBoolean()) {
