@@ -127,8 +127,9 @@ void CpuBackend::rope(float* x, int32_t T, int32_t heads, int32_t head_dim, int3
 }
 
 void CpuBackend::swiglu(float* gate, const float* up, int64_t T, int64_t n) {
+  const RowKernels& k = row_kernels(active_isa());
   parallel_for(pool_, T, T * n >= kShareValues, [&](int64_t b, int64_t e) {
-    for (int64_t t = b; t < e; t++) swiglu_row(gate + t * n, up + t * n, n);
+    for (int64_t t = b; t < e; t++) k.swiglu(gate + t * n, up + t * n, n);
   });
 }
 

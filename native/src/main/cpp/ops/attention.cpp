@@ -101,17 +101,8 @@ struct AttentionTask {
           } else {
             kern.scores_f32(qi, (const float*)kp, ni, d, s);
           }
-          float tile_max = -std::numeric_limits<float>::infinity();
-          for (int32_t j = 0; j < ni; j++) {
-            s[j] *= scale;
-            if (s[j] > tile_max) tile_max = s[j];
-          }
-          float m_new = tile_max > mx[i] ? tile_max : mx[i];
-          float tile_sum = 0.f;
-          for (int32_t j = 0; j < ni; j++) {
-            s[j] = std::exp(s[j] - m_new);
-            tile_sum += s[j];
-          }
+          float m_new = mx[i];
+          const float tile_sum = kern.exp_scores(s, ni, scale, &m_new);
           if (m_new != mx[i]) {
             float corr = std::exp(mx[i] - m_new);  // 0 on the first tile (max was -inf)
             sum[i] *= corr;
