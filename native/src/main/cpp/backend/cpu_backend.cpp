@@ -91,6 +91,10 @@ void CpuBackend::matmul(const Tensor& w, const float* x, int64_t T, float* y, in
   linear(pool_, w, x, T, y, ldy, bias, matmul_scratch_);
 }
 
+void CpuBackend::matmul_group(const LinearOut* outs, int n, const float* x, int64_t T) {
+  linear_group(pool_, outs, n, x, T, matmul_scratch_);
+}
+
 void CpuBackend::embed(const Tensor& w, const int32_t* ids, int64_t n, float* out) {
   ember::gather_rows(w, ids, n, out);
 }
