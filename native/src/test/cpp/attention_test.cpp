@@ -2,6 +2,7 @@
 // references, for every kernel variant this CPU supports.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <vector>
 
@@ -60,6 +61,34 @@ TEST(attention_kernels_match_reference_on_odd_sizes) {
           CHECK_NEAR(acc[x], r, 1e-5);
           CHECK_NEAR(acc16[x], r16, 1e-5);
         }
+      }
+    }
+  });
+}
+
+TEST(exp_scores_kernels_match_reference_online_softmax_tile) {
+  Random rng(12);
+  for_each_isa([&](Isa isa) {
+    const ember::AttentionKernels& k = ember::attention_kernels(isa);
+    for (int n : {1, 5, 8, 13, 32}) {
+      for (float prev : {-std::numeric_limits<float>::infinity(), -3.f, 40.f}) {
+        std::vector<float> s(n), s0;
+        rng.fill(s, -60, 60);
+        s0 = s;
+        const float scale = 0.125f;
+        float m = prev;
+        const float sum = k.exp_scores(s.data(), n, scale, &m);
+        double want_m = prev, want_sum = 0;
+        for (float v : s0) want_m = std::max(want_m, (double)(v * scale));
+        CHECK(m == (float)want_m);
+        for (int j = 0; j < n; j++) {
+          const double e = std::exp((double)(s0[j] * scale) - want_m);
+          want_sum += e;
+          // exp of scores more than 87 below the max is clamped to about 1.6e-38.
+          if (e > 1e-37) CHECK_NEAR(s[j], e, 2e-6);
+          else CHECK(s[j] < 1e-37);
+        }
+        CHECK_NEAR(sum, want_sum, 2e-6);
       }
     }
   });

@@ -5,6 +5,7 @@
 // of |terms|); a looser check against the unquantized float product bounds the quantization.
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <string_view>
 #include <vector>
 
@@ -126,6 +127,67 @@ TEST(linear_q4_0_matches_reference_in_every_variant) { check_all_shapes(EMBER_Q4
 TEST(linear_f32_matches_reference_in_every_variant) { check_all_shapes(EMBER_F32); }
 TEST(linear_f16_matches_reference_in_every_variant) { check_all_shapes(EMBER_F16); }
 TEST(linear_bf16_matches_reference_in_every_variant) { check_all_shapes(EMBER_BF16); }
+
+// A group over one input (mixed dtypes and row counts, biases on some) gives bit for bit what one
+// linear() call per weight gives, in every variant, for decode and prefill sizes and several pools.
+TEST(linear_group_equals_one_linear_per_weight) {
+  const int64_t cols = 96;
+  const int32_t dtypes[3] = {EMBER_Q8_0, EMBER_Q4_0, EMBER_F16};
+  const int64_t rows[3] = {67, 16, 33};
+  ThreadPool pools[2] = {ThreadPool(1), ThreadPool(3)};
+  for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Neon, Isa::NeonDot}) {
+    if (!isa_supported(isa)) continue;
+    force_isa(isa);
+    Rng rng{17};
+    std::vector<std::vector<uint8_t>> w(3);
+    std::vector<float> bias(67);
+    for (auto& v : bias) v = rng.next();
+    for (int i = 0; i < 3; i++) {
+      std::vector<float> wf(rows[i] * cols);
+      for (auto& v : wf) v = rng.next();
+      w[i].resize(ember_dtype_bytes(dtypes[i], rows[i] * cols));
+      convert(pools[0], wf.data(), EMBER_F32, w[i].data(), dtypes[i], rows[i] * cols);
+    }
+    for (int64_t T : {1, 2, 9, 40}) {
+      std::vector<float> x(T * cols);
+      for (auto& v : x) v = rng.next() * 3.0f;
+      AlignedBuf scratch(linear_scratch_bytes(EMBER_Q8_0, T, cols));
+      for (ThreadPool& pool : pools) {
+        for (int n : {1, 2, 3}) {  // a group of 1 is plain linear(); 2 and 3 share the quantized input
+          Tensor t[3];
+          LinearOut outs[3];
+          std::vector<std::vector<float>> got(3), want(3);
+          for (int i = 0; i < n; i++) {
+            t[i] = Tensor{w[i].data(), dtypes[i], rows[i], cols};
+            const int64_t ldy = rows[i] + i;
+            got[i].assign(T * ldy, NAN);
+            want[i].assign(T * ldy, NAN);
+            const float* b = i == 1 ? nullptr : bias.data();
+            outs[i] = LinearOut{&t[i], got[i].data(), ldy, b};
+            linear(pool, t[i], x.data(), T, want[i].data(), ldy, b, scratch.p);
+          }
+          linear_group(pool, outs, n, x.data(), T, scratch.p);
+          for (int i = 0; i < n; i++) {
+            for (int64_t tt = 0; tt < T; tt++) {
+              for (int64_t r = 0; r < rows[i]; r++) {
+                const int64_t at = tt * outs[i].ldy + r;
+                if (std::memcmp(&got[i][at], &want[i][at], 4) != 0) {
+                  std::fprintf(stderr, "  %s group of %d, weight %d, T %lld, threads %d: y[%lld][%lld] = %.9g, want %.9g\n",
+                               ember_isa(), n, i, (long long)T, pool.size(), (long long)tt, (long long)r,
+                               got[i][at], want[i][at]);
+                  ember_test::failures++;
+                  force_isa(detected_isa());
+                  return;
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  force_isa(detected_isa());
+}
 
 TEST(isa_names_round_trip_and_force_reports_unsupported) {
   for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Neon, Isa::NeonDot}) {

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "ember.h"
+#include "isa_variants.h"
 #include "ops/ops.h"
 #include "random.h"
 #include "test.h"
@@ -52,6 +53,27 @@ TEST(swiglu_is_silu_gate_times_up) {
   g0 = g;
   ember::swiglu_row(g.data(), u.data(), n);
   for (int i = 0; i < n; i++) CHECK_NEAR(g[i], g0[i] / (1 + std::exp(-(double)g0[i])) * u[i], 1e-6);
+}
+
+TEST(swiglu_kernels_of_every_isa_match_reference_on_odd_sizes_and_extremes) {
+  Random rng(13);
+  ember_test::for_each_isa([&](ember::Isa isa) {
+    const ember::RowKernels& k = ember::row_kernels(isa);
+    for (int n : {1, 7, 8, 131, 4864}) {
+      std::vector<float> g(n), u(n), g0;
+      rng.fill(g, -20, 20);
+      rng.fill(u, -2, 2);
+      if (n > 7) g[0] = -100.f, g[1] = 100.f, g[2] = 0.f, g[3] = -87.5f, g[4] = 88.5f, g[5] = 1e-30f;
+      g0 = g;
+      k.swiglu(g.data(), u.data(), n);
+      for (int i = 0; i < n; i++) {
+        const double want = g0[i] / (1 + std::exp(-(double)g0[i])) * u[i];
+        // Absolute 1e-30 for the saturated end (exp clamped), relative 1e-6 elsewhere.
+        if (std::fabs(want) > 1e-30) CHECK_NEAR(g[i], want, 1e-6);
+        else CHECK(std::fabs(g[i]) < 1e-30);
+      }
+    }
+  });
 }
 
 static double ref_freq(const ember::RopeConfig& c, int i) {

@@ -91,6 +91,10 @@ std::shared_ptr<Backend> Backend::create(const char* device, int32_t threads) {
   return nullptr;
 }
 
+void Backend::matmul_group(const LinearOut* outs, int n, const float* x, int64_t T) {
+  for (int i = 0; i < n; i++) matmul(*outs[i].w, x, T, outs[i].y, outs[i].ldy, outs[i].bias);
+}
+
 int Backend::sample(const float* logits, int32_t rows, int32_t vocab, const SampleParams& params, int32_t* ids) {
   return fail(EMBER_ERR_INVALID, "backend %s does not sample on the device; sample the logits on the host", name());
 }

@@ -79,6 +79,10 @@ class Backend {
   // ---- the op set of one forward (f32 activations, row-major [T][n]) --------------------
   // y[t][o] = sum_k x[t][k] * W[o][k] (+ bias[o]); y has row stride ldy. W in any ember_dtype.
   virtual void matmul(const Tensor& w, const float* x, int64_t T, float* y, int64_t ldy, const float* bias) = 0;
+  // matmul of one input x [T][cols] with n weights of the same cols (Q, K, V; gate, up), so that a
+  // backend can prepare x once for all of them (the CPU quantizes it once). Results equal n
+  // matmul calls, which is what this default does.
+  virtual void matmul_group(const LinearOut* outs, int n, const float* x, int64_t T);
   // out[i] = W[ids[i]] converted to f32 (embedding gather).
   virtual void embed(const Tensor& w, const int32_t* ids, int64_t n, float* out) = 0;
   // out[i] = x[rows[i]] (logits gather: the rows whose logits a step asks for).

@@ -127,6 +127,10 @@ void CpuBackend::matmul(const Tensor& w, const float* x, int64_t T, float* y, in
   linear(pool_, w, x, T, y, ldy, bias, matmul_scratch_);
 }
 
+void CpuBackend::matmul_group(const LinearOut* outs, int n, const float* x, int64_t T) {
+  linear_group(pool_, outs, n, x, T, matmul_scratch_);
+}
+
 void CpuBackend::embed(const Tensor& w, const int32_t* ids, int64_t n, float* out) {
   ember::gather_rows(w, ids, n, out);
 }
@@ -163,8 +167,9 @@ void CpuBackend::rope(float* x, int32_t T, int32_t heads, int32_t head_dim, int3
 }
 
 void CpuBackend::swiglu(float* gate, const float* up, int64_t T, int64_t n) {
+  const RowKernels& k = row_kernels(active_isa());
   parallel_for(pool_, T, T * n >= kShareValues, [&](int64_t b, int64_t e) {
-    for (int64_t t = b; t < e; t++) swiglu_row(gate + t * n, up + t * n, n);
+    for (int64_t t = b; t < e; t++) k.swiglu(gate + t * n, up + t * n, n);
   });
 }
 

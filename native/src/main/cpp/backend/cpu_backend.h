@@ -63,6 +63,7 @@ class CpuBackend final : public Backend {
   void finish_step(const ember_step& step, const StepInputs& staged) override {}
 
   void matmul(const Tensor& w, const float* x, int64_t T, float* y, int64_t ldy, const float* bias) override;
+  void matmul_group(const LinearOut* outs, int n, const float* x, int64_t T) override;
   void embed(const Tensor& w, const int32_t* ids, int64_t n, float* out) override;
   void gather_rows(const float* x, const int32_t* rows, int64_t n, int64_t width, float* out) override;
   void rms_norm(const float* x, const float* w, int64_t T, int64_t n, float eps, float* out) override;

@@ -65,14 +65,22 @@ bool isa_features(Isa isa, FeatureSet* out) {
   switch (isa) {
     case Isa::Scalar: *out = 0; return true;
 #if defined(__x86_64__)
-    // Avx512 also runs the AVX2 attention kernels.
-    case Isa::Avx2: *out = compiled::kLinearAvx2 | compiled::kPeakAvx2 | compiled::kAttentionAvx2; return true;
-    case Isa::Avx512: *out = compiled::kLinearAvx512 | compiled::kPeakAvx512 | compiled::kAttentionAvx2; return true;
+    // Avx512 also runs the AVX2 attention and row kernels.
+    case Isa::Avx2:
+      *out = compiled::kLinearAvx2 | compiled::kPeakAvx2 | compiled::kAttentionAvx2 | compiled::kRowOpsAvx2;
+      return true;
+    case Isa::Avx512:
+      *out = compiled::kLinearAvx512 | compiled::kPeakAvx512 | compiled::kAttentionAvx2 | compiled::kRowOpsAvx2;
+      return true;
 #endif
 #if defined(__aarch64__)
-    // NeonDot also runs the NEON attention kernels.
-    case Isa::Neon: *out = compiled::kLinearNeon | compiled::kPeakNeon | compiled::kAttentionNeon; return true;
-    case Isa::NeonDot: *out = compiled::kLinearNeonDot | compiled::kPeakNeonDot | compiled::kAttentionNeon; return true;
+    // NeonDot also runs the NEON attention and row kernels.
+    case Isa::Neon:
+      *out = compiled::kLinearNeon | compiled::kPeakNeon | compiled::kAttentionNeon | compiled::kRowOpsNeon;
+      return true;
+    case Isa::NeonDot:
+      *out = compiled::kLinearNeonDot | compiled::kPeakNeonDot | compiled::kAttentionNeon | compiled::kRowOpsNeon;
+      return true;
 #endif
     default: return false;
   }

@@ -70,10 +70,12 @@ bool isa_from_name(const char* name, Isa* out);
 // What each variant's translation units were compiled with (defined in those units).
 namespace compiled {
 #if defined(__x86_64__)
-extern const FeatureSet kLinearAvx2, kLinearAvx512, kPeakAvx2, kPeakAvx512, kAttentionAvx2;
+extern const FeatureSet kLinearAvx2, kLinearAvx512, kPeakAvx2, kPeakAvx512, kAttentionAvx2,
+    kRowOpsAvx2;
 #endif
 #if defined(__aarch64__)
-extern const FeatureSet kLinearNeon, kLinearNeonDot, kPeakNeon, kPeakNeonDot, kAttentionNeon;
+extern const FeatureSet kLinearNeon, kLinearNeonDot, kPeakNeon, kPeakNeonDot, kAttentionNeon,
+    kRowOpsNeon;
 #endif
 }  // namespace compiled
 

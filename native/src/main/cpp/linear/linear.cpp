@@ -37,28 +37,32 @@ static constexpr int64_t kSerialQuantizeValues = 16384;
 static constexpr int64_t kChunkBytes = 256 * 1024;
 static constexpr int64_t kRowGrain = 16;
 
-void linear(ThreadPool& pool, const Tensor& w, const float* x, int64_t T, float* y, int64_t ldy,
-            const float* bias, void* scratch) {
-  const LinearKernels& k = kernels_for(active_isa());
-  const WeightView wv{(const uint8_t*)w.data, ember_dtype_bytes(w.dtype, w.cols), w.cols};
-  const int64_t rows = w.rows, cols = w.cols;
-  ActQ8 act{nullptr, nullptr, nullptr, cols};
-  if (is_quantized(w.dtype)) {
-    int64_t blocks = T * (cols / kBlockValues);
-    int8_t* q = (int8_t*)scratch;
-    float* d = (float*)((uint8_t*)scratch + align64(T * cols));
-    int32_t* sum = (int32_t*)((uint8_t*)d + align64(blocks * 4));
-    act = ActQ8{q, d, sum, cols};
-    if (T * cols <= kSerialQuantizeValues || pool.size() == 1) {
-      k.quantize_act(x, blocks, q, d, sum);
-    } else {
-      pool.run([&](int tid, int nth) {
-        int64_t b0, b1;
-        split_range(blocks, tid, nth, 8, &b0, &b1);
-        if (b0 < b1) k.quantize_act(x + b0 * kBlockValues, b1 - b0, q + b0 * kBlockValues, d + b0, sum + b0);
-      });
-    }
+// Quantizes x [T][cols] into scratch (on the pool when large enough to share).
+static ActQ8 quantize_input(ThreadPool& pool, const LinearKernels& k, const float* x, int64_t T, int64_t cols,
+                            void* scratch) {
+  int64_t blocks = T * (cols / kBlockValues);
+  int8_t* q = (int8_t*)scratch;
+  float* d = (float*)((uint8_t*)scratch + align64(T * cols));
+  int32_t* sum = (int32_t*)((uint8_t*)d + align64(blocks * 4));
+  if (T * cols <= kSerialQuantizeValues || pool.size() == 1) {
+    k.quantize_act(x, blocks, q, d, sum);
+  } else {
+    pool.run([&](int tid, int nth) {
+      int64_t b0, b1;
+      split_range(blocks, tid, nth, 8, &b0, &b1);
+      if (b0 < b1) k.quantize_act(x + b0 * kBlockValues, b1 - b0, q + b0 * kBlockValues, d + b0, sum + b0);
+    });
   }
+  return ActQ8{q, d, sum, cols};
+}
+
+// Member tid's share of one product: its output rows (or T rows when there are too few weight rows
+// to go round), in weight chunks small enough to stay in L2 while every T tile passes over them.
+static void linear_share(const LinearKernels& k, const LinearOut& o, const float* x, const ActQ8& act, int64_t T,
+                         int tid, int nth) {
+  const Tensor& w = *o.w;
+  const WeightView wv{(const uint8_t*)w.data, ember_dtype_bytes(w.dtype, w.cols), w.cols};
+  const int64_t rows = w.rows;
   QuantTileFn qfn = w.dtype == EMBER_Q8_0 ? k.q8_0 : k.q4_0;
   FloatTileFn ffn = w.dtype == EMBER_F32 ? k.f32 : w.dtype == EMBER_F16 ? k.f16 : k.bf16;
   // Rows come in multiples of kRowGrain (the widest row panel of any tile kernel) for T >= 2, so
@@ -66,28 +70,49 @@ void linear(ThreadPool& pool, const Tensor& w, const float* x, int64_t T, float*
   const int64_t grain = T >= 2 ? kRowGrain : 4;
   int64_t chunk = kChunkBytes / (wv.row_bytes > 0 ? wv.row_bytes : 1);
   chunk = chunk < grain ? grain : chunk - chunk % grain;
-  pool.run([&](int tid, int nth) {
-    int64_t r0 = 0, r1 = rows, t0 = 0, t1 = T;
-    if (rows >= 8 * nth || T < nth) {
-      split_range(rows, tid, nth, grain, &r0, &r1);
+  int64_t r0 = 0, r1 = rows, t0 = 0, t1 = T;
+  if (rows >= 8 * nth || T < nth) {
+    split_range(rows, tid, nth, grain, &r0, &r1);
+  } else {
+    split_range(T, tid, nth, 1, &t0, &t1);
+  }
+  if (r0 >= r1 || t0 >= t1) return;
+  float* y = o.y;
+  const int64_t ldy = o.ldy;
+  for (int64_t c0 = r0; c0 < r1; c0 += chunk) {
+    int64_t c1 = c0 + chunk < r1 ? c0 + chunk : r1;
+    if (is_quantized(w.dtype)) {
+      qfn(wv, act, c0, c1, t0, t1, y, ldy);
     } else {
-      split_range(T, tid, nth, 1, &t0, &t1);
+      ffn(wv, x, c0, c1, t0, t1, y, ldy);
     }
-    if (r0 >= r1 || t0 >= t1) return;
-    for (int64_t c0 = r0; c0 < r1; c0 += chunk) {
-      int64_t c1 = c0 + chunk < r1 ? c0 + chunk : r1;
-      if (is_quantized(w.dtype)) {
-        qfn(wv, act, c0, c1, t0, t1, y, ldy);
-      } else {
-        ffn(wv, x, c0, c1, t0, t1, y, ldy);
-      }
+  }
+  if (o.bias) {
+    for (int64_t t = t0; t < t1; t++) {
+      for (int64_t r = r0; r < r1; r++) y[t * ldy + r] += o.bias[r];
     }
-    if (bias) {
-      for (int64_t t = t0; t < t1; t++) {
-        for (int64_t r = r0; r < r1; r++) y[t * ldy + r] += bias[r];
-      }
+  }
+}
+
+void linear_group(ThreadPool& pool, const LinearOut* outs, int n, const float* x, int64_t T, void* scratch) {
+  if (n <= 0) return;
+  const LinearKernels& k = kernels_for(active_isa());
+  ActQ8 act{nullptr, nullptr, nullptr, outs[0].w->cols};
+  for (int i = 0; i < n; i++) {
+    if (is_quantized(outs[i].w->dtype)) {
+      act = quantize_input(pool, k, x, T, outs[0].w->cols, scratch);
+      break;
     }
+  }
+  pool.run([&](int tid, int nth) {
+    for (int i = 0; i < n; i++) linear_share(k, outs[i], x, act, T, tid, nth);
   });
+}
+
+void linear(ThreadPool& pool, const Tensor& w, const float* x, int64_t T, float* y, int64_t ldy,
+            const float* bias, void* scratch) {
+  const LinearOut o{&w, y, ldy, bias};
+  linear_group(pool, &o, 1, x, T, scratch);
 }
 
 }  // namespace ember

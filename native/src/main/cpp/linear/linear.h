@@ -31,6 +31,19 @@ int64_t linear_scratch_bytes(int32_t dtype, int64_t T, int64_t cols);
 void linear(ThreadPool& pool, const Tensor& w, const float* x, int64_t T, float* y, int64_t ldy,
             const float* bias, void* scratch);
 
+// One product of a group over the same input: y = x W^T (+ bias), y with row stride ldy.
+struct LinearOut {
+  const Tensor* w;
+  float* y;
+  int64_t ldy;
+  const float* bias;  // may be null
+};
+
+// linear() for n weights of the same cols over one input (Q, K and V; gate and up): x is
+// quantized once for all of them and one pool task computes every product, with results equal
+// to n linear() calls. scratch: the largest linear_scratch_bytes(...) of the n weights.
+void linear_group(ThreadPool& pool, const LinearOut* outs, int n, const float* x, int64_t T, void* scratch);
+
 // Gathers rows of an embedding-like matrix into f32: out[i][:] = W[ids[i]][:] for i < n.
 void gather_rows(const Tensor& w, const int32_t* ids, int64_t n, float* out);
 

@@ -71,9 +71,9 @@ int Model::forward(KvCache& kv, const ember_step& s) {
 
   for (int32_t l = 0; l < c.num_layers; l++) {
     const LayerWeights& L = layers_[l];
-    b.matmul(L.wq, h_, T, q_, QD, vector_of(L.bq));
-    b.matmul(L.wk, h_, T, k_, KD, vector_of(L.bk));
-    b.matmul(L.wv, h_, T, v_, KD, vector_of(L.bv));
+    const LinearOut qkv[3] = {{&L.wq, q_, QD, vector_of(L.bq)}, {&L.wk, k_, KD, vector_of(L.bk)},
+                              {&L.wv, v_, KD, vector_of(L.bv)}};
+    b.matmul_group(qkv, 3, h_, T);
     profile_.mark(Profile::Linear);
     b.rope(q_, T, c.num_heads, c.head_dim, c.rope_style, rope_);
     b.rope(k_, T, c.num_kv_heads, c.head_dim, c.rope_style, rope_);
@@ -87,8 +87,8 @@ int Model::forward(KvCache& kv, const ember_step& s) {
     profile_.mark(Profile::Linear);
     b.add_rms_norm(x_, h_, vector_of(L.ffn_norm), T, H, eps, h_);
     profile_.mark(Profile::Norm);
-    b.matmul(L.gate, h_, T, gate_, I, nullptr);
-    b.matmul(L.up, h_, T, up_, I, nullptr);
+    const LinearOut gate_up[2] = {{&L.gate, gate_, I, nullptr}, {&L.up, up_, I, nullptr}};
+    b.matmul_group(gate_up, 2, h_, T);
     profile_.mark(Profile::Linear);
     b.swiglu(gate_, up_, T, I);
     profile_.mark(Profile::Swiglu);

@@ -53,6 +53,13 @@ void kv_write(ThreadPool& pool, const AttentionKernels& kern, const KvLayer& L, 
 
 namespace {
 
+// Consecutive cache slots of one block: K and V rows of n keys.
+struct Segment {
+  const void* k;
+  const void* v;
+  int32_t n;
+};
+
 // One task: queries [t0, t0 + nq) of sequence seq, query head h.
 struct AttentionTask {
   const AttentionKernels& kern;
@@ -81,51 +88,55 @@ struct AttentionTask {
     }
     const int32_t* table = step.block_tables + (int64_t)seq * step.max_blocks;
     const bool f16 = L.dtype == EMBER_F16;
-    for (int32_t j0 = 0; j0 <= max_pos; j0 += L.block_size) {
-      int64_t block = table[j0 / L.block_size];
-      for (int32_t o = 0; o < L.block_size && j0 + o <= max_pos; o += kTile) {
-        int32_t n = L.block_size - o < kTile ? L.block_size - o : kTile;
-        if (max_pos - (j0 + o) + 1 < n) n = max_pos - (j0 + o) + 1;
-        const void* kp = f16 ? (const void*)kv_row<uint16_t>(L.k, L, block, kvh, o)
-                             : (const void*)kv_row<float>(L.k, L, block, kvh, o);
-        const void* vp = f16 ? (const void*)kv_row<uint16_t>(L.v, L, block, kvh, o)
-                             : (const void*)kv_row<float>(L.v, L, block, kvh, o);
-        for (int32_t i = 0; i < nq; i++) {
-          int32_t ni = step.positions[t0 + i] - (j0 + o) + 1;
-          if (ni <= 0) continue;
-          if (ni > n) ni = n;
-          const float* qi = q + (int64_t)(t0 + i) * ld + (int64_t)h * d;
-          float* ai = acc + (int64_t)i * d;
+    // Tiles of kTile keys from position 0 on, made of runs of consecutive slots of one block each
+    // (a tile spans blocks when blocks are smaller than a tile), so that the online-softmax
+    // bookkeeping per query and tile is spread over as many keys as possible.
+    Segment seg[kTile];
+    for (int32_t j0 = 0; j0 <= max_pos;) {
+      int32_t n = 0, ns = 0;
+      while (n < kTile && j0 + n <= max_pos) {
+        const int32_t p = j0 + n, o = p % L.block_size;
+        const int64_t block = table[p / L.block_size];
+        int32_t len = L.block_size - o;
+        if (len > kTile - n) len = kTile - n;
+        if (len > max_pos - p + 1) len = max_pos - p + 1;
+        seg[ns++] = f16 ? Segment{kv_row<uint16_t>(L.k, L, block, kvh, o), kv_row<uint16_t>(L.v, L, block, kvh, o), len}
+                        : Segment{kv_row<float>(L.k, L, block, kvh, o), kv_row<float>(L.v, L, block, kvh, o), len};
+        n += len;
+      }
+      for (int32_t i = 0; i < nq; i++) {
+        int32_t ni = step.positions[t0 + i] - j0 + 1;
+        if (ni <= 0) continue;
+        if (ni > n) ni = n;
+        const float* qi = q + (int64_t)(t0 + i) * ld + (int64_t)h * d;
+        float* ai = acc + (int64_t)i * d;
+        for (int32_t g = 0, done = 0; done < ni; done += seg[g++].n) {
+          const int32_t c = seg[g].n < ni - done ? seg[g].n : ni - done;
           if (f16) {
-            kern.scores_f16(qi, (const uint16_t*)kp, ni, d, s);
+            kern.scores_f16(qi, (const uint16_t*)seg[g].k, c, d, s + done);
           } else {
-            kern.scores_f32(qi, (const float*)kp, ni, d, s);
+            kern.scores_f32(qi, (const float*)seg[g].k, c, d, s + done);
           }
-          float tile_max = -std::numeric_limits<float>::infinity();
-          for (int32_t j = 0; j < ni; j++) {
-            s[j] *= scale;
-            if (s[j] > tile_max) tile_max = s[j];
-          }
-          float m_new = tile_max > mx[i] ? tile_max : mx[i];
-          float tile_sum = 0.f;
-          for (int32_t j = 0; j < ni; j++) {
-            s[j] = std::exp(s[j] - m_new);
-            tile_sum += s[j];
-          }
-          if (m_new != mx[i]) {
-            float corr = std::exp(mx[i] - m_new);  // 0 on the first tile (max was -inf)
-            sum[i] *= corr;
-            for (int32_t x = 0; x < d; x++) ai[x] *= corr;
-            mx[i] = m_new;
-          }
-          sum[i] += tile_sum;
+        }
+        float m_new = mx[i];
+        const float tile_sum = kern.exp_scores(s, ni, scale, &m_new);
+        if (m_new != mx[i]) {
+          float corr = std::exp(mx[i] - m_new);  // 0 on the first tile (max was -inf)
+          sum[i] *= corr;
+          for (int32_t x = 0; x < d; x++) ai[x] *= corr;
+          mx[i] = m_new;
+        }
+        sum[i] += tile_sum;
+        for (int32_t g = 0, done = 0; done < ni; done += seg[g++].n) {
+          const int32_t c = seg[g].n < ni - done ? seg[g].n : ni - done;
           if (f16) {
-            kern.accumulate_f16(s, (const uint16_t*)vp, ni, d, ai);
+            kern.accumulate_f16(s + done, (const uint16_t*)seg[g].v, c, d, ai);
           } else {
-            kern.accumulate_f32(s, (const float*)vp, ni, d, ai);
+            kern.accumulate_f32(s + done, (const float*)seg[g].v, c, d, ai);
           }
         }
       }
+      j0 += n;
     }
     for (int32_t i = 0; i < nq; i++) {
       float* o = out + (int64_t)(t0 + i) * ld + (int64_t)h * d;

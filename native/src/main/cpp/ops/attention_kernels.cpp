@@ -1,5 +1,8 @@
 // Portable attention kernels (the reference every ISA variant is tested against) and the
 // choice of kernels for the active ISA.
+#include <cmath>
+#include <limits>
+
 #include "linear/linear.h"
 #include "ops/ops.h"
 
@@ -43,10 +46,25 @@ void to_f16(const float* src, uint16_t* dst, int64_t n) {
   for (int64_t i = 0; i < n; i++) dst[i] = f32_to_f16(src[i]);
 }
 
+float exp_scores(float* s, int n, float scale, float* max) {
+  float m = *max;
+  for (int j = 0; j < n; j++) {
+    s[j] *= scale;
+    if (s[j] > m) m = s[j];
+  }
+  float sum = 0.f;
+  for (int j = 0; j < n; j++) {
+    s[j] = std::exp(s[j] - m);
+    sum += s[j];
+  }
+  *max = m;
+  return sum;
+}
+
 }  // namespace
 
 const AttentionKernels& scalar_attention_kernels() {
-  static const AttentionKernels k{scores_f32, scores_f16, accumulate_f32, accumulate_f16, to_f16};
+  static const AttentionKernels k{scores_f32, scores_f16, accumulate_f32, accumulate_f16, to_f16, exp_scores};
   return k;
 }
 

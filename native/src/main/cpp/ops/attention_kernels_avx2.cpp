@@ -1,9 +1,14 @@
-// AVX2 + FMA + F16C attention kernels: 8-wide dot products and f16 K/V conversion.
+// AVX2 + FMA + F16C attention kernels: 8-wide dot products (four keys at a time, reduced
+// together), V accumulated in registers 32 values at a time, f16 K/V conversion, and the online
+// softmax's exp eight scores at a time.
 #include <immintrin.h>
+
+#include <cmath>
 
 #include "core/isa_compiled.h"
 #include "linear/linear.h"
 #include "ops/ops.h"
+#include "ops/simd_exp.h"
 
 namespace ember {
 
@@ -18,58 +23,105 @@ inline float hsum(__m256 v) {
 
 inline __m256 load_f16(const uint16_t* p) { return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i*)p)); }
 
-void scores_f32(const float* q, const float* k, int n, int d, float* s) {
-  for (int j = 0; j < n; j++) {
-    const float* kj = k + (int64_t)j * d;
+inline __m256 load_x(const float* p) { return _mm256_loadu_ps(p); }
+inline __m256 load_x(const uint16_t* p) { return load_f16(p); }
+inline float to_f32(float v) { return v; }
+inline float to_f32(uint16_t v) { return f16_to_f32(v); }
+
+// [hsum(a0), hsum(a1), hsum(a2), hsum(a3)].
+inline __m128 hsum4(__m256 a0, __m256 a1, __m256 a2, __m256 a3) {
+  const __m256 h = _mm256_hadd_ps(_mm256_hadd_ps(a0, a1), _mm256_hadd_ps(a2, a3));
+  return _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+}
+
+template <typename K>
+void scores(const float* q, const K* k, int n, int d, float* s) {
+  int j = 0;
+  if (d % 8 == 0) {  // four keys at a time: each q vector loaded once for the four
+    for (; j + 4 <= n; j += 4) {
+      const K* kj = k + (int64_t)j * d;
+      __m256 a[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+      for (int x = 0; x < d; x += 8) {
+        const __m256 qx = _mm256_loadu_ps(q + x);
+        for (int i = 0; i < 4; i++) a[i] = _mm256_fmadd_ps(qx, load_x(kj + (int64_t)i * d + x), a[i]);
+      }
+      _mm_storeu_ps(s + j, hsum4(a[0], a[1], a[2], a[3]));
+    }
+  }
+  for (; j < n; j++) {
+    const K* kj = k + (int64_t)j * d;
     __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
     int x = 0;
     for (; x + 16 <= d; x += 16) {
-      a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + x), _mm256_loadu_ps(kj + x), a0);
-      a1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + x + 8), _mm256_loadu_ps(kj + x + 8), a1);
+      a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + x), load_x(kj + x), a0);
+      a1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + x + 8), load_x(kj + x + 8), a1);
     }
-    for (; x + 8 <= d; x += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + x), _mm256_loadu_ps(kj + x), a0);
+    for (; x + 8 <= d; x += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + x), load_x(kj + x), a0);
     float a = hsum(_mm256_add_ps(a0, a1));
-    for (; x < d; x++) a += q[x] * kj[x];
+    for (; x < d; x++) a += q[x] * to_f32(kj[x]);
     s[j] = a;
   }
 }
 
-void scores_f16(const float* q, const uint16_t* k, int n, int d, float* s) {
+// acc[x0 .. x0 + 8 * kVecs) += sum_j p[j] * v[j][...] with the sums held in registers.
+template <int kVecs, typename V>
+inline void accumulate_span(const float* p, const V* v, int n, int d, int x0, float* acc) {
+  __m256 a[kVecs];
+  for (int i = 0; i < kVecs; i++) a[i] = _mm256_loadu_ps(acc + x0 + 8 * i);
   for (int j = 0; j < n; j++) {
-    const uint16_t* kj = k + (int64_t)j * d;
-    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
-    int x = 0;
-    for (; x + 16 <= d; x += 16) {
-      a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + x), load_f16(kj + x), a0);
-      a1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + x + 8), load_f16(kj + x + 8), a1);
-    }
-    for (; x + 8 <= d; x += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + x), load_f16(kj + x), a0);
-    float a = hsum(_mm256_add_ps(a0, a1));
-    for (; x < d; x++) a += q[x] * f16_to_f32(kj[x]);
-    s[j] = a;
+    const __m256 pj = _mm256_broadcast_ss(p + j);
+    const V* vj = v + (int64_t)j * d + x0;
+    for (int i = 0; i < kVecs; i++) a[i] = _mm256_fmadd_ps(pj, load_x(vj + 8 * i), a[i]);
+  }
+  for (int i = 0; i < kVecs; i++) _mm256_storeu_ps(acc + x0 + 8 * i, a[i]);
+}
+
+template <typename V>
+void accumulate(const float* p, const V* v, int n, int d, float* acc) {
+  int x = 0;
+  for (; x + 32 <= d; x += 32) accumulate_span<4>(p, v, n, d, x, acc);
+  for (; x + 8 <= d; x += 8) accumulate_span<1>(p, v, n, d, x, acc);
+  for (; x < d; x++) {
+    for (int j = 0; j < n; j++) acc[x] += p[j] * to_f32(v[(int64_t)j * d + x]);
   }
 }
 
-void accumulate_f32(const float* p, const float* v, int n, int d, float* acc) {
-  for (int j = 0; j < n; j++) {
-    const float* vj = v + (int64_t)j * d;
-    __m256 pj = _mm256_set1_ps(p[j]);
-    int x = 0;
-    for (; x + 8 <= d; x += 8)
-      _mm256_storeu_ps(acc + x, _mm256_fmadd_ps(pj, _mm256_loadu_ps(vj + x), _mm256_loadu_ps(acc + x)));
-    for (; x < d; x++) acc[x] += p[j] * vj[x];
-  }
-}
+void scores_f32(const float* q, const float* k, int n, int d, float* s) { scores(q, k, n, d, s); }
+void scores_f16(const float* q, const uint16_t* k, int n, int d, float* s) { scores(q, k, n, d, s); }
+void accumulate_f32(const float* p, const float* v, int n, int d, float* acc) { accumulate(p, v, n, d, acc); }
+void accumulate_f16(const float* p, const uint16_t* v, int n, int d, float* acc) { accumulate(p, v, n, d, acc); }
 
-void accumulate_f16(const float* p, const uint16_t* v, int n, int d, float* acc) {
-  for (int j = 0; j < n; j++) {
-    const uint16_t* vj = v + (int64_t)j * d;
-    __m256 pj = _mm256_set1_ps(p[j]);
-    int x = 0;
-    for (; x + 8 <= d; x += 8)
-      _mm256_storeu_ps(acc + x, _mm256_fmadd_ps(pj, load_f16(vj + x), _mm256_loadu_ps(acc + x)));
-    for (; x < d; x++) acc[x] += p[j] * f16_to_f32(vj[x]);
+float exp_scores(float* s, int n, float scale, float* max) {
+  const __m256 vs = _mm256_set1_ps(scale);
+  __m256 vm = _mm256_set1_ps(*max);
+  int j = 0;
+  for (; j + 8 <= n; j += 8) {
+    const __m256 v = _mm256_mul_ps(_mm256_loadu_ps(s + j), vs);
+    _mm256_storeu_ps(s + j, v);
+    vm = _mm256_max_ps(vm, v);
   }
+  __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(vm), _mm256_extractf128_ps(vm, 1));
+  m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+  m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+  float m = _mm_cvtss_f32(m4);
+  for (int t = j; t < n; t++) {
+    s[t] *= scale;
+    if (s[t] > m) m = s[t];
+  }
+  const __m256 mv = _mm256_set1_ps(m);
+  __m256 vsum = _mm256_setzero_ps();
+  for (j = 0; j + 8 <= n; j += 8) {
+    const __m256 e = exp8(_mm256_sub_ps(_mm256_loadu_ps(s + j), mv));
+    _mm256_storeu_ps(s + j, e);
+    vsum = _mm256_add_ps(vsum, e);
+  }
+  float sum = hsum(vsum);
+  for (; j < n; j++) {
+    s[j] = std::exp(s[j] - m);
+    sum += s[j];
+  }
+  *max = m;
+  return sum;
 }
 
 void to_f16(const float* src, uint16_t* dst, int64_t n) {
@@ -82,7 +134,7 @@ void to_f16(const float* src, uint16_t* dst, int64_t n) {
 }  // namespace
 
 const AttentionKernels& avx2_attention_kernels() {
-  static const AttentionKernels k{scores_f32, scores_f16, accumulate_f32, accumulate_f16, to_f16};
+  static const AttentionKernels k{scores_f32, scores_f16, accumulate_f32, accumulate_f16, to_f16, exp_scores};
   return k;
 }
 

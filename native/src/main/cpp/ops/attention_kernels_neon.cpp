@@ -1,9 +1,12 @@
 // NEON attention kernels (ARMv8-A): 4-wide FMA dot products, fcvtl/fcvtn f16 K/V conversion.
 #include <arm_neon.h>
 
+#include <cmath>
+
 #include "core/isa_compiled.h"
 #include "linear/linear.h"
 #include "ops/ops.h"
+#include "ops/simd_exp.h"
 
 namespace ember {
 
@@ -69,10 +72,39 @@ void to_f16(const float* src, uint16_t* dst, int64_t n) {
   for (; i < n; i++) dst[i] = f32_to_f16(src[i]);
 }
 
+float exp_scores(float* s, int n, float scale, float* max) {
+  float32x4_t vm = vdupq_n_f32(*max);
+  int j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const float32x4_t v = vmulq_n_f32(vld1q_f32(s + j), scale);
+    vst1q_f32(s + j, v);
+    vm = vmaxq_f32(vm, v);
+  }
+  float m = vmaxvq_f32(vm);
+  for (int t = j; t < n; t++) {
+    s[t] *= scale;
+    if (s[t] > m) m = s[t];
+  }
+  const float32x4_t mv = vdupq_n_f32(m);
+  float32x4_t vsum = vdupq_n_f32(0);
+  for (j = 0; j + 4 <= n; j += 4) {
+    const float32x4_t e = exp4(vsubq_f32(vld1q_f32(s + j), mv));
+    vst1q_f32(s + j, e);
+    vsum = vaddq_f32(vsum, e);
+  }
+  float sum = vaddvq_f32(vsum);
+  for (; j < n; j++) {
+    s[j] = std::exp(s[j] - m);
+    sum += s[j];
+  }
+  *max = m;
+  return sum;
+}
+
 }  // namespace
 
 const AttentionKernels& neon_attention_kernels() {
-  static const AttentionKernels k{scores_f32, scores_f16, accumulate_f32, accumulate_f16, to_f16};
+  static const AttentionKernels k{scores_f32, scores_f16, accumulate_f32, accumulate_f16, to_f16, exp_scores};
   return k;
 }
 

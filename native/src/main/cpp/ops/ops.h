@@ -23,8 +23,20 @@ void rms_norm_row(const float* x, const float* w, int64_t n, float eps, float* o
 void add_rms_norm_row(float* x, const float* delta, const float* w, int64_t n, float eps, float* out);
 // x += delta.
 void add_row(float* x, const float* delta, int64_t n);
-// gate = silu(gate) * up, in place over gate.
+// gate = silu(gate) * up, in place over gate (the portable reference of RowKernels::swiglu).
 void swiglu_row(float* gate, const float* up, int64_t n);
+
+// Row ops with a per-ISA inner loop (row_ops_avx2.cpp, row_ops_neon.cpp; vector exp).
+struct RowKernels {
+  // gate = silu(gate) * up, in place over gate.
+  void (*swiglu)(float* gate, const float* up, int64_t n);
+};
+
+// The row kernels for isa (Avx512 uses the AVX2 ones; NeonDot the NEON ones).
+const RowKernels& row_kernels(Isa isa);
+const RowKernels& scalar_row_kernels();
+const RowKernels& avx2_row_kernels();
+const RowKernels& neon_row_kernels();
 
 // ---- RoPE -------------------------------------------------------------------------------
 
@@ -55,6 +67,9 @@ struct AttentionKernels {
   void (*accumulate_f16)(const float* p, const uint16_t* v, int n, int d, float* acc);
   // dst = f16(src), round to nearest even.
   void (*to_f16)(const float* src, uint16_t* dst, int64_t n);
+  // One tile of online softmax: s[j] *= scale, m = max(*max, s[0..n)), s[j] = exp(s[j] - m);
+  // stores m in *max and returns sum_j s[j].
+  float (*exp_scores)(float* s, int n, float scale, float* max);
 };
 
 // The kernels for isa (Avx512 uses the AVX2 ones; NeonDot the NEON ones).

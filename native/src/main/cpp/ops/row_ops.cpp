@@ -41,4 +41,23 @@ void swiglu_row(float* gate, const float* up, int64_t n) {
   }
 }
 
+const RowKernels& scalar_row_kernels() {
+  static const RowKernels k{swiglu_row};
+  return k;
+}
+
+const RowKernels& row_kernels(Isa isa) {
+  switch (isa) {
+#if defined(__x86_64__)
+    case Isa::Avx2:
+    case Isa::Avx512: return avx2_row_kernels();
+#endif
+#if defined(__aarch64__)
+    case Isa::Neon:
+    case Isa::NeonDot: return neon_row_kernels();
+#endif
+    default: return scalar_row_kernels();
+  }
+}
+
 }  // namespace ember
