@@ -298,8 +298,10 @@ class ClusterRoutingTest {
       for (int i = 0; i < 8; i++) {
         String prompt = hot + " load " + i;
         load.add(CompletableFuture.supplyAsync(() -> servedBy(a, prompt, 500), clients));
-        // Requests arrive over time, as load does, so the directory (refreshed every 200 ms) shows each one's blocks.
-        Thread.sleep(300);
+        // Requests arrive over time, as load does: the next one comes once a's directory (refreshed every 200 ms)
+        // shows every request still streaming, so each decision weighs the load the earlier ones put somewhere.
+        awaitTrue(() -> runningSeenBy(a) >= load.stream().filter(f -> !f.isDone()).count(),
+            "a's directory shows the requests in flight");
       }
       for (CompletableFuture<String> f : load) {
         served.merge(f.get(120, TimeUnit.SECONDS), 1, Integer::sum);
@@ -418,6 +420,15 @@ class ClusterRoutingTest {
       Thread.currentThread().interrupt();
       return "";
     }
+  }
+
+  /** Requests running on the demo function's engines, every replica's, as r's directory shows them. */
+  private static long runningSeenBy(ReplicaProcess r) {
+    long running = 0;
+    for (Object o : clusterDoc(r).getJsonObject("functions").getJsonArray("demo", new JsonArray())) {
+      running += ((JsonObject) o).getInteger("running", 0);
+    }
+    return running;
   }
 
   private static JsonObject clusterDoc(ReplicaProcess r) {
