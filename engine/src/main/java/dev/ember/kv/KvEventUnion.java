@@ -47,10 +47,15 @@ public final class KvEventUnion {
    * The union's events for one batch of a member's events, in order: stores of blocks no other member
    * held (split into runs that each name their parent), removals of blocks no other member holds. A
    * batch that changes nothing for the union gives an empty list; a batch of a sole member comes back
-   * unchanged. Events of an unknown member join it first.
+   * unchanged. Events of a member that has not joined, or has left, change nothing and give an empty
+   * list: an engine's last batches can arrive after its context left, and counting them would keep
+   * blocks in the union that no live member holds.
    */
   public List<KvEvent> apply(String member, List<KvEvent> events) {
-    Set<Long> own = members.computeIfAbsent(member, m -> new HashSet<>());
+    Set<Long> own = members.get(member);
+    if (own == null) {
+      return List.of();
+    }
     if (members.size() == 1) {
       for (KvEvent e : events) {
         switch (e) {

@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -66,11 +67,16 @@ public final class KvEventPublisher implements EngineObserver, AutoCloseable {
     final byte[] name;
     /** Guarded by this object. */
     final KvEventUnion union = new KvEventUnion();
+    /** Device to the engine running there now and its description; guarded by this object. */
+    final Map<String, Running> engines = new HashMap<>();
 
     Topic(byte[] name) {
       this.name = name;
     }
   }
+
+  /** The engine of one device context, as it was described when it started. */
+  private record Running(Engine engine, EngineDescription description) {}
 
   /** One queued batch and the topic it goes out on. */
   private record Pending(byte[] topic, double timestampSeconds, List<KvEvent> events) {}
@@ -152,11 +158,17 @@ public final class KvEventPublisher implements EngineObserver, AutoCloseable {
         f -> new Topic(options.topicFor(f).getBytes(StandardCharsets.UTF_8)));
     String device = description.device();
     synchronized (t) {
+      t.engines.put(device, new Running(engine, description));
       offer(t, System.currentTimeMillis(), t.union.join(device));
     }
     engine.addKvEventListener(batch -> {
       synchronized (t) {
-        offer(t, batch.timestampMillis(), t.union.apply(device, batch.events()));
+        // A batch the engine sends after its context stopped (or after another engine took the device)
+        // is not the topic's any more: its blocks were already taken away at the stop.
+        Running now = t.engines.get(device);
+        if (now != null && now.engine() == engine) {
+          offer(t, batch.timestampMillis(), t.union.apply(device, batch.events()));
+        }
       }
     });
   }
@@ -166,6 +178,11 @@ public final class KvEventPublisher implements EngineObserver, AutoCloseable {
     Topic t = topics.computeIfAbsent(description.function(),
         f -> new Topic(options.topicFor(f).getBytes(StandardCharsets.UTF_8)));
     synchronized (t) {
+      Running now = t.engines.get(description.device());
+      if (now != null && !now.description().equals(description)) {
+        return; // an earlier engine of this device, already replaced: the union holds the new one
+      }
+      t.engines.remove(description.device());
       List<KvEvent> gone = t.union.leave(description.device());
       // An engine this publisher never saw start still had its blocks announced by someone: clear them.
       offer(t, System.currentTimeMillis(), gone.isEmpty() && t.union.members() == 0

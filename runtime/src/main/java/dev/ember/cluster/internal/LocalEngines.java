@@ -101,7 +101,8 @@ public final class LocalEngines implements EngineObserver {
     Running function = r;
     engine.addKvEventListener(batch -> {
       synchronized (function) {
-        if (function.contexts.containsKey(device)) {
+        Context now = function.contexts.get(device);
+        if (now != null && now.engine() == engine) { // not a stopped (or replaced) engine's last batches
           publish(function, batch.timestampMillis(), function.union.apply(device, batch.events()));
         }
       }
