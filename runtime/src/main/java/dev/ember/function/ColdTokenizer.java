@@ -67,7 +67,7 @@ final class ColdTokenizer implements AutoCloseable {
   }
 
   /** Where the function's model is (the embedded demo model is created on first use). */
-  static Path modelPath(FunctionManifest m) throws IOException {
+  private static Path modelPath(FunctionManifest m) throws IOException {
     return FunctionManifest.ModelSpec.EMBEDDED_DEMO.equals(m.model().path()) ? DemoModel.ensure()
         : Path.of(m.model().path());
   }
