@@ -80,6 +80,8 @@ public final class FunctionInstance implements FunctionEndpoint {
 
   private record Failure(String reason, String publicReason, long retryAtNanos) {}
   private final WorkerExecutor tokenizing;
+  /** Tokenizes while the engine is not loaded; opened on first such use, closed when the function retires. */
+  private final ColdTokenizer coldTokenizer;
 
   /**
    * Threads of the process-wide pool that tokenizes, renders chat templates and decodes, shared by all
@@ -126,6 +128,7 @@ public final class FunctionInstance implements FunctionEndpoint {
         manifest.scaling().maxHoldTime());
     this.lastActivityNanos = nanoClock.getAsLong();
     this.tokenizing = tokenizerPool(vertx);
+    this.coldTokenizer = new ColdTokenizer(manifest);
     if (manifest.prewarm().schedule().isEmpty()) {
       this.schedule = null;
     } else {
@@ -165,13 +168,16 @@ public final class FunctionInstance implements FunctionEndpoint {
 
   /**
    * Takes the function out of service for good (it is being deleted or the server stops): no more
-   * scheduled prewarms, then {@link #drain}.
+   * scheduled prewarms, then {@link #drain}, then the tokenizer kept for when the engine is not loaded closes.
    */
   public Future<Void> retire(Duration deadline) {
     if (schedule != null) {
       schedule.close();
     }
-    return drain(deadline);
+    return drain(deadline).eventually(() -> tokenizing.executeBlocking(() -> {
+      coldTokenizer.close();
+      return null;
+    }, false));
   }
 
   /** Requests held while the function warms up. */
@@ -537,11 +543,20 @@ public final class FunctionInstance implements FunctionEndpoint {
     };
   }
 
+  /**
+   * The prompt's token ids, off the event loop: with the engine's tokenizer while WARM, else (COLD, WARMING,
+   * DRAINING) with the tokenizer opened from the model files alone, which neither loads the weights nor wakes
+   * the function. A FAILED function answers 503 with its reason.
+   */
   @Override
   public Future<int[]> tokenize(Prompt prompt) {
     ContextWorker w = worker;
-    if (state != FunctionState.WARM || w == null) {
+    if (state == FunctionState.FAILED) {
       return Future.failedFuture(unavailable());
+    }
+    if (state != FunctionState.WARM || w == null) {
+      return tokenizing.executeBlocking(() -> coldTokenizer.use(t -> encode(t, prompt)), false)
+          .recover(e -> Future.failedFuture(toFunctionException(e, prompt)));
     }
     if (!w.enter()) {
       return Future.failedFuture(unavailable());
@@ -555,17 +570,25 @@ public final class FunctionInstance implements FunctionEndpoint {
     }, false).recover(e -> Future.failedFuture(toFunctionException(e, prompt)));
   }
 
+  /** The ids' text, off the event loop, with the same tokenizers as {@link #tokenize}. */
   @Override
   public Future<String> detokenize(int[] ids) {
     ContextWorker w = worker;
-    if (state != FunctionState.WARM || w == null) {
+    if (state == FunctionState.FAILED) {
       return Future.failedFuture(unavailable());
     }
-    int vocab = w.tokenizer().vocabSize();
-    for (int id : ids) {
-      if (id < 0 || id >= vocab) {
-        return Future.failedFuture(FunctionException.invalid("tokens", "token id " + id + " is outside [0, " + vocab + ")"));
-      }
+    if (state != FunctionState.WARM || w == null) {
+      return tokenizing.executeBlocking(() -> coldTokenizer.use(t -> {
+        FunctionException bad = outsideVocabulary(ids, t.vocabSize());
+        if (bad != null) {
+          throw bad;
+        }
+        return t.decode(ids, false);
+      }), false).recover(e -> Future.failedFuture(toFunctionException(e, null)));
+    }
+    FunctionException bad = outsideVocabulary(ids, w.tokenizer().vocabSize());
+    if (bad != null) {
+      return Future.failedFuture(bad);
     }
     if (!w.enter()) {
       return Future.failedFuture(unavailable());
@@ -577,6 +600,16 @@ public final class FunctionInstance implements FunctionEndpoint {
         w.exit();
       }
     }, false).recover(e -> Future.failedFuture(toFunctionException(e, null)));
+  }
+
+  /** The error for the first id outside the vocabulary, or null when all are inside. */
+  private static FunctionException outsideVocabulary(int[] ids, int vocab) {
+    for (int id : ids) {
+      if (id < 0 || id >= vocab) {
+        return FunctionException.invalid("tokens", "token id " + id + " is outside [0, " + vocab + ")");
+      }
+    }
+    return null;
   }
 
   /** Decodes one token's text (for logprobs), off the event loop. */

@@ -219,13 +219,19 @@ public final class EmberServer {
         .compose(v -> within(http.drained(), ABORT_GRACE))
         .eventually(http::close)
         .eventually(() -> adminHttp != null ? adminHttp.close() : Future.succeededFuture())
-        .eventually(vertx::close)
         .onComplete(r -> {
-          metrics.close();
           if (r.failed()) {
             LOG.log(Level.WARNING, "shutdown ended with an error", r.cause());
           }
-          stopped.complete();
+          // Vert.x's close completes its own context-free future on its closing thread; chained onto this
+          // one instead, its completion would be handed to one of this chain's event loops, stopped by then.
+          vertx.close().onComplete(c -> {
+            metrics.close();
+            if (c.failed()) {
+              LOG.log(Level.WARNING, "closing Vert.x failed", c.cause());
+            }
+            stopped.complete();
+          });
         });
     return stopped.future();
   }

@@ -1,6 +1,7 @@
 package dev.ember.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -269,7 +270,7 @@ class ClusterRoutingTest {
 
   @Test
   @Order(9)
-  void aColdFunctionHereIsServedByAWarmPeerWithoutWakingIt() throws Exception {
+  void aColdFunctionHereTokenizesAndRoutesByCachedPrefixToAWarmPeerWithoutWakingIt() throws Exception {
     Path functions = Files.createDirectories(home.resolve("cold-functions"));
     Files.writeString(functions.resolve("demo.yaml"), String.join("\n",
         "name: demo",
@@ -280,9 +281,43 @@ class ClusterRoutingTest {
         "prewarm: {onStart: false}", ""));
     ReplicaProcess cold = start("cold", ReplicaProcess.freePort(), "--functions", functions.toString());
     assertTrue(get(cold, "/functions/demo").contains("\"COLD\""), get(cold, "/functions/demo"));
-    Answer answer = complete(cold, PREFIX + " cold", false, 2);
-    assertNotEquals("cold", answer.replica());
+    Map<String, Long> before = new HashMap<>();
+    for (String r : List.of("a", "b", "c", "d", "e")) {
+      before.put(r, indexBlocks(cold, r));
+    }
+
+    // Its model's tokenizer answers while the weights stay unloaded: the same ids as a WARM replica's.
+    String text = PREFIX.substring(0, 200);
+    JsonObject coldIds = tokenize(cold, text);
+    assertEquals(200, coldIds.getInteger("status"), coldIds.encode());
+    assertEquals(tokenize(a, text).getJsonArray("tokens"), coldIds.getJsonArray("tokens"));
+
+    // One replica alone caches this prefix (c itself on an idle cluster, else the one c routed it to); the COLD
+    // replica hashes the text prompt itself and sends it there.
+    String prefix = PREFIX.replace("w", "q");
+    Answer first = complete(c, prefix + " first", false, 2);
+    String holder = first.replica();
+    int blocks = first.promptTokens() / 16;
+    awaitTrue(() -> indexBlocks(cold, holder) >= before.get(holder) + blocks, "the cold replica indexes " + holder
+        + "'s blocks");
+    Answer answer = complete(cold, prefix + " cold", false, 2);
+    assertEquals(holder, answer.replica(), "served by the replica caching the prefix");
+    assertTrue(answer.cachedTokens() >= (blocks - 1) * 16, "cached_tokens " + answer.cachedTokens());
     assertTrue(get(cold, "/functions/demo").contains("\"COLD\""), "still COLD: " + get(cold, "/functions/demo"));
+
+    cold.terminate();
+    cold.awaitExit();
+    assertTrue(cold.log().contains("ember serve: stopped"), cold.logTail());
+    assertFalse(cold.log().contains("RejectedExecutionException"), "a clean shutdown: " + cold.logTail());
+  }
+
+  /** POST /tokenize of a text prompt: the answer with its HTTP status added as "status". */
+  private static JsonObject tokenize(ReplicaProcess r, String text) throws IOException, InterruptedException {
+    HttpResponse<String> resp = HTTP.send(HttpRequest.newBuilder(URI.create(r.url("/tokenize")))
+        .header("Content-Type", "application/json").timeout(Duration.ofSeconds(60))
+        .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("model", "demo").put("prompt", text).encode()))
+        .build(), HttpResponse.BodyHandlers.ofString());
+    return new JsonObject(resp.body()).put("status", resp.statusCode());
   }
 
   @Test

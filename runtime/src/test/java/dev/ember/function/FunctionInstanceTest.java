@@ -1,5 +1,6 @@
 package dev.ember.function;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -104,6 +105,30 @@ class FunctionInstanceTest {
     FunctionException e = (FunctionException) run(vertx, f, chat("x", 4), new ArrayList<>())
         .transform(r -> Future.succeededFuture(r.cause())).await(30, TimeUnit.SECONDS);
     assertEquals(503, e.status());
+  }
+
+  @Test
+  void aColdFunctionTokenizesWithItsModelsTokenizerWithoutWaking() throws Exception {
+    FunctionInstance f = new FunctionInstance(vertx, demo(8), ServingMetrics.NOOP);
+    Prompt chat = chat("t", 1).prompt();
+    Prompt text = new Prompt.Text("a prompt tokenized while the function is cold");
+    int[] coldChat = f.tokenize(chat).await(60, TimeUnit.SECONDS);
+    int[] coldText = f.tokenize(text).await(60, TimeUnit.SECONDS);
+    String coldDecoded = f.detokenize(coldText).await(60, TimeUnit.SECONDS);
+    FunctionException outside = (FunctionException) f.detokenize(new int[] {1, -1})
+        .transform(r -> Future.succeededFuture(r.cause())).await(30, TimeUnit.SECONDS);
+    assertEquals(400, outside.status(), outside.getMessage());
+    assertEquals(FunctionState.COLD, f.state(), "tokenizing loaded no weights and woke nothing");
+
+    f.warm().await(120, TimeUnit.SECONDS);
+    assertArrayEquals(f.tokenize(chat).await(60, TimeUnit.SECONDS), coldChat, "the engine's tokenizer agrees");
+    assertArrayEquals(f.tokenize(text).await(60, TimeUnit.SECONDS), coldText);
+    assertEquals(f.detokenize(coldText).await(60, TimeUnit.SECONDS), coldDecoded);
+
+    f.retire(Duration.ofSeconds(5)).await(60, TimeUnit.SECONDS);
+    FunctionException retired = (FunctionException) f.tokenize(text)
+        .transform(r -> Future.succeededFuture(r.cause())).await(30, TimeUnit.SECONDS);
+    assertEquals(503, retired.status(), "a retired function's tokenizers are closed");
   }
 
   @Test

@@ -22,8 +22,8 @@ import java.util.logging.Logger;
 /**
  * A function as the doors of a clustered replica see it: every request goes to the best of all
  * engines serving the function, this replica's own and its peers' ({@link Router}). The prompt is
- * tokenized and hashed here once (when the function is loaded here) and its block hashes looked up in
- * the local prefix index; the serving engine, here or on a peer, takes the ids and the hashes as they are
+ * tokenized and hashed here once (when the function is deployed here, WARM or not) and its block hashes
+ * looked up in the local prefix index; the serving engine, here or on a peer, takes the ids and the hashes as they are
  * (no second tokenization, no second hashing); a peer streams its outputs back, which reach the sink exactly as
  * a local engine's would. A peer that refuses or dies before the first output is replaced by the
  * next candidate without the client noticing; one that dies later ends the request with an error.
@@ -97,12 +97,15 @@ final class RoutedEndpoint implements FunctionEndpoint {
     });
   }
 
-  /** The prompt's token ids when this replica can produce them (loaded here, or given as ids), else null. */
+  /**
+   * The prompt's token ids when this replica can produce them (the function is deployed here, in any state
+   * but FAILED: one not loaded tokenizes with its model's tokenizer alone; or the ids were given), else null.
+   */
   private Future<int[]> promptTokens(FunctionPool local, InferenceRequest request) {
     if (request.prompt() instanceof Prompt.Tokens t) {
       return Future.succeededFuture(t.ids());
     }
-    if (local != null && local.state() == FunctionState.WARM) {
+    if (local != null) {
       return local.tokenize(request.prompt()).recover(e -> e instanceof FunctionException fe && fe.status() == 400
           ? Future.failedFuture(fe) : Future.succeededFuture(null));
     }
