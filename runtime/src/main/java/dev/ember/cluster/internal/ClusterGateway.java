@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Logger;
 
@@ -37,6 +38,11 @@ import java.util.logging.Logger;
  */
 public final class ClusterGateway implements FunctionGateway, ClusterContext {
   private static final Logger LOG = Logger.getLogger(ClusterGateway.class.getName());
+  /**
+   * Prompts of at most this many full blocks are hashed on the calling event loop: about a microsecond a
+   * block (one SHA-256 of some 100 bytes), well under a worker-pool round trip; longer ones go to a worker.
+   */
+  static final int INLINE_HASH_BLOCKS = 64;
   private static final ThreadLocal<Map<String, BlockHasher>> HASHERS = ThreadLocal.withInitial(HashMap::new);
 
   private final Vertx vertx;
@@ -168,8 +174,16 @@ public final class ClusterGateway implements FunctionGateway, ClusterContext {
       seed = peers.get(0).hashSeed();
       blockSize = peers.get(0).blockSize();
     }
-    return vertx.executeBlocking(() -> PromptHashes.of(HASHERS.get().computeIfAbsent(seed, BlockHasher::new), seed,
-        ids, blockSize, cacheSalt), false);
+    Callable<PromptHashes> hash = () -> PromptHashes.of(
+        HASHERS.get().computeIfAbsent(seed, BlockHasher::new), seed, ids, blockSize, cacheSalt);
+    if (ids.length / Math.max(1, blockSize) <= INLINE_HASH_BLOCKS) {
+      try {
+        return Future.succeededFuture(hash.call());
+      } catch (Exception e) {
+        return Future.failedFuture(e);
+      }
+    }
+    return vertx.executeBlocking(hash, false);
   }
 
   @Override
