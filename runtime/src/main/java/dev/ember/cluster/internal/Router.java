@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -69,17 +69,23 @@ public final class Router {
    * candidates returned carry their overlaps; those given are read for everything but their overlap.
    */
   public List<Candidate> order(List<Candidate> candidates, long[] promptHashes, PrefixIndex index) {
-    Set<EngineId> holders = index.holdersOfFirst(promptHashes);
+    Map<EngineId, EngineBlocks> holders = index.holdingFirst(promptHashes);
     if (policy == RoutingPolicy.CACHE_AWARE) {
-      return bestByCost(candidates, promptHashes, holders, index, loadCap(candidates));
+      return bestByCost(candidates, promptHashes, holders, loadCap(candidates));
     }
     List<Candidate> chosen = policy == RoutingPolicy.ROUND_ROBIN ? roundRobin(candidates)
         : best(candidates, promptHashes.length, false);
     List<Candidate> out = new ArrayList<>(chosen.size());
     for (Candidate c : chosen) {
-      out.add(c.withOverlap(holders.contains(c.engine()) ? index.overlap(c.engine(), promptHashes) : 0));
+      out.add(c.withOverlap(overlap(holders, c, promptHashes)));
     }
     return out;
+  }
+
+  /** The candidate's overlap: 0 unless it holds the prompt's first block. */
+  private static int overlap(Map<EngineId, EngineBlocks> holders, Candidate c, long[] hashes) {
+    EngineBlocks b = holders.isEmpty() ? null : holders.get(c.engine());
+    return b == null ? 0 : b.overlap(hashes);
   }
 
   /** True when the guard takes the candidate out of the choice: a WARM engine loaded beyond the cap. */
@@ -87,16 +93,20 @@ public final class Router {
     return c.stateRank() == 0 && c.queuedBlocks() > cap;
   }
 
-  private List<Candidate> bestByCost(List<Candidate> candidates, long[] hashes, Set<EngineId> holders,
-      PrefixIndex index, int cap) {
+  private List<Candidate> bestByCost(List<Candidate> candidates, long[] hashes, Map<EngineId, EngineBlocks> holders,
+      int cap) {
     int size = candidates.size();
     int k = Math.min(MAX_TRIES, size);
     Top top = new Top(k);
     // Engines the guard took out, least loaded first: the end of the retry order when the others are fewer.
     Top overloaded = cap == NO_CAP ? null : new Top(k);
     int p = hashes.length;
-    // Holders, to weigh once the others have set a bar: state rank, then load, then position, in one long.
-    long[] pending = new long[holders.isEmpty() ? 0 : Math.min(size, holders.size() + 1)];
+    // Holders, to weigh once the others have set a bar: state rank, then load, then their slot in
+    // heldCandidates/heldBlocks, in one long.
+    int room = holders.isEmpty() ? 0 : Math.min(size, holders.size() + 1);
+    long[] pending = new long[room];
+    Candidate[] heldCandidates = new Candidate[room];
+    EngineBlocks[] heldBlocks = new EngineBlocks[room];
     int held = 0;
     for (int i = 0; i < size; i++) {
       Candidate c = candidates.get(i);
@@ -104,39 +114,40 @@ public final class Router {
         overloaded.offer(c, c.stateRank(), c.queuedBlocks());
         continue;
       }
-      if (pending.length > 0 && holders.contains(c.engine())) {
+      EngineBlocks blocks = room == 0 ? null : holders.get(c.engine());
+      if (blocks != null) {
         if (held == pending.length) {
           pending = Arrays.copyOf(pending, held * 2);
+          heldCandidates = Arrays.copyOf(heldCandidates, held * 2);
+          heldBlocks = Arrays.copyOf(heldBlocks, held * 2);
         }
-        pending[held++] = (long) c.stateRank() << 60 | Math.min(Math.max(c.queuedBlocks(), 0), (1L << 38) - 1) << 22
-            | Math.min(i, POSITION_MASK);
+        heldCandidates[held] = c;
+        heldBlocks[held] = blocks;
+        pending[held] = (long) c.stateRank() << 60 | Math.min(Math.max(c.queuedBlocks(), 0), (1L << 38) - 1) << 22
+            | Math.min(held, POSITION_MASK);
+        held++;
         continue;
       }
       top.offer(c.overlapBlocks() == 0 ? c : c.withOverlap(0), c.stateRank(), cost(c.queuedBlocks(), p, 0));
     }
     Arrays.sort(pending, 0, held);
     for (int j = 0; j < held; j++) {
-      int i = (int) (pending[j] & POSITION_MASK);
-      Candidate c = candidates.get(i);
+      int slot = (int) (pending[j] & POSITION_MASK);
+      Candidate c = heldCandidates[slot];
       int rank = c.stateRank();
       double floor = cost(c.queuedBlocks(), p, p);
       if (top.full() && top.beats(rank, floor)) {
         break; // sorted by rank and load: no later holder can do better
       }
-      EngineBlocks blocks = index.blocks(c.engine());
-      if (blocks == null) {
-        top.offer(c.withOverlap(0), rank, cost(c.queuedBlocks(), p, 0));
-        continue;
-      }
+      int probe = -1;
       if (top.full() && rank == top.lastRank() && weight >= MIN_PRUNING_WEIGHT) {
         // The least overlap that could reach the last place; a miss two blocks below it rules that out.
-        int probe = (int) Math.ceil(p - (top.lastCost() - floor) / weight) - 2;
-        if (probe >= 0 && probe < p && !blocks.contains(hashes[probe])) {
-          continue;
-        }
+        probe = (int) Math.ceil(p - (top.lastCost() - floor) / weight) - 2;
       }
-      int overlap = blocks.overlap(hashes);
-      top.offer(c.withOverlap(overlap), rank, cost(c.queuedBlocks(), p, overlap));
+      int overlap = heldBlocks[slot].overlapPast(hashes, probe);
+      if (overlap >= 0) {
+        top.offer(c.withOverlap(overlap), rank, cost(c.queuedBlocks(), p, overlap));
+      }
     }
     if (overloaded == null || top.full()) {
       return top.list();
@@ -146,7 +157,7 @@ public final class Router {
       if (out.size() == k) {
         break;
       }
-      out.add(c.withOverlap(holders.contains(c.engine()) ? index.overlap(c.engine(), hashes) : 0));
+      out.add(c.withOverlap(overlap(holders, c, hashes)));
     }
     return out;
   }
