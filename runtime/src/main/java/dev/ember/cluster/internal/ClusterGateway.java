@@ -247,7 +247,8 @@ public final class ClusterGateway implements FunctionGateway, ClusterContext {
     if (hashes == null) {
       return QueuedWork.generationBlocks(request, FunctionManifest.EngineSettings.DEFAULT_BLOCK_SIZE);
     }
-    return Math.max(0, hashes.blocks() - peer.overlapBlocks()) + QueuedWork.generationBlocks(request, hashes.blockSize());
+    return Math.max(0, hashes.blocks() - peer.overlapBlocks())
+        + QueuedWork.generationBlocks(request, hashes.blockSize());
   }
 
   /** Republishes the function's entry soon, once for any number of changes meanwhile (any thread). */
@@ -256,7 +257,8 @@ public final class ClusterGateway implements FunctionGateway, ClusterContext {
       context.runOnContext(v -> {
         dirty.remove(function);
         FunctionPool f = local(function);
-        if (f != null && !refused.contains(function) && directory.published(ReplicaEntry.key(directory.self(), function))) {
+        if (f != null && !refused.contains(function)
+            && directory.published(ReplicaEntry.key(directory.self(), function))) {
           directory.publish(entry(f, f.info()));
         }
       });
@@ -327,7 +329,8 @@ public final class ClusterGateway implements FunctionGateway, ClusterContext {
     FunctionState state = leaving ? FunctionState.DRAINING : info.state();
     return new ReplicaEntry(directory.self(), replicaName, m.name(), state, s == null ? 0 : s.running(),
         s == null ? 0 : s.waiting(), s == null ? 0 : s.kvUsage(), s == null ? 0 : s.freeBlocks(),
-        engines.activeBlocks(m.name()), work.blocks(m.name()), m.device(), d == null ? "" : d.weightsKey(), m.engine().blockSize(),
+        engines.activeBlocks(m.name()), work.blocks(m.name()), m.device(), d == null ? "" : d.weightsKey(),
+        m.engine().blockSize(),
         BlockHasher.SCHEME, m.engine().hashSeed(), info.maxModelLen(), forwardAddress, engines.epoch(m.name()),
         engines.sequence(m.name()));
   }

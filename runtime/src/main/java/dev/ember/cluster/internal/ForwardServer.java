@@ -15,9 +15,9 @@ import java.util.logging.Logger;
 /**
  * The endpoint peers forward requests to ({@code POST /forward}): runs the request on this replica's own
  * engine, never routing it again, and streams the outputs back as {@link ForwardCodec} frames after an
- * accepted frame (the request's work counts in {@link QueuedWork} from its admission); a refusal (400, 404, 429, 503) is the error as JSON with that status. A
- * peer that hangs up cancels the request. It listens on the cluster address, apart from the public
- * API.
+ * accepted frame (the request's work counts in {@link QueuedWork} from its admission); a refusal (400,
+ * 404, 429, 503) is the error as JSON with that status. A peer that hangs up cancels the request. It
+ * listens on the cluster address, apart from the public API.
  *
  * <pre>{@code ForwardServer.start(vertx, registry, work, "10.0.0.2").onSuccess(s -> announce(s.address())); }</pre>
  */

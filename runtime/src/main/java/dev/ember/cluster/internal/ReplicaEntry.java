@@ -17,8 +17,8 @@ import io.vertx.core.json.JsonObject;
  * @param kvSequence the last KV event batch published for that engine (-1 before the first)
  */
 public record ReplicaEntry(String member, String replica, String function, FunctionState state, int running,
-    int waiting, double kvUsage, int freeBlocks, int activeBlocks, int queuedBlocks, String device, String weightsKey, int blockSize,
-    String hashScheme, String hashSeed, int maxModelLen, String forward, long kvEpoch, long kvSequence) {
+    int waiting, double kvUsage, int freeBlocks, int activeBlocks, int queuedBlocks, String device, String weightsKey,
+    int blockSize, String hashScheme, String hashSeed, int maxModelLen, String forward, long kvEpoch, long kvSequence) {
 
   /** The directory key: one entry per member and function. */
   public String key() {
@@ -47,8 +47,8 @@ public record ReplicaEntry(String member, String replica, String function, Funct
     JsonObject j = new JsonObject(text);
     return new ReplicaEntry(j.getString("member"), j.getString("replica"), j.getString("function"),
         FunctionState.valueOf(j.getString("state")), j.getInteger("running"), j.getInteger("waiting"),
-        j.getDouble("kvUsage"), j.getInteger("freeBlocks"), j.getInteger("activeBlocks"), j.getInteger("queuedBlocks", 0),
-        j.getString("device"),
+        j.getDouble("kvUsage"), j.getInteger("freeBlocks"), j.getInteger("activeBlocks"),
+        j.getInteger("queuedBlocks", 0), j.getString("device"),
         j.getString("weightsKey"), j.getInteger("blockSize"), j.getString("hashScheme"), j.getString("hashSeed"),
         j.getInteger("maxModelLen"), j.getString("forward"), j.getLong("kvEpoch"), j.getLong("kvSequence"));
   }
