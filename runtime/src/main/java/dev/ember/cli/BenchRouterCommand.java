@@ -42,8 +42,11 @@ public final class BenchRouterCommand implements Callable<Integer> {
         (long) r.replicas() * r.blocksPerReplica());
     System.out.printf("event ingestion     %.2f M events/s, %.1f M block hashes/s (decode + apply, CPU time of one thread)%n",
         r.eventsPerSecond() / 1e6, r.hashesPerSecond() / 1e6);
-    System.out.printf("routing decision    p50 %.1f us, p99 %.1f us (CPU time) over %d replicas, %d-block prompt (%d decisions)%n",
+    System.out.printf("routing decision    p50 %.1f us, p99 %.1f us (CPU time) over %d replicas, %d-block prompt (%d decisions),"
+        + " loads 0..199 blocks: the guard trips%n",
         r.percentile(0.5) / 1e3, r.percentile(0.99) / 1e3, r.replicas(), r.promptBlocks(), r.decisionNanos().length);
+    System.out.printf("routing decision    p50 %.1f us, p99 %.1f us, loads 0..63 blocks: balanced, every holder weighed by cost%n",
+        r.balancedPercentile(0.5) / 1e3, r.balancedPercentile(0.99) / 1e3);
     System.out.printf("prompt hashing      %.1f us for %d tokens (sha256_cbor, once per request)%n",
         r.promptHashNanos() / 1e3, promptLen);
     return 0;

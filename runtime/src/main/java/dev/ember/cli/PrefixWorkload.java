@@ -10,6 +10,12 @@ import picocli.CommandLine.Option;
  * {@code --prompt-len} tokens. Every draw depends only on the seed and the request index, so a run is
  * reproducible whatever the concurrency. Off when {@code --prefixes} is 0.
  *
+ * <p>Routing on the prefix cache only pays where the fleet's caches together hold more distinct prefixes
+ * than one replica's does: when every replica can hold every prefix, round-robin ends up with every
+ * prefix everywhere too, and both policies differ only in warm-up misses. So a cluster comparison sizes
+ * the prefixes (count x length) above one replica's KV cache ({@code ember serve --kv-cache-memory}) and
+ * below the fleet's, and sends several times more requests than prefixes (see the README's figures).
+ *
  * <pre>{@code @Mixin PrefixWorkload prefixes; ... int k = prefixes.draw(seed, i); String system = PrefixWorkload.prefix(seed, k, words); }</pre>
  */
 final class PrefixWorkload {
@@ -23,7 +29,9 @@ final class PrefixWorkload {
   private static final long DRAW_SALT = 0x9E3779B97F4A7C15L;
 
   @Option(names = "--prefixes", defaultValue = "" + DEFAULT_PREFIXES,
-      description = "Shared system prompts drawn Zipf-distributed over the requests; 0: none (default ${DEFAULT-VALUE}).")
+      description = "Shared system prompts drawn Zipf-distributed over the requests; 0: none (default ${DEFAULT-VALUE})."
+          + " To compare cluster routing, use more than one replica's KV cache holds (--prefix-len x --prefixes"
+          + " over serve --kv-cache-memory) and less than the fleet's.")
   int prefixes = DEFAULT_PREFIXES;
 
   @Option(names = "--prefix-len", defaultValue = "" + DEFAULT_PREFIX_LEN,

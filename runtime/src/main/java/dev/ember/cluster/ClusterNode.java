@@ -8,6 +8,7 @@ import dev.ember.cluster.internal.HazelcastConfigs;
 import dev.ember.cluster.internal.KvEventFollower;
 import dev.ember.cluster.internal.LocalEngines;
 import dev.ember.cluster.internal.PrefixIndex;
+import dev.ember.cluster.internal.QueuedWork;
 import dev.ember.cluster.internal.ReplicaDirectory;
 import dev.ember.cluster.internal.RouterMetrics;
 import dev.ember.function.FunctionGateway;
@@ -87,12 +88,13 @@ public final class ClusterNode {
     Context context = ((VertxInternal) vertx).createEventLoopContext();
     PrefixIndex index = new PrefixIndex();
     LocalEngines engines = new LocalEngines(vertx.eventBus(), self, index);
+    QueuedWork work = new QueuedWork(index, self);
     return ReplicaDirectory.open(vertx, hz).compose(directory -> KvEventFollower.start(vertx, context, self, index)
         .compose(follower -> follower.catchUp(directory.entries()).map(follower))
-        .compose(follower -> ForwardServer.start(vertx, registry, host).map(forward -> {
+        .compose(follower -> ForwardServer.start(vertx, registry, work, host).map(forward -> {
           RouterMetrics metrics = new RouterMetrics(meters, index::blocks, follower::lagMillis);
-          ClusterGateway gateway = new ClusterGateway(vertx, registry, directory, index, engines, follower, metrics,
-              options, name, forward.address());
+          ClusterGateway gateway = new ClusterGateway(vertx, registry, directory, index, engines, work, follower,
+              metrics, options, name, forward.address());
           for (FunctionManifest m : functions) {
             String why = gateway.incompatibility(m);
             if (why != null) {

@@ -42,7 +42,7 @@ public record ClusterOptions(String name, String host, int port, List<String> me
   public static final String FAILURE_DETECTION_DOC = "A member silent this long is removed, with its directory"
       + " entries and index blocks.";
   public static final double DEFAULT_CACHE_WEIGHT = 1.0;
-  public static final String CACHE_WEIGHT_DOC = "w in the routing cost w * (promptBlocks - overlapBlocks) + activeBlocks.";
+  public static final String CACHE_WEIGHT_DOC = "w in the routing cost w * (promptBlocks - overlapBlocks) + queuedBlocks.";
 
   public ClusterOptions {
     members = members == null ? List.of() : List.copyOf(members);

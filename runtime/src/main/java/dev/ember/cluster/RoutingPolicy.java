@@ -8,9 +8,9 @@ import java.util.Locale;
  * <pre>{@code RoutingPolicy p = RoutingPolicy.parse("cache-aware"); }</pre>
  */
 public enum RoutingPolicy {
-  /** Lowest {@code w * (promptBlocks - overlapBlocks) + activeBlocks}, with the imbalance guard. */
+  /** Lowest {@code w * (promptBlocks - overlapBlocks) + queuedBlocks}, with the imbalance guard. */
   CACHE_AWARE,
-  /** Fewest active KV blocks. */
+  /** Fewest blocks of work queued. */
   LEAST_LOADED,
   /** Each candidate in turn. */
   ROUND_ROBIN;

@@ -332,11 +332,9 @@ class ClusterRoutingTest {
     try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
       for (int i = 0; i < 8; i++) {
         String prompt = hot + " load " + i;
+        // All at once: each decision weighs the work the earlier ones sent somewhere, before the peer that
+        // took them has admitted them (a counts what it forwarded) or after (its directory entry counts it).
         load.add(CompletableFuture.supplyAsync(() -> servedBy(a, prompt, 500), clients));
-        // Requests arrive over time, as load does: the next one comes once a's directory (refreshed every 200 ms)
-        // shows every request still streaming, so each decision weighs the load the earlier ones put somewhere.
-        awaitTrue(() -> runningSeenBy(a) >= load.stream().filter(f -> !f.isDone()).count(),
-            "a's directory shows the requests in flight");
       }
       for (CompletableFuture<String> f : load) {
         served.merge(f.get(120, TimeUnit.SECONDS), 1, Integer::sum);
@@ -344,7 +342,7 @@ class ClusterRoutingTest {
     }
     assertTrue(served.keySet().stream().noneMatch(k -> k.startsWith("error")), "every request completed: " + served);
     assertTrue(served.getOrDefault("c", 0) >= 1, "the replica caching the prefix took the first: " + served);
-    assertTrue(served.size() >= 2, "a loaded replica's blocks outweigh the prefix; the load spreads: " + served);
+    assertTrue(served.size() >= 2, "the work queued on c outweighs the prefix; the load spreads: " + served);
     assertTrue(served.getOrDefault("c", 0) < load.size(), "not every request piled onto c: " + served);
   }
 
@@ -458,13 +456,6 @@ class ClusterRoutingTest {
   }
 
   /** Requests running on the demo function's engines, every replica's, as r's directory shows them. */
-  private static long runningSeenBy(ReplicaProcess r) {
-    long running = 0;
-    for (Object o : clusterDoc(r).getJsonObject("functions").getJsonArray("demo", new JsonArray())) {
-      running += ((JsonObject) o).getInteger("running", 0);
-    }
-    return running;
-  }
 
   private static JsonObject clusterDoc(ReplicaProcess r) {
     String body = get(r, "/cluster");

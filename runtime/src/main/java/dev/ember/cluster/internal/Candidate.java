@@ -4,17 +4,22 @@ import dev.ember.function.FunctionState;
 
 /**
  * An engine that could serve a request: this replica's own (local) or a peer's, with what the router
- * weighs: its state, its load in active KV blocks, and how many of the prompt's leading blocks it
- * already caches.
+ * weighs: its state, its load in KV blocks of work queued ({@link QueuedWork}), and how many of the
+ * prompt's leading blocks it already caches.
  *
  * @param forward host:port of the peer's forwarding endpoint (null when local)
  */
-public record Candidate(EngineId engine, String replica, boolean local, FunctionState state, int activeBlocks,
+public record Candidate(EngineId engine, String replica, boolean local, FunctionState state, int queuedBlocks,
     int overlapBlocks, String forward) {
 
   /** This candidate with the given overlap. */
   Candidate withOverlap(int overlap) {
-    return new Candidate(engine, replica, local, state, activeBlocks, overlap, forward);
+    return new Candidate(engine, replica, local, state, queuedBlocks, overlap, forward);
+  }
+
+  /** This candidate with the given load. */
+  Candidate withQueuedBlocks(int queued) {
+    return new Candidate(engine, replica, local, state, queued, overlapBlocks, forward);
   }
 
   /** WARM engines first, then those warming up, then COLD ones. */

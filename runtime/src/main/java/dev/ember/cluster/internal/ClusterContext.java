@@ -1,5 +1,7 @@
 package dev.ember.cluster.internal;
 
+import dev.ember.engine.OutputSink;
+import dev.ember.function.FunctionEndpoint.Submission;
 import dev.ember.function.FunctionPool;
 import dev.ember.function.InferenceRequest;
 import dev.ember.kv.PromptHashes;
@@ -26,6 +28,11 @@ interface ClusterContext {
 
   /** Every candidate engine, best first. */
   List<Candidate> candidates(String function, FunctionPool local, List<ReplicaEntry> peers, long[] hashes);
+
+  /** Runs the request on this replica's own engine (a clustered replica counts its work as load). */
+  default Future<Submission> submitLocal(FunctionPool local, InferenceRequest request, OutputSink sink) {
+    return local.submit(request, sink);
+  }
 
   ForwardCall forward(Candidate peer, InferenceRequest request, ForwardCall.Listener listener);
 }

@@ -50,6 +50,7 @@ public final class ClusterGateway implements FunctionGateway, ClusterContext {
   private final ReplicaDirectory directory;
   private final PrefixIndex index;
   private final LocalEngines engines;
+  private final QueuedWork work;
   private final KvEventFollower follower;
   private final Router router;
   private final RouterMetrics metrics;
@@ -59,16 +60,22 @@ public final class ClusterGateway implements FunctionGateway, ClusterContext {
   private final Map<String, RoutedEndpoint> endpoints = new ConcurrentHashMap<>();
   private final Map<String, Set<ForwardCall>> inFlight = new ConcurrentHashMap<>();
   private final Set<String> refused = ConcurrentHashMap.newKeySet();
+  private final UnadmittedForwards unadmitted = new UnadmittedForwards();
+  /** Functions whose queued work changed since their entry was last published. */
+  private final Set<String> dirty = ConcurrentHashMap.newKeySet();
+  private final io.vertx.core.Context context;
   private volatile boolean leaving;
 
   public ClusterGateway(Vertx vertx, FunctionRegistry registry, ReplicaDirectory directory, PrefixIndex index,
-      LocalEngines engines, KvEventFollower follower, RouterMetrics metrics, ClusterOptions options,
-      String replicaName, String forwardAddress) {
+      LocalEngines engines, QueuedWork work, KvEventFollower follower, RouterMetrics metrics,
+      ClusterOptions options, String replicaName, String forwardAddress) {
     this.vertx = vertx;
     this.registry = registry;
     this.directory = directory;
     this.index = index;
     this.engines = engines;
+    this.work = work;
+    this.context = vertx.getOrCreateContext();
     this.follower = follower;
     this.router = new Router(options.routing(), options.cacheWeight());
     this.metrics = metrics;
@@ -77,6 +84,7 @@ public final class ClusterGateway implements FunctionGateway, ClusterContext {
     this.client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
         new io.vertx.core.http.PoolOptions().setHttp1MaxSize(64));
     directory.onMemberLeft(this::memberLeft);
+    work.onChange(this::workChanged);
   }
 
   // ---- FunctionGateway
@@ -193,18 +201,28 @@ public final class ClusterGateway implements FunctionGateway, ClusterContext {
     List<Candidate> all = directory.peerCandidates(function);
     if (local != null && takesRequests(local.state())) {
       EngineId id = new EngineId(directory.self(), function);
-      all.add(new Candidate(id, replicaName, true, local.state(), engines.activeBlocks(function), 0, null));
+      all.add(new Candidate(id, replicaName, true, local.state(), work.blocks(function), 0, null));
     }
+    unadmitted.addTo(all);
     return router.order(all, hashes, index);
+  }
+
+  @Override
+  public Future<FunctionEndpoint.Submission> submitLocal(FunctionPool local, InferenceRequest request,
+      dev.ember.engine.OutputSink sink) {
+    return work.submit(local, request, sink);
   }
 
   @Override
   public ForwardCall forward(Candidate peer, InferenceRequest request, ForwardCall.Listener listener) {
     Set<ForwardCall> calls = inFlight.computeIfAbsent(peer.engine().member(), m -> ConcurrentHashMap.newKeySet());
     ForwardCall[] self = new ForwardCall[1];
+    // Until the peer admits the request (and so counts it in the load it publishes), count it here.
+    Runnable settled = unadmitted.add(peer.engine(), forwardedBlocks(peer, request));
     ForwardCall.Listener tracked = new ForwardCall.Listener() {
       @Override
       public void accepted(int promptTokens) {
+        settled.run();
         listener.accepted(promptTokens);
       }
 
@@ -218,12 +236,14 @@ public final class ClusterGateway implements FunctionGateway, ClusterContext {
 
       @Override
       public void refused(dev.ember.function.FunctionException error) {
+        settled.run();
         calls.remove(self[0]);
         listener.refused(error);
       }
 
       @Override
       public void lost(Throwable cause) {
+        settled.run();
         calls.remove(self[0]);
         listener.lost(cause);
       }
@@ -233,6 +253,30 @@ public final class ClusterGateway implements FunctionGateway, ClusterContext {
       calls.add(self[0]);
     }
     return self[0];
+  }
+
+  /** The work a forwarded request brings its peer, as the peer will count it ({@link QueuedWork}). */
+  static int forwardedBlocks(Candidate peer, InferenceRequest request) {
+    PromptHashes hashes = request.promptHashes();
+    if (hashes == null) {
+      return QueuedWork.generationBlocks(request, FunctionManifest.EngineSettings.DEFAULT_BLOCK_SIZE);
+    }
+    return Math.max(0, hashes.blocks() - peer.overlapBlocks())
+        + QueuedWork.generationBlocks(request, hashes.blockSize());
+  }
+
+  /** Republishes the function's entry soon, once for any number of changes meanwhile (any thread). */
+  private void workChanged(String function) {
+    if (dirty.add(function)) {
+      context.runOnContext(v -> {
+        dirty.remove(function);
+        FunctionPool f = local(function);
+        if (f != null && !refused.contains(function)
+            && directory.published(ReplicaEntry.key(directory.self(), function))) {
+          directory.publish(entry(f, f.info()));
+        }
+      });
+    }
   }
 
   private void memberLeft(String member) {
@@ -299,7 +343,8 @@ public final class ClusterGateway implements FunctionGateway, ClusterContext {
     FunctionState state = leaving ? FunctionState.DRAINING : info.state();
     return new ReplicaEntry(directory.self(), replicaName, m.name(), state, s == null ? 0 : s.running(),
         s == null ? 0 : s.waiting(), s == null ? 0 : s.kvUsage(), s == null ? 0 : s.freeBlocks(),
-        engines.activeBlocks(m.name()), m.device(), d == null ? "" : d.weightsKey(), m.engine().blockSize(),
+        engines.activeBlocks(m.name()), work.blocks(m.name()), m.device(), d == null ? "" : d.weightsKey(),
+        m.engine().blockSize(),
         BlockHasher.SCHEME, m.engine().hashSeed(), info.maxModelLen(), forwardAddress, engines.epoch(m.name()),
         engines.sequence(m.name()));
   }

@@ -27,7 +27,7 @@ public final class EngineBlocks {
         case KvEvent.BlockStored s -> {
           long[] h = s.blockHashes();
           if (h.length > 0 && s.parentBlockHash() == null && firsts.add(h[0])) {
-            firstBlocks.add(h[0], id);
+            firstBlocks.add(h[0], this);
           }
           for (long hash : h) {
             blocks.add(hash);
@@ -37,7 +37,7 @@ public final class EngineBlocks {
           for (long hash : r.blockHashes()) {
             blocks.remove(hash);
             if (firsts.remove(hash)) {
-              firstBlocks.remove(hash, id);
+              firstBlocks.remove(hash, this);
             }
           }
         }
@@ -54,14 +54,14 @@ public final class EngineBlocks {
     }
     for (long h : chainStarts) {
       if (firsts.add(h)) {
-        firstBlocks.add(h, id);
+        firstBlocks.add(h, this);
       }
     }
   }
 
   public synchronized void clear() {
     for (long h : firsts.toArray()) {
-      firstBlocks.remove(h, id);
+      firstBlocks.remove(h, this);
     }
     firsts.clear();
     blocks.clear();
@@ -74,6 +74,26 @@ public final class EngineBlocks {
       n++;
     }
     return n;
+  }
+
+  /**
+   * The overlap as {@link #overlap} gives it, or -1 without walking when the block at {@code probe} (an
+   * index into the prompt; ignored outside it) is missing, so the overlap cannot pass it.
+   */
+  public synchronized int overlapPast(long[] promptHashes, int probe) {
+    if (probe >= 0 && probe < promptHashes.length && !blocks.contains(promptHashes[probe])) {
+      return -1;
+    }
+    int n = 0;
+    while (n < promptHashes.length && blocks.contains(promptHashes[n])) {
+      n++;
+    }
+    return n;
+  }
+
+  /** The engine these blocks belong to. */
+  public EngineId id() {
+    return id;
   }
 
   public synchronized int size() {

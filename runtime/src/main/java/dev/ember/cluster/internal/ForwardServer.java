@@ -15,11 +15,11 @@ import java.util.logging.Logger;
 /**
  * The endpoint peers forward requests to ({@code POST /forward}): runs the request on this replica's own
  * engine, never routing it again, and streams the outputs back as {@link ForwardCodec} frames after an
- * accepted frame; a refusal (400, 404, 429, 503) is the error as JSON with that status. A
- * peer that hangs up cancels the request. It listens on the cluster address, apart from the public
- * API.
+ * accepted frame (the request's work counts in {@link QueuedWork} from its admission); a refusal (400,
+ * 404, 429, 503) is the error as JSON with that status. A peer that hangs up cancels the request. It
+ * listens on the cluster address, apart from the public API.
  *
- * <pre>{@code ForwardServer.start(vertx, registry, "10.0.0.2").onSuccess(s -> announce(s.address())); }</pre>
+ * <pre>{@code ForwardServer.start(vertx, registry, work, "10.0.0.2").onSuccess(s -> announce(s.address())); }</pre>
  */
 public final class ForwardServer {
   private static final Logger LOG = Logger.getLogger(ForwardServer.class.getName());
@@ -65,7 +65,7 @@ public final class ForwardServer {
     this.inFlight = inFlight;
   }
 
-  public static Future<ForwardServer> start(Vertx vertx, FunctionRegistry registry, String host) {
+  public static Future<ForwardServer> start(Vertx vertx, FunctionRegistry registry, QueuedWork work, String host) {
     HttpServer server = vertx.createHttpServer();
     InFlight inFlight = new InFlight();
     server.requestHandler(req -> {
@@ -78,7 +78,7 @@ public final class ForwardServer {
         }
       };
       req.response().endHandler(v -> ended.run());
-      handle(registry, req, ended);
+      handle(registry, work, req, ended);
     });
     return server.listen(0, host).map(s -> new ForwardServer(s, host, inFlight));
   }
@@ -97,7 +97,7 @@ public final class ForwardServer {
     return server.close();
   }
 
-  private static void handle(FunctionRegistry registry, HttpServerRequest req, Runnable ended) {
+  private static void handle(FunctionRegistry registry, QueuedWork work, HttpServerRequest req, Runnable ended) {
     HttpServerResponse response = req.response();
     response.closeHandler(v -> ended.run());
     if (!PATH.equals(req.path())) {
@@ -126,7 +126,7 @@ public final class ForwardServer {
           handle[0].cancel();
         }
       });
-      local.submit(request, out -> {
+      work.submit(local, request, out -> {
         if (finished[0] || response.closed()) {
           return;
         }

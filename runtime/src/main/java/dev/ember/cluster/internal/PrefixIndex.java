@@ -27,7 +27,12 @@ public final class PrefixIndex {
    * decision walks their prompts and takes every other engine's overlap as zero.
    */
   public Set<EngineId> holdersOfFirst(long[] promptHashes) {
-    return promptHashes.length == 0 ? Set.of() : firstBlocks.holders(promptHashes[0]);
+    return holdingFirst(promptHashes).keySet();
+  }
+
+  /** The engines whose cache starts with the prompt's first block, with their block sets. */
+  public Map<EngineId, EngineBlocks> holdingFirst(long[] promptHashes) {
+    return promptHashes.length == 0 ? Map.of() : firstBlocks.holders(promptHashes[0]);
   }
 
   /** Distinct chain-start blocks indexed. */

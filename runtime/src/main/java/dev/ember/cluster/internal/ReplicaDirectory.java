@@ -48,7 +48,7 @@ public final class ReplicaDirectory {
   /** An entry and the routing candidate it makes, built once per directory update rather than per request. */
   private record Mirrored(ReplicaEntry entry, Candidate candidate) {
     Mirrored(ReplicaEntry e) {
-      this(e, new Candidate(e.engine(), e.replica(), false, e.state(), e.activeBlocks(), 0, e.forward()));
+      this(e, new Candidate(e.engine(), e.replica(), false, e.state(), e.queuedBlocks(), 0, e.forward()));
     }
   }
 
@@ -145,6 +145,11 @@ public final class ReplicaDirectory {
     }
     mirror.put(entry.key(), new Mirrored(entry));
     map.setAsync(entry.key(), json);
+  }
+
+  /** True when this replica has an entry under the key (published and not withdrawn). */
+  public boolean published(String key) {
+    return published.containsKey(key);
   }
 
   /** Removes this replica's entries of functions it no longer has. */

@@ -11,13 +11,14 @@ import io.vertx.core.json.JsonObject;
  * @param member Hazelcast member id of the replica
  * @param replica the replica's name (X-Ember-Replica)
  * @param activeBlocks KV blocks held by running requests
+ * @param queuedBlocks blocks of work admitted and not yet computed, the router's load ({@link QueuedWork})
  * @param forward host:port of the replica's forwarding endpoint
  * @param kvEpoch id of the engine instance whose events the replica publishes (0 while none)
  * @param kvSequence the last KV event batch published for that engine (-1 before the first)
  */
 public record ReplicaEntry(String member, String replica, String function, FunctionState state, int running,
-    int waiting, double kvUsage, int freeBlocks, int activeBlocks, String device, String weightsKey, int blockSize,
-    String hashScheme, String hashSeed, int maxModelLen, String forward, long kvEpoch, long kvSequence) {
+    int waiting, double kvUsage, int freeBlocks, int activeBlocks, int queuedBlocks, String device, String weightsKey,
+    int blockSize, String hashScheme, String hashSeed, int maxModelLen, String forward, long kvEpoch, long kvSequence) {
 
   /** The directory key: one entry per member and function. */
   public String key() {
@@ -36,7 +37,8 @@ public record ReplicaEntry(String member, String replica, String function, Funct
   public JsonObject toJson() {
     return new JsonObject().put("member", member).put("replica", replica).put("function", function)
         .put("state", state.name()).put("running", running).put("waiting", waiting).put("kvUsage", kvUsage)
-        .put("freeBlocks", freeBlocks).put("activeBlocks", activeBlocks).put("device", device)
+        .put("freeBlocks", freeBlocks).put("activeBlocks", activeBlocks)
+        .put("queuedBlocks", queuedBlocks).put("device", device)
         .put("weightsKey", weightsKey).put("blockSize", blockSize).put("hashScheme", hashScheme)
         .put("hashSeed", hashSeed).put("maxModelLen", maxModelLen).put("forward", forward).put("kvEpoch", kvEpoch).put("kvSequence", kvSequence);
   }
@@ -45,7 +47,8 @@ public record ReplicaEntry(String member, String replica, String function, Funct
     JsonObject j = new JsonObject(text);
     return new ReplicaEntry(j.getString("member"), j.getString("replica"), j.getString("function"),
         FunctionState.valueOf(j.getString("state")), j.getInteger("running"), j.getInteger("waiting"),
-        j.getDouble("kvUsage"), j.getInteger("freeBlocks"), j.getInteger("activeBlocks"), j.getString("device"),
+        j.getDouble("kvUsage"), j.getInteger("freeBlocks"), j.getInteger("activeBlocks"),
+        j.getInteger("queuedBlocks", 0), j.getString("device"),
         j.getString("weightsKey"), j.getInteger("blockSize"), j.getString("hashScheme"), j.getString("hashSeed"),
         j.getInteger("maxModelLen"), j.getString("forward"), j.getLong("kvEpoch"), j.getLong("kvSequence"));
   }

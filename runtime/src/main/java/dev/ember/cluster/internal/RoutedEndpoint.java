@@ -80,7 +80,7 @@ final class RoutedEndpoint implements FunctionEndpoint {
       }
       cluster.metrics().decision(name, RouterMetrics.LOCAL);
       cluster.metrics().overlap(0);
-      return local.submit(request, sink).map(s -> new Submission(s.promptTokens(), s.handle(), cluster.replicaName()));
+      return cluster.submitLocal(local, request, sink).map(s -> new Submission(s.promptTokens(), s.handle(), cluster.replicaName()));
     }
     return promptTokens(local, request).compose(ids -> {
       return cluster.hashes(name, ids, request.cacheSalt()).compose(hashes -> {
@@ -191,7 +191,7 @@ final class RoutedEndpoint implements FunctionEndpoint {
         tryNext();
         return;
       }
-      local.submit(request, this::deliver).onSuccess(s -> {
+      cluster.submitLocal(local, request, this::deliver).onSuccess(s -> {
         cluster.metrics().decision(name, RouterMetrics.LOCAL);
         cancelCurrent = s.handle()::cancel;
         admitted(s.promptTokens(), c);

@@ -5,20 +5,23 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Orders a request's candidate engines, best first (the rest are the retry order). Cache-aware: lowest
- * {@code w * (promptBlocks - overlapBlocks) + activeBlocks}; when the WARM candidates' loads are out of
- * balance ({@code max - min > 64} and {@code max > 1.5 * min}) the least loaded goes first instead. In
- * every policy a WARM candidate beats a WARMING one, which beats a COLD one; ties prefer the local
+ * {@code w * (promptBlocks - overlapBlocks) + queuedBlocks}, the blocks the request would compute itself
+ * plus the blocks of work queued ahead of it. When the WARM candidates' loads are out of balance
+ * ({@code max - min > 64} and {@code max > 1.5 * min}) the guard takes the engines beyond that bound out
+ * of the choice (they stay at the end of the retry order), and the cost picks among the rest, so a hot
+ * prefix cannot pile onto one engine and the cache still counts among the engines that are in balance.
+ * In every policy a WARM candidate beats a WARMING one, which beats a COLD one; ties prefer the local
  * engine, then the replica name. The order returned is the retry order, at most {@link #MAX_TRIES} long.
  *
  * <pre>{@code List<Candidate> order = new Router(RoutingPolicy.CACHE_AWARE, 1.0).order(candidates, promptBlocks); }</pre>
  */
 public final class Router {
-  /** Absolute load gap (active blocks) beyond which the guard may trip. */
+  /** Absolute load gap (queued blocks) beyond which the guard may trip. */
   public static final int GUARD_ABSOLUTE = 64;
   /** Relative load gap beyond which the guard may trip. */
   public static final double GUARD_RELATIVE = 1.5;
@@ -27,6 +30,8 @@ public final class Router {
   /** Below this cache weight the overlap barely moves the cost, and the router reads every holder's overlap. */
   private static final double MIN_PRUNING_WEIGHT = 1e-3;
   private static final int POSITION_MASK = (1 << 22) - 1;
+  /** The load cap when the guard does not trip: no engine is out of balance. */
+  private static final int NO_CAP = Integer.MAX_VALUE;
 
   private final RoutingPolicy policy;
   private final double weight;
@@ -51,7 +56,7 @@ public final class Router {
     return switch (policy) {
       case ROUND_ROBIN -> roundRobin(candidates);
       case LEAST_LOADED -> best(candidates, promptBlocks, false);
-      case CACHE_AWARE -> best(candidates, promptBlocks, !guardTrips(candidates));
+      case CACHE_AWARE -> byCost(candidates, promptBlocks, loadCap(candidates));
     };
   }
 
@@ -64,77 +69,131 @@ public final class Router {
    * candidates returned carry their overlaps; those given are read for everything but their overlap.
    */
   public List<Candidate> order(List<Candidate> candidates, long[] promptHashes, PrefixIndex index) {
-    Set<EngineId> holders = index.holdersOfFirst(promptHashes);
-    if (policy == RoutingPolicy.CACHE_AWARE && !guardTrips(candidates)) {
-      return bestByCost(candidates, promptHashes, holders, index);
+    Map<EngineId, EngineBlocks> holders = index.holdingFirst(promptHashes);
+    if (policy == RoutingPolicy.CACHE_AWARE) {
+      return bestByCost(candidates, promptHashes, holders, loadCap(candidates));
     }
     List<Candidate> chosen = policy == RoutingPolicy.ROUND_ROBIN ? roundRobin(candidates)
         : best(candidates, promptHashes.length, false);
     List<Candidate> out = new ArrayList<>(chosen.size());
     for (Candidate c : chosen) {
-      out.add(c.withOverlap(holders.contains(c.engine()) ? index.overlap(c.engine(), promptHashes) : 0));
+      out.add(c.withOverlap(overlap(holders, c, promptHashes)));
     }
     return out;
   }
 
-  private List<Candidate> bestByCost(List<Candidate> candidates, long[] hashes, Set<EngineId> holders,
-      PrefixIndex index) {
+  /** The candidate's overlap: 0 unless it holds the prompt's first block. */
+  private static int overlap(Map<EngineId, EngineBlocks> holders, Candidate c, long[] hashes) {
+    EngineBlocks b = holders.isEmpty() ? null : holders.get(c.engine());
+    return b == null ? 0 : b.overlap(hashes);
+  }
+
+  /** True when the guard takes the candidate out of the choice: a WARM engine loaded beyond the cap. */
+  private static boolean overCap(Candidate c, int cap) {
+    return c.stateRank() == 0 && c.queuedBlocks() > cap;
+  }
+
+  private List<Candidate> bestByCost(List<Candidate> candidates, long[] hashes, Map<EngineId, EngineBlocks> holders,
+      int cap) {
     int size = candidates.size();
     int k = Math.min(MAX_TRIES, size);
     Top top = new Top(k);
+    // Engines the guard took out, least loaded first: the end of the retry order when the others are fewer.
+    Top overloaded = cap == NO_CAP ? null : new Top(k);
     int p = hashes.length;
-    // Holders, to weigh once the others have set a bar: state rank, then load, then position, in one long.
-    long[] pending = new long[holders.isEmpty() ? 0 : Math.min(size, holders.size() + 1)];
+    // Holders, to weigh once the others have set a bar: state rank, then load, then their slot in
+    // heldCandidates/heldBlocks, in one long.
+    int room = holders.isEmpty() ? 0 : Math.min(size, holders.size() + 1);
+    long[] pending = new long[room];
+    Candidate[] heldCandidates = new Candidate[room];
+    EngineBlocks[] heldBlocks = new EngineBlocks[room];
     int held = 0;
     for (int i = 0; i < size; i++) {
       Candidate c = candidates.get(i);
-      if (pending.length > 0 && holders.contains(c.engine())) {
-        if (held == pending.length) {
-          pending = Arrays.copyOf(pending, held * 2);
-        }
-        pending[held++] = (long) c.stateRank() << 60 | Math.min(Math.max(c.activeBlocks(), 0), (1L << 38) - 1) << 22
-            | Math.min(i, POSITION_MASK);
+      if (overloaded != null && overCap(c, cap)) {
+        overloaded.offer(c, c.stateRank(), c.queuedBlocks());
         continue;
       }
-      top.offer(c.overlapBlocks() == 0 ? c : c.withOverlap(0), c.stateRank(), cost(c.activeBlocks(), p, 0));
+      EngineBlocks blocks = room == 0 ? null : holders.get(c.engine());
+      if (blocks != null) {
+        if (held == pending.length) {
+          pending = Arrays.copyOf(pending, held * 2);
+          heldCandidates = Arrays.copyOf(heldCandidates, held * 2);
+          heldBlocks = Arrays.copyOf(heldBlocks, held * 2);
+        }
+        heldCandidates[held] = c;
+        heldBlocks[held] = blocks;
+        pending[held] = (long) c.stateRank() << 60 | Math.min(Math.max(c.queuedBlocks(), 0), (1L << 38) - 1) << 22
+            | Math.min(held, POSITION_MASK);
+        held++;
+        continue;
+      }
+      top.offer(c.overlapBlocks() == 0 ? c : c.withOverlap(0), c.stateRank(), cost(c.queuedBlocks(), p, 0));
     }
     Arrays.sort(pending, 0, held);
     for (int j = 0; j < held; j++) {
-      int i = (int) (pending[j] & POSITION_MASK);
-      Candidate c = candidates.get(i);
+      int slot = (int) (pending[j] & POSITION_MASK);
+      Candidate c = heldCandidates[slot];
       int rank = c.stateRank();
-      double floor = cost(c.activeBlocks(), p, p);
+      double floor = cost(c.queuedBlocks(), p, p);
       if (top.full() && top.beats(rank, floor)) {
         break; // sorted by rank and load: no later holder can do better
       }
-      EngineBlocks blocks = index.blocks(c.engine());
-      if (blocks == null) {
-        top.offer(c.withOverlap(0), rank, cost(c.activeBlocks(), p, 0));
-        continue;
-      }
+      int probe = -1;
       if (top.full() && rank == top.lastRank() && weight >= MIN_PRUNING_WEIGHT) {
         // The least overlap that could reach the last place; a miss two blocks below it rules that out.
-        int probe = (int) Math.ceil(p - (top.lastCost() - floor) / weight) - 2;
-        if (probe >= 0 && probe < p && !blocks.contains(hashes[probe])) {
-          continue;
-        }
+        probe = (int) Math.ceil(p - (top.lastCost() - floor) / weight) - 2;
       }
-      int overlap = blocks.overlap(hashes);
-      top.offer(c.withOverlap(overlap), rank, cost(c.activeBlocks(), p, overlap));
+      int overlap = heldBlocks[slot].overlapPast(hashes, probe);
+      if (overlap >= 0) {
+        top.offer(c.withOverlap(overlap), rank, cost(c.queuedBlocks(), p, overlap));
+      }
     }
-    return top.list();
+    if (overloaded == null || top.full()) {
+      return top.list();
+    }
+    List<Candidate> out = new ArrayList<>(top.list());
+    for (Candidate c : overloaded.list()) {
+      if (out.size() == k) {
+        break;
+      }
+      out.add(c.withOverlap(overlap(holders, c, hashes)));
+    }
+    return out;
   }
 
-  private double cost(int activeBlocks, int promptBlocks, int overlapBlocks) {
-    return weight * (promptBlocks - overlapBlocks) + activeBlocks;
+  private double cost(int queuedBlocks, int promptBlocks, int overlapBlocks) {
+    return weight * (promptBlocks - overlapBlocks) + queuedBlocks;
   }
 
   private List<Candidate> best(List<Candidate> candidates, int promptBlocks, boolean byCost) {
     Top top = new Top(Math.min(MAX_TRIES, candidates.size()));
     for (Candidate c : candidates) {
-      top.offer(c, c.stateRank(), byCost ? cost(c, promptBlocks) : c.activeBlocks());
+      top.offer(c, c.stateRank(), byCost ? cost(c, promptBlocks) : c.queuedBlocks());
     }
     return top.list();
+  }
+
+  /** By cost among the engines within the cap, then (for the retry order) the others, least loaded first. */
+  private List<Candidate> byCost(List<Candidate> candidates, int promptBlocks, int cap) {
+    int k = Math.min(MAX_TRIES, candidates.size());
+    Top top = new Top(k);
+    Top overloaded = new Top(k);
+    for (Candidate c : candidates) {
+      if (overCap(c, cap)) {
+        overloaded.offer(c, c.stateRank(), c.queuedBlocks());
+      } else {
+        top.offer(c, c.stateRank(), cost(c, promptBlocks));
+      }
+    }
+    List<Candidate> out = new ArrayList<>(top.list());
+    for (Candidate c : overloaded.list()) {
+      if (out.size() == k) {
+        break;
+      }
+      out.add(c);
+    }
+    return out;
   }
 
   /**
@@ -202,7 +261,7 @@ public final class Router {
     }
 
     List<Candidate> list() {
-      return List.of(candidates).subList(0, n);
+      return List.of(n == candidates.length ? candidates : Arrays.copyOf(candidates, n));
     }
   }
 
@@ -226,19 +285,34 @@ public final class Router {
 
   /** The cache-aware cost of a candidate (lower wins). */
   public double cost(Candidate c, int promptBlocks) {
-    return weight * (promptBlocks - c.overlapBlocks()) + c.activeBlocks();
+    return weight * (promptBlocks - c.overlapBlocks()) + c.queuedBlocks();
   }
 
   /** True when the WARM candidates' loads are out of balance. */
   static boolean guardTrips(List<Candidate> candidates) {
+    return loadCap(candidates) != NO_CAP;
+  }
+
+  /**
+   * The most load a WARM candidate may carry and stay in the choice: with the least WARM load {@code min},
+   * a load is out of balance when it exceeds both {@code min + 64} and {@code 1.5 * min}; {@link #NO_CAP}
+   * when no candidate is (the guard does not trip).
+   */
+  static int loadCap(List<Candidate> candidates) {
     int min = Integer.MAX_VALUE;
     int max = Integer.MIN_VALUE;
-    for (Candidate c : candidates) {
+    for (int i = 0, n = candidates.size(); i < n; i++) {
+      Candidate c = candidates.get(i);
       if (c.stateRank() == 0) {
-        min = Math.min(min, c.activeBlocks());
-        max = Math.max(max, c.activeBlocks());
+        min = Math.min(min, c.queuedBlocks());
+        max = Math.max(max, c.queuedBlocks());
       }
     }
-    return min != Integer.MAX_VALUE && max - min > GUARD_ABSOLUTE && max > GUARD_RELATIVE * min;
+    if (min == Integer.MAX_VALUE) {
+      return NO_CAP;
+    }
+    // load > 1.5 * min holds for an integer load exactly when load > floor(1.5 * min).
+    int cap = (int) Math.max((long) min + GUARD_ABSOLUTE, (long) Math.floor(GUARD_RELATIVE * min));
+    return max > cap ? cap : NO_CAP;
   }
 }

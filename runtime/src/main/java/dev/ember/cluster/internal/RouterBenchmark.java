@@ -30,13 +30,23 @@ public final class RouterBenchmark {
    * @param heapBytesPerBlock heap growth of the filled index over the blocks it holds
    * @param eventsPerSecond BlockStored/BlockRemoved events decoded and applied per second on one thread
    * @param hashesPerSecond block hashes in those events per second
-   * @param decisionNanos sorted latencies of routing decisions
+   * @param decisionNanos sorted latencies of routing decisions, loads spread over 0..199 blocks (the guard trips)
+   * @param balancedDecisionNanos the same with loads within 0..63 blocks (the guard never trips: the cost decides)
    * @param promptHashNanos hashing the prompt's blocks once (median)
    */
   public record Result(int replicas, int blocksPerReplica, int promptBlocks, double heapBytesPerBlock,
-      double eventsPerSecond, double hashesPerSecond, long[] decisionNanos, long promptHashNanos) {
+      double eventsPerSecond, double hashesPerSecond, long[] decisionNanos, long[] balancedDecisionNanos,
+      long promptHashNanos) {
     public long percentile(double p) {
-      return decisionNanos[(int) Math.min(decisionNanos.length - 1, Math.floor(p * decisionNanos.length))];
+      return percentile(decisionNanos, p);
+    }
+
+    public long balancedPercentile(double p) {
+      return percentile(balancedDecisionNanos, p);
+    }
+
+    private static long percentile(long[] sorted, double p) {
+      return sorted[(int) Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
     }
   }
 
@@ -74,10 +84,11 @@ public final class RouterBenchmark {
     double bytesPerBlock = (double) (heapAfter - heapBefore) / ((long) replicas * blocksPerReplica);
 
     double[] ingestion = ingestion(random, 20_000);
-    long[] latencies = decisions(index, ids, prompt, random, decisions);
+    long[] latencies = decisions(index, ids, prompt, random, decisions, 200);
+    long[] balanced = decisions(index, ids, prompt, random, decisions, Router.GUARD_ABSOLUTE);
     long hashNanos = promptHashing(promptTokens, blockSize, random);
     return new Result(replicas, blocksPerReplica, promptBlocks, bytesPerBlock, ingestion[0], ingestion[1], latencies,
-        hashNanos);
+        balanced, hashNanos);
   }
 
   /** Events/s and hashes/s of decoding and applying encoded batches (a store then a removal per batch). */
@@ -109,11 +120,11 @@ public final class RouterBenchmark {
   }
 
   private static long[] decisions(PrefixIndex index, EngineId[] ids, long[] prompt, SplittableRandom random,
-      int decisions) {
+      int decisions, int loads) {
     Router router = new Router(RoutingPolicy.CACHE_AWARE, 1.0);
     int[] load = new int[ids.length];
     for (int i = 0; i < load.length; i++) {
-      load[i] = random.nextInt(200);
+      load[i] = random.nextInt(loads);
     }
     // The directory makes each peer's candidate when its entry arrives (ReplicaDirectory.peerCandidates).
     Candidate[] peers = new Candidate[ids.length];

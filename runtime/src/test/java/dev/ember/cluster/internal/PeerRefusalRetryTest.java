@@ -142,7 +142,7 @@ class PeerRefusalRetryTest {
   }
 
   private static ReplicaEntry entry(String member, String forward) {
-    return new ReplicaEntry(member, member, "demo", FunctionState.WARM, 0, 0, 0.0, 100, 0, "cpu", "w", 16, "sha256",
+    return new ReplicaEntry(member, member, "demo", FunctionState.WARM, 0, 0, 0.0, 100, 0, 0, "cpu", "w", 16, "sha256",
         "0", 2048, forward, 1, 0);
   }
 

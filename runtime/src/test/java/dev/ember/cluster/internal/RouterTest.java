@@ -30,7 +30,7 @@ class RouterTest {
             List.of(engine("a", WARM, 0, 0), engine("b", WARM, 10, 40), engine("c", WARM, 0, 2)), "b"),
         Arguments.of("load outweighs a small overlap",
             List.of(engine("a", WARM, 0, 0), engine("b", WARM, 60, 5)), "a"),
-        Arguments.of("cost = promptBlocks - overlap + active: 50-30+25=45 beats 50-0+0=50",
+        Arguments.of("cost = promptBlocks - overlap + queued: 50-30+25=45 beats 50-0+0=50",
             List.of(engine("a", WARM, 0, 0), engine("b", WARM, 25, 30)), "b"),
         Arguments.of("a COLD engine with the whole prefix loses to a WARM one without it",
             List.of(engine("a", WARM, 30, 0), engine("b", COLD, 0, 50)), "a"),
@@ -42,6 +42,10 @@ class RouterTest {
             List.of(engine("a", WARM, 30, 0), engine("b", WARM, 94, 100)), "b"),
         Arguments.of("a gap of 65 trips it",
             List.of(engine("a", WARM, 30, 0), engine("b", WARM, 95, 100)), "a"),
+        Arguments.of("the guard takes out only the engine beyond its bound: the cost picks among the rest (b: 0+40 < a: 50+0)",
+            List.of(engine("a", WARM, 0, 0), engine("b", WARM, 40, 50), engine("c", WARM, 200, 50)), "b"),
+        Arguments.of("bound max(100 + 64, 1.5 * 100) = 164: c (170) is out, b (140) stays and its cache wins (140 < 50+100)",
+            List.of(engine("a", WARM, 100, 0), engine("b", WARM, 140, 50), engine("c", WARM, 170, 50)), "b"),
         Arguments.of("a large but proportionally small gap does not trip the guard",
             List.of(engine("a", WARM, 200, 0), engine("b", WARM, 290, 50)), "a"),
         Arguments.of("ties go to the local engine",
@@ -60,6 +64,23 @@ class RouterTest {
     List<Candidate> order = new Router(RoutingPolicy.CACHE_AWARE, 1.0).order(
         List.of(engine("a", COLD, 0, 0), engine("b", WARM, 0, 10), engine("c", WARM, 0, 20)), 50);
     assertEquals(List.of("c", "b", "a"), order.stream().map(Candidate::replica).toList());
+  }
+
+  @Test
+  void engineBeyondTheGuardsBoundComesLastInTheRetryOrder() {
+    List<Candidate> order = new Router(RoutingPolicy.CACHE_AWARE, 1.0).order(
+        List.of(engine("a", WARM, 0, 0), engine("b", WARM, 40, 50), engine("c", WARM, 200, 50)), 50);
+    assertEquals(List.of("b", "a", "c"), order.stream().map(Candidate::replica).toList());
+  }
+
+  @Test
+  void guardBoundIsTheLeastWarmLoadPlusTheAbsoluteGapOrTimesTheRelativeOne() {
+    assertEquals(64, Router.loadCap(List.of(engine("a", WARM, 0, 0), engine("b", WARM, 65, 0))));
+    assertEquals(Integer.MAX_VALUE, Router.loadCap(List.of(engine("a", WARM, 0, 0), engine("b", WARM, 64, 0))));
+    assertEquals(300, Router.loadCap(List.of(engine("a", WARM, 200, 0), engine("b", WARM, 301, 0))));
+    assertEquals(Integer.MAX_VALUE, Router.loadCap(List.of(engine("a", WARM, 200, 0), engine("b", WARM, 300, 0))));
+    assertEquals(Integer.MAX_VALUE, Router.loadCap(List.of(engine("a", WARM, 0, 0), engine("b", COLD, 500, 0))),
+        "only WARM loads count");
   }
 
   @Test
