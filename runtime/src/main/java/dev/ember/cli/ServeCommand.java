@@ -200,6 +200,10 @@ public final class ServeCommand implements Callable<Integer> {
       + " Default: ${DEFAULT-VALUE}.")
   String routing;
 
+  @Option(names = "--cache-weight", defaultValue = "" + ClusterOptions.DEFAULT_CACHE_WEIGHT,
+      description = ClusterOptions.CACHE_WEIGHT_DOC + " Default: ${DEFAULT-VALUE}.")
+  double cacheWeight;
+
   @Option(names = "--cluster-heartbeat", defaultValue = "1s", converter = DurationConverter.class,
       description = ClusterOptions.HEARTBEAT_DOC + " Default: ${DEFAULT-VALUE}.")
   Duration clusterHeartbeat;
@@ -268,7 +272,7 @@ public final class ServeCommand implements Callable<Integer> {
     }
     String dns = clusterDns != null ? clusterDns : env.apply("EMBER_CLUSTER_DNS");
     return new ClusterOptions(clusterName, clusterHost, clusterPort, clusterMembers, dns, replicaName,
-        RoutingPolicy.parse(routing), clusterHeartbeat, clusterFailureDetection, ClusterOptions.DEFAULT_CACHE_WEIGHT);
+        RoutingPolicy.parse(routing), clusterHeartbeat, clusterFailureDetection, cacheWeight);
   }
 
   KafkaDoorOptions kafkaOptions(List<FunctionManifest> functions) {

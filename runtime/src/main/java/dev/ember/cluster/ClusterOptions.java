@@ -42,7 +42,9 @@ public record ClusterOptions(String name, String host, int port, List<String> me
   public static final String FAILURE_DETECTION_DOC = "A member silent this long is removed, with its directory"
       + " entries and index blocks.";
   public static final double DEFAULT_CACHE_WEIGHT = 1.0;
-  public static final String CACHE_WEIGHT_DOC = "w in the routing cost w * (promptBlocks - overlapBlocks) + queuedBlocks.";
+  public static final String CACHE_WEIGHT_DOC = "w in the routing cost w * (promptBlocks - overlapBlocks) + queuedBlocks:"
+      + " the blocks of queued work one cached prompt block is worth. Above 1 keeps prompts on the replicas that"
+      + " cache their prefixes longer, which pays when the KV caches are full (a recomputed block also evicts one).";
 
   public ClusterOptions {
     members = members == null ? List.of() : List.copyOf(members);

@@ -83,4 +83,13 @@ class ServeCommandTest {
         () -> parse(Map.of(), "--device", "cpu:0,cpu:0").serverOptions());
     assertTrue(e.getMessage().contains("device is invalid: device 'cpu:0' is listed twice"), e.getMessage());
   }
+
+  @Test
+  void theCacheWeightReachesTheRouterOptionsAndANegativeOneIsRefused() {
+    assertEquals(1.0, parse(Map.of(), "--cluster").clusterOptions().cacheWeight());
+    assertEquals(2.5, parse(Map.of(), "--cluster", "--cache-weight", "2.5").clusterOptions().cacheWeight());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> parse(Map.of(), "--cluster", "--cache-weight", "-1").clusterOptions());
+    assertTrue(e.getMessage().contains("cache weight must be >= 0"), e.getMessage());
+  }
 }
