@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ember.cluster.ClusterOptions;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -86,7 +87,7 @@ class ServeCommandTest {
 
   @Test
   void theCacheWeightReachesTheRouterOptionsAndANegativeOneIsRefused() {
-    assertEquals(1.0, parse(Map.of(), "--cluster").clusterOptions().cacheWeight());
+    assertEquals(ClusterOptions.DEFAULT_CACHE_WEIGHT, parse(Map.of(), "--cluster").clusterOptions().cacheWeight());
     assertEquals(2.5, parse(Map.of(), "--cluster", "--cache-weight", "2.5").clusterOptions().cacheWeight());
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> parse(Map.of(), "--cluster", "--cache-weight", "-1").clusterOptions());
