@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ember.cluster.RoutingPolicy;
 import dev.ember.coldstart.ColdStartOptions;
-import dev.ember.function.DemoFunction;
 import dev.ember.function.FunctionLoadOptions;
 import dev.ember.function.FunctionManifest;
 import dev.ember.function.FunctionPool;
@@ -66,16 +65,11 @@ class ColdPrefixRoutingTest {
 
   @Test
   void aColdFunctionsSnapshotBlocksRouteTheWakeUp() throws Exception {
-    FunctionManifest d = DemoFunction.manifest();
-    FunctionManifest m = new FunctionManifest(FUNCTION, d.model(), d.device(), d.engine(), d.limits(), d.scaling(),
-        d.prewarm(), FunctionManifest.Kafka.defaults(FUNCTION));
+    FunctionManifest m = DemoPrompts.demoNamed(FUNCTION);
     registry.deploy(m).await(120, TimeUnit.SECONDS);
     FunctionPool pool = registry.instance(FUNCTION).orElseThrow();
     int blockSize = m.engine().blockSize();
-    int[] prompt = new int[4 * blockSize + 3];
-    for (int i = 0; i < prompt.length; i++) {
-      prompt[i] = 5 + (i * 7) % 40;
-    }
+    int[] prompt = DemoPrompts.prompt(4 * blockSize + 3, 5, 7);
     complete(pool, prompt);
     long warmEpoch = engines.epoch(FUNCTION);
 
@@ -108,15 +102,10 @@ class ColdPrefixRoutingTest {
 
   @Test
   void aReplicaStartingWithTheFunctionColdIndexesTheSnapshotAnEarlierRunLeft() throws Exception {
-    FunctionManifest d = DemoFunction.manifest();
-    FunctionManifest m = new FunctionManifest(FUNCTION, d.model(), d.device(), d.engine(), d.limits(), d.scaling(),
-        d.prewarm(), FunctionManifest.Kafka.defaults(FUNCTION));
+    FunctionManifest m = DemoPrompts.demoNamed(FUNCTION);
     registry.deploy(m).await(120, TimeUnit.SECONDS);
     int blockSize = m.engine().blockSize();
-    int[] prompt = new int[3 * blockSize + 1];
-    for (int i = 0; i < prompt.length; i++) {
-      prompt[i] = 7 + (i * 5) % 40;
-    }
+    int[] prompt = DemoPrompts.prompt(3 * blockSize + 1, 7, 5);
     complete(registry.instance(FUNCTION).orElseThrow(), prompt);
     registry.undeploy(FUNCTION, Duration.ofSeconds(10)).await(60, TimeUnit.SECONDS);
 
@@ -127,8 +116,8 @@ class ColdPrefixRoutingTest {
         FunctionLoadOptions.defaults().withColdStart(ColdStartOptions.defaults().withSnapshotDirectory(snapshots)));
     next.observeEngines(restartedEngines);
     try {
-      FunctionManifest.Scaling s = d.scaling();
-      FunctionManifest cold = new FunctionManifest(FUNCTION, d.model(), d.device(), d.engine(), d.limits(),
+      FunctionManifest.Scaling s = m.scaling();
+      FunctionManifest cold = new FunctionManifest(FUNCTION, m.model(), m.device(), m.engine(), m.limits(),
           new FunctionManifest.Scaling(0, s.idleTimeout(), s.maxHeldRequests(), s.maxHoldTime(), s.maxContexts()),
           new FunctionManifest.Prewarm(false, List.of(), "UTC", List.of(), List.of(), Duration.ZERO),
           FunctionManifest.Kafka.defaults(FUNCTION));

@@ -3,7 +3,6 @@ package dev.ember.cluster.internal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.ember.coldstart.ColdStartOptions;
-import dev.ember.function.DemoFunction;
 import dev.ember.function.FunctionLoadOptions;
 import dev.ember.function.FunctionManifest;
 import dev.ember.function.FunctionPool;
@@ -95,16 +94,11 @@ class QueuedWorkTest {
    */
   @Test
   void blocksTheEngineCachesAreNotCountedAsWork() throws Exception {
-    FunctionManifest d = DemoFunction.manifest();
-    FunctionManifest m = new FunctionManifest(FUNCTION, d.model(), d.device(), d.engine(), d.limits(), d.scaling(),
-        d.prewarm(), FunctionManifest.Kafka.defaults(FUNCTION));
+    FunctionManifest m = DemoPrompts.demoNamed(FUNCTION);
     registry.deploy(m).await(120, TimeUnit.SECONDS);
     FunctionPool pool = registry.instance(FUNCTION).orElseThrow();
     int blockSize = m.engine().blockSize();
-    int[] prompt = new int[6 * blockSize + 3];
-    for (int i = 0; i < prompt.length; i++) {
-      prompt[i] = 5 + (i * 7) % 40;
-    }
+    int[] prompt = DemoPrompts.prompt(6 * blockSize + 3, 5, 7);
     QueuedWork work = new QueuedWork(index, MEMBER);
     List<Integer> seen = new CopyOnWriteArrayList<>();
     work.onChange(f -> seen.add(work.blocks(f)));
