@@ -30,6 +30,8 @@ public final class Router {
   /** Below this cache weight the overlap barely moves the cost, and the router reads every holder's overlap. */
   private static final double MIN_PRUNING_WEIGHT = 1e-3;
   private static final int POSITION_MASK = (1 << 22) - 1;
+  /** Bits of the per-decision sketch of the engines holding the prompt's first block (a power of two). */
+  private static final int SKETCH_BITS = 1024;
   /** The load cap when the guard does not trip: no engine is out of balance. */
   private static final int NO_CAP = Integer.MAX_VALUE;
 
@@ -104,6 +106,7 @@ public final class Router {
     // Holders, to weigh once the others have set a bar: state rank, then load, then their slot in
     // heldCandidates/heldBlocks, in one long.
     int room = holders.isEmpty() ? 0 : Math.min(size, holders.size() + 1);
+    long[] sketch = room == 0 ? null : sketch(holders);
     long[] pending = new long[room];
     Candidate[] heldCandidates = new Candidate[room];
     EngineBlocks[] heldBlocks = new EngineBlocks[room];
@@ -114,7 +117,7 @@ public final class Router {
         overloaded.offer(c, c.stateRank(), c.queuedBlocks());
         continue;
       }
-      EngineBlocks blocks = room == 0 ? null : holders.get(c.engine());
+      EngineBlocks blocks = room == 0 || !mayHold(sketch, c.engine()) ? null : holders.get(c.engine());
       if (blocks != null) {
         if (held == pending.length) {
           pending = Arrays.copyOf(pending, held * 2);
@@ -160,6 +163,28 @@ public final class Router {
       out.add(c.withOverlap(overlap(holders, c, hashes)));
     }
     return out;
+  }
+
+  /**
+   * A 1,024-bit sketch of the holders' engines: a candidate whose bit is clear is no holder, so a decision
+   * over a large fleet looks up only the holders (and about one in ten others) in the holders' map.
+   */
+  private static long[] sketch(Map<EngineId, EngineBlocks> holders) {
+    long[] bits = new long[SKETCH_BITS / 64];
+    for (EngineId id : holders.keySet()) {
+      int b = sketchBit(id);
+      bits[b >>> 6] |= 1L << b;
+    }
+    return bits;
+  }
+
+  private static boolean mayHold(long[] sketch, EngineId id) {
+    int b = sketchBit(id);
+    return (sketch[b >>> 6] & 1L << b) != 0;
+  }
+
+  private static int sketchBit(EngineId id) {
+    return (id.hashCode() * 0x9E3779B9) >>> (32 - Integer.numberOfTrailingZeros(SKETCH_BITS));
   }
 
   private double cost(int queuedBlocks, int promptBlocks, int overlapBlocks) {
