@@ -144,6 +144,10 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--max-num-seqs", description = EngineSettings.MAX_NUM_SEQS_DOC)
   Integer maxNumSeqs;
 
+  @Option(names = "--max-num-batched-tokens", description = EngineSettings.MAX_NUM_BATCHED_TOKENS_DOC
+      + " A prefill longer than what is left of it runs in chunks over several steps, between the decodes.")
+  Integer maxNumBatchedTokens;
+
   @Option(names = "--hash-seed", description = EngineSettings.HASH_SEED_DOC)
   String hashSeed;
 
@@ -359,7 +363,8 @@ public final class ServeCommand implements Callable<Integer> {
 
   private EngineSettings overrides(EngineSettings e) {
     return new EngineSettings(maxModelLen != null ? maxModelLen : e.maxModelLen(),
-        maxNumSeqs != null ? maxNumSeqs : e.maxNumSeqs(), e.maxNumBatchedTokens(), e.blockSize(),
+        maxNumSeqs != null ? maxNumSeqs : e.maxNumSeqs(),
+        maxNumBatchedTokens != null ? maxNumBatchedTokens : e.maxNumBatchedTokens(), e.blockSize(),
         kvCacheMemory != null ? kvCacheMemory : e.kvCacheMemory(), threads != null ? threads : e.threads(),
         e.enablePrefixCaching(), hashSeed != null ? hashSeed : e.hashSeed());
   }

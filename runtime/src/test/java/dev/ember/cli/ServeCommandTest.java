@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ember.cluster.ClusterOptions;
+import dev.ember.function.DemoFunction;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -83,6 +84,18 @@ class ServeCommandTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> parse(Map.of(), "--device", "cpu:0,cpu:0").serverOptions());
     assertTrue(e.getMessage().contains("device is invalid: device 'cpu:0' is listed twice"), e.getMessage());
+  }
+
+  @Test
+  void theStepTokenBudgetReachesTheEngineSettingsAndOneBelowTheSequenceCapIsRefused() throws Exception {
+    assertEquals(256, parse(Map.of(), "--max-num-batched-tokens", "256").manifests().get(0).engine()
+        .maxNumBatchedTokens());
+    assertEquals(DemoFunction.manifest().engine().maxNumBatchedTokens(),
+        parse(Map.of()).manifests().get(0).engine().maxNumBatchedTokens(), "without the flag, the manifest's");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> parse(Map.of(), "--max-num-seqs", "64", "--max-num-batched-tokens", "32").manifests());
+    assertTrue(e.getMessage().contains("maxNumBatchedTokens must be >= engine.maxNumSeqs (64), got 32"),
+        e.getMessage());
   }
 
   @Test
