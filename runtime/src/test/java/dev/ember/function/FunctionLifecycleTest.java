@@ -126,8 +126,13 @@ class FunctionLifecycleTest {
 
   @Test
   void pastMaxHoldTimeAHeldRequestGets503WithRetryAfter() throws Exception {
+    // Prewarm prompts keep the warm-up far longer than the 1 ms hold even when the event loop's timer is
+    // late (the embedded demo alone can load in a few milliseconds, and then the held request ran).
+    List<String> prompts = java.util.Collections.nCopies(100, "Keep the device worker busy for a while");
+    FunctionManifest.Prewarm prewarm = new FunctionManifest.Prewarm(false, List.of(), "UTC", prompts, List.of(),
+        Duration.ZERO);
     FunctionInstance f = instance(manifest(FunctionManifest.ModelSpec.EMBEDDED_DEMO,
-        scaling(10, Duration.ofMillis(1), Duration.ofMinutes(5)), FunctionManifest.Prewarm.defaults()));
+        scaling(10, Duration.ofMillis(1), Duration.ofMinutes(5)), prewarm));
     FunctionException e = failure(call(f, "slow"));
     assertEquals(503, e.status());
     assertTrue(e.getMessage().contains("warming up"), e.getMessage());
