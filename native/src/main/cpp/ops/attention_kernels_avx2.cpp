@@ -40,12 +40,24 @@ void scores(const float* q, const K* k, int n, int d, float* s) {
   if (d % 8 == 0) {  // four keys at a time: each q vector loaded once for the four
     for (; j + 4 <= n; j += 4) {
       const K* kj = k + (int64_t)j * d;
-      __m256 a[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
-      for (int x = 0; x < d; x += 8) {
-        const __m256 qx = _mm256_loadu_ps(q + x);
-        for (int i = 0; i < 4; i++) a[i] = _mm256_fmadd_ps(qx, load_x(kj + (int64_t)i * d + x), a[i]);
+      // Two sums per key (even and odd 8-value steps): eight independent FMA chains, enough to keep
+      // both FMA pipes busy through their latency (four chains ran at half the rate).
+      __m256 a[4], b[4];
+      for (int i = 0; i < 4; i++) a[i] = b[i] = _mm256_setzero_ps();
+      int x = 0;
+      for (; x + 16 <= d; x += 16) {
+        const __m256 qa = _mm256_loadu_ps(q + x), qb = _mm256_loadu_ps(q + x + 8);
+        for (int i = 0; i < 4; i++) {
+          a[i] = _mm256_fmadd_ps(qa, load_x(kj + (int64_t)i * d + x), a[i]);
+          b[i] = _mm256_fmadd_ps(qb, load_x(kj + (int64_t)i * d + x + 8), b[i]);
+        }
       }
-      _mm_storeu_ps(s + j, hsum4(a[0], a[1], a[2], a[3]));
+      if (x < d) {
+        const __m256 qa = _mm256_loadu_ps(q + x);
+        for (int i = 0; i < 4; i++) a[i] = _mm256_fmadd_ps(qa, load_x(kj + (int64_t)i * d + x), a[i]);
+      }
+      _mm_storeu_ps(s + j, hsum4(_mm256_add_ps(a[0], b[0]), _mm256_add_ps(a[1], b[1]), _mm256_add_ps(a[2], b[2]),
+                                 _mm256_add_ps(a[3], b[3])));
     }
   }
   for (; j < n; j++) {
@@ -79,6 +91,8 @@ inline void accumulate_span(const float* p, const V* v, int n, int d, int x0, fl
 template <typename V>
 void accumulate(const float* p, const V* v, int n, int d, float* acc) {
   int x = 0;
+  // Eight vectors per pass where d allows: eight independent FMA chains over the keys.
+  for (; x + 64 <= d; x += 64) accumulate_span<8>(p, v, n, d, x, acc);
   for (; x + 32 <= d; x += 32) accumulate_span<4>(p, v, n, d, x, acc);
   for (; x + 8 <= d; x += 8) accumulate_span<1>(p, v, n, d, x, acc);
   for (; x < d; x++) {
