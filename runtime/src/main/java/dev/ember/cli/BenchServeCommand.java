@@ -13,6 +13,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -64,6 +66,10 @@ public final class BenchServeCommand implements Callable<Integer> {
   @Option(names = "--api-key", defaultValue = "${env:EMBER_API_KEY}", description = "Bearer token (default: env EMBER_API_KEY).")
   String apiKey;
 
+  @Option(names = "--save-requests", paramLabel = "FILE",
+      description = "Also write one JSON line per request (its URL, serving replica, prefix, start, TTFT, E2E, prompt, cached and output tokens, or its error) to FILE.")
+  Path saveRequests;
+
   @Override
   public Integer call() throws Exception {
     ServingReport report = run(System.out);
@@ -93,20 +99,31 @@ public final class BenchServeCommand implements Callable<Integer> {
     PrefixCacheCounters before = scrapePrefixCounters(client, log);
     AtomicInteger next = new AtomicInteger();
     AtomicReference<String> firstError = new AtomicReference<>();
+    ObjectNode[] lines = new ObjectNode[load.requests];
     long t0 = System.nanoTime();
     try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
       for (int c = 0; c < Math.min(load.concurrency, load.requests); c++) {
         clients.submit(() -> {
           for (int i = next.getAndIncrement(); i < load.requests; i = next.getAndIncrement()) {
+            int prefix = prefixes.enabled() ? prefixes.draw(load.seed, i) : -1;
+            String url = urls.get(i % urls.size());
+            lines[i] = JSON.createObjectNode().put("request", i).put("url", url).put("prefix", prefix)
+                .put("start_ms", (System.nanoTime() - t0) / 1e6);
             try {
-              ObjectNode body = prefixes.enabled()
-                  ? load.body(model, systems[prefixes.draw(load.seed, i)],
-                      PrefixWorkload.suffix(load.seed, i, promptWords), true)
+              ObjectNode body = prefix >= 0
+                  ? load.body(model, systems[prefix], PrefixWorkload.suffix(load.seed, i, promptWords), true)
                   : load.body(model, BenchPrompts.request(load.seed, i, promptWords), true);
-              report.add(send(client, urls.get(i % urls.size()), body, report));
+              Reply reply = send(client, url, body);
+              report.servedBy(reply.replica());
+              report.add(reply.timing());
+              RequestTiming t = reply.timing();
+              lines[i].put("replica", reply.replica()).put("ttft_ms", t.ttftNanos() / 1e6)
+                  .put("e2e_ms", t.e2eNanos() / 1e6).put("prompt_tokens", t.promptTokens())
+                  .put("cached_tokens", t.cachedTokens()).put("output_tokens", t.outputTokens());
             } catch (IOException | RuntimeException e) {
               report.fail();
               firstError.compareAndSet(null, e.toString());
+              lines[i].put("error", e.toString());
             } catch (InterruptedException e) {
               Thread.currentThread().interrupt();
               return;
@@ -123,7 +140,26 @@ public final class BenchServeCommand implements Callable<Integer> {
     if (firstError.get() != null) {
       log.println("first failure: " + firstError.get());
     }
+    if (saveRequests != null) {
+      save(lines, log);
+    }
     return report;
+  }
+
+  /** Writes the per-request lines (those that ran) to {@link #saveRequests}. */
+  private void save(ObjectNode[] lines, PrintStream log) {
+    StringBuilder out = new StringBuilder();
+    for (ObjectNode line : lines) {
+      if (line != null) {
+        out.append(line).append('\n');
+      }
+    }
+    try {
+      Files.writeString(saveRequests, out);
+      log.println("per-request lines written to " + saveRequests);
+    } catch (IOException e) {
+      log.println("cannot write " + saveRequests + ": " + e);
+    }
   }
 
   /** Tokens in the calibration prompt by the server's tokenizer, or 0 when it has no {@code /tokenize}. */
@@ -143,8 +179,10 @@ public final class BenchServeCommand implements Callable<Integer> {
     }
   }
 
-  private RequestTiming send(HttpClient client, String url, ObjectNode body, ServingReport report)
-      throws IOException, InterruptedException {
+  /** A streamed reply's timing and the replica that served it (the URL when no header named one). */
+  private record Reply(RequestTiming timing, String replica) {}
+
+  private Reply send(HttpClient client, String url, ObjectNode body) throws IOException, InterruptedException {
     body.putObject("stream_options").put("include_usage", true);
     long start = System.nanoTime();
     HttpResponse<InputStream> r = client.send(request(url, load.endpoint.path, body),
@@ -154,8 +192,7 @@ public final class BenchServeCommand implements Callable<Integer> {
         throw new IOException("HTTP " + r.statusCode() + ": " + new String(in.readNBytes(500), StandardCharsets.UTF_8));
       }
       RequestTiming timing = readStream(new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)), start);
-      report.servedBy(r.headers().firstValue(REPLICA_HEADER).orElse(url));
-      return timing;
+      return new Reply(timing, r.headers().firstValue(REPLICA_HEADER).orElse(url));
     }
   }
 

@@ -25,6 +25,7 @@ final class ReplyTimer {
   private int gapCount;
   private int textEvents;
   private int promptTokens;
+  private int cachedTokens = -1;
   private int completionTokens = -1;
 
   ReplyTimer(long startNanos) {
@@ -40,6 +41,7 @@ final class ReplyTimer {
     if (usage.isObject()) {
       promptTokens = usage.path("prompt_tokens").asInt(0);
       completionTokens = usage.path("completion_tokens").asInt(0);
+      cachedTokens = usage.path("prompt_tokens_details").path("cached_tokens").asInt(-1);
     }
     JsonNode choice = event.path("choices").path(0);
     if (hasText(choice.path("text"), choice.path("delta").path("content"),
@@ -62,7 +64,7 @@ final class ReplyTimer {
     if (first == 0) {
       throw new IOException("the reply ended without any text");
     }
-    return new RequestTiming(first - startNanos, now - startNanos, promptTokens,
+    return new RequestTiming(first - startNanos, now - startNanos, promptTokens, cachedTokens,
         completionTokens >= 0 ? completionTokens : textEvents, Arrays.copyOf(gaps, gapCount));
   }
 

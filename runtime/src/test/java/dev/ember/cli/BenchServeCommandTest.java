@@ -14,6 +14,8 @@ import io.vertx.ext.web.handler.BodyHandler;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +27,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** {@code ember bench serve} against a tiny Vert.x server on loopback that streams a known SSE response. */
@@ -83,7 +86,8 @@ class BenchServeCommandTest {
   private void stream(HttpServerResponse r, int i) {
     if (i == TOKENS.size()) {
       r.write(event(new JsonObject().put("choices", List.of())
-          .put("usage", new JsonObject().put("prompt_tokens", 5).put("completion_tokens", TOKENS.size()))));
+          .put("usage", new JsonObject().put("prompt_tokens", 5).put("completion_tokens", TOKENS.size())
+              .put("prompt_tokens_details", new JsonObject().put("cached_tokens", 3)))));
       served.incrementAndGet();
       r.end("data: [DONE]\n\n");
       return;
@@ -208,6 +212,48 @@ class BenchServeCommandTest {
     }
     assertEquals(24, suffixes.size());
     assertEquals(3, systems.size(), "24 Zipf draws over 3 prefixes use all of them with seed 17");
+  }
+
+  @Test
+  void saveRequestsWritesOneLinePerRequestWithItsTimingReplicaAndCachedTokens(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("requests.jsonl");
+    ServingReport r = run("--requests", "6", "--prefixes", "2", "--save-requests", file.toString());
+
+    List<String> lines = Files.readAllLines(file);
+    assertEquals(6, lines.size());
+    PrefixWorkload draw = new PrefixWorkload();
+    draw.prefixes = 2;
+    Set<Integer> seen = new HashSet<>();
+    for (String line : lines) {
+      JsonObject o = new JsonObject(line);
+      assertTrue(seen.add(o.getInteger("request")), line);
+      assertEquals("a", o.getString("replica"));
+      assertEquals("http://127.0.0.1:" + port, o.getString("url"));
+      assertEquals(draw.draw(17, o.getInteger("request")), o.getInteger("prefix"), line);
+      assertEquals(5, o.getInteger("prompt_tokens"));
+      assertEquals(3, o.getInteger("cached_tokens"));
+      assertEquals(3, o.getInteger("output_tokens"));
+      // three tokens GAP_MS apart: the end comes at least two gaps after the first token
+      assertTrue(o.getDouble("e2e_ms") >= o.getDouble("ttft_ms") + 2 * GAP_MS - 1, line);
+      assertTrue(o.getDouble("start_ms") >= 0, line);
+    }
+    assertEquals(Set.of(0, 1, 2, 3, 4, 5), seen);
+    assertEquals(6, r.completed());
+  }
+
+  @Test
+  void saveRequestsRecordsEachFailedRequestsError(@TempDir Path dir) throws Exception {
+    status = 503;
+    Path file = dir.resolve("requests.jsonl");
+    run("--save-requests", file.toString());
+
+    List<String> lines = Files.readAllLines(file);
+    assertEquals(4, lines.size());
+    for (String line : lines) {
+      JsonObject o = new JsonObject(line);
+      assertTrue(o.getString("error").contains("HTTP 503"), line);
+      assertTrue(!o.containsKey("ttft_ms"), line);
+    }
   }
 
   @Test
