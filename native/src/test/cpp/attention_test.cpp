@@ -199,6 +199,9 @@ TEST(paged_attention_matches_reference_across_geometries) {
       run_scenario({64, 16, 1, 7, kv_dtype, {50, 3}, {13, 1}}, pool, rng);
       run_scenario({128, 128, 2, 2, kv_dtype, {131, 9}, {5, 9}}, pool, rng);
       run_scenario({64, 128, 3, 2, kv_dtype, {300}, {1}}, pool, rng);
+      // Enough chunks that a task takes all seven heads of a KV head (where a chunk kernel exists),
+      // with a one-query last chunk among them.
+      run_scenario({64, 16, 2, 7, kv_dtype, {70, 40}, {70, 17}}, pool, rng);
     }
   });
 }

@@ -3,7 +3,11 @@
 // Work is split into tasks (sequence, chunk of kAttentionQueryChunk query tokens, query head)
 // handed out dynamically. A task walks the sequence's block table in tiles of kTile keys; each
 // tile is scored against every query of the chunk while it sits in L1, with an online
-// (running max) softmax, so no score row of the whole context is ever stored.
+// (running max) softmax, so no score row of the whole context is ever stored. Where the variant has
+// a chunk kernel and the step has enough work, a task covers the query heads that share one KV head
+// (up to kChunkHeads): it gathers each tile's K and V rows once into f32 scratch and runs the kernel
+// for every head over all the chunk's queries together (one query per vector lane).
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstring>
@@ -15,11 +19,21 @@
 
 namespace ember {
 
-static constexpr int kTile = 32;
+static constexpr int kTile = kAttentionTile;
+// Query heads one chunk-kernel task covers at most (the state of each lives in scratch).
+static constexpr int kChunkHeads = 8;
+
+// Floats of one head's chunk-kernel state: queries transposed qt[d][chunk], output ot[d][chunk],
+// running max and sum per lane.
+static int64_t chunk_state_floats(int32_t head_dim) {
+  return 2 * (int64_t)kAttentionQueryChunk * head_dim + 2 * kAttentionQueryChunk;
+}
 
 int64_t attention_scratch_floats(int32_t head_dim) {
-  // acc[chunk][d], running max and sum per query, one tile of scores; padded to 64 bytes.
-  int64_t n = (int64_t)kAttentionQueryChunk * head_dim + 2 * kAttentionQueryChunk + kTile;
+  // acc[chunk][d], running max and sum per query, one tile of scores (the per-query path); one tile's
+  // K and V rows as f32 and kChunkHeads heads' chunk state (the chunk kernel); padded to 64 bytes.
+  int64_t n = (int64_t)kAttentionQueryChunk * head_dim + 2 * kAttentionQueryChunk + kTile +
+              2 * (int64_t)kTile * head_dim + kChunkHeads * chunk_state_floats(head_dim);
   return (n + 15) / 16 * 16;
 }
 
@@ -60,7 +74,7 @@ struct Segment {
   int32_t n;
 };
 
-// One task: queries [t0, t0 + nq) of sequence seq, query head h.
+// One task: queries [t0, t0 + nq) of sequence seq, query heads [h0, h0 + nh) (of one KV head).
 struct AttentionTask {
   const AttentionKernels& kern;
   const KvLayer& L;
@@ -70,7 +84,95 @@ struct AttentionTask {
   float* out;
   float* scratch;
 
-  void run(int32_t seq, int32_t t0, int32_t nq, int32_t h) const {
+  // Consecutive slots of the sequence's keys [j0, min(j0 + kTile, end)), one block each, into seg;
+  // returns the number of segments and sets *n to the keys covered.
+  int32_t tile_segments(const int32_t* table, int32_t j0, int32_t end, int32_t kvh, Segment* seg, int32_t* n) const {
+    const bool f16 = L.dtype == EMBER_F16;
+    int32_t covered = 0, ns = 0;
+    while (covered < kTile && j0 + covered < end) {
+      const int32_t p = j0 + covered, o = p % L.block_size;
+      const int64_t block = table[p / L.block_size];
+      int32_t len = L.block_size - o;
+      if (len > kTile - covered) len = kTile - covered;
+      if (len > end - p) len = end - p;
+      seg[ns++] = f16 ? Segment{kv_row<uint16_t>(L.k, L, block, kvh, o), kv_row<uint16_t>(L.v, L, block, kvh, o), len}
+                      : Segment{kv_row<float>(L.k, L, block, kvh, o), kv_row<float>(L.v, L, block, kvh, o), len};
+      covered += len;
+    }
+    *n = covered;
+    return ns;
+  }
+
+  // Queries [t0, t0 + nq) of every head in [h0, h0 + nh).
+  void run(int32_t seq, int32_t t0, int32_t nq, int32_t h0, int32_t nh) const {
+    if (nq > 1 && kern.chunk_tile != nullptr) return run_chunk(seq, t0, nq, h0, nh);
+    for (int32_t h = h0; h < h0 + nh; h++) run_queries(seq, t0, nq, h);
+  }
+
+  // The chunk kernel's path: queries [t0, t0 + nq) (nq >= 2) in the lanes, the last one repeated in
+  // the unused lanes (computed, never stored); each tile's K and V converted once for the nh heads.
+  void run_chunk(int32_t seq, int32_t t0, int32_t nq, int32_t h0, int32_t nh) const {
+    constexpr int kLanes = kAttentionQueryChunk;
+    const int32_t d = L.head_dim;
+    const int32_t kvh = h0 / (heads / L.kv_heads);
+    const int64_t ld = (int64_t)heads * d;
+    const float scale = (float)(1.0 / std::sqrt((double)d));
+    float* kt = scratch;
+    float* vt = kt + (int64_t)kTile * d;
+    float* state = vt + (int64_t)kTile * d;
+    const int64_t per_head = chunk_state_floats(d);
+    // head j's state: qt, ot, m, l
+    auto qt_of = [&](int32_t j) { return state + j * per_head; };
+    auto ot_of = [&](int32_t j) { return qt_of(j) + (int64_t)kLanes * d; };
+    auto m_of = [&](int32_t j) { return ot_of(j) + (int64_t)kLanes * d; };
+    auto l_of = [&](int32_t j) { return m_of(j) + kLanes; };
+    int32_t pos[kLanes];
+    int32_t end = 0;
+    for (int32_t i = 0; i < kLanes; i++) {
+      const int32_t t = t0 + (i < nq ? i : nq - 1);
+      pos[i] = step.positions[t];
+      if (pos[i] + 1 > end) end = pos[i] + 1;
+      for (int32_t j = 0; j < nh; j++) {
+        const float* qi = q + (int64_t)t * ld + (int64_t)(h0 + j) * d;
+        float* qt = qt_of(j);
+        for (int32_t x = 0; x < d; x++) qt[(int64_t)x * kLanes + i] = qi[x] * scale;
+        m_of(j)[i] = -std::numeric_limits<float>::infinity();
+        l_of(j)[i] = 0.f;
+      }
+    }
+    for (int32_t j = 0; j < nh; j++) std::memset(ot_of(j), 0, sizeof(float) * kLanes * d);
+    const int32_t* table = step.block_tables + (int64_t)seq * step.max_blocks;
+    const bool f16 = L.dtype == EMBER_F16;
+    Segment seg[kTile];
+    for (int32_t j0 = 0; j0 < end;) {
+      int32_t n = 0;
+      const int32_t ns = tile_segments(table, j0, end, kvh, seg, &n);
+      for (int32_t g = 0, done = 0; g < ns; done += seg[g++].n) {
+        const int64_t count = (int64_t)seg[g].n * d;
+        if (f16) {
+          kern.from_f16((const uint16_t*)seg[g].k, kt + (int64_t)done * d, count);
+          kern.from_f16((const uint16_t*)seg[g].v, vt + (int64_t)done * d, count);
+        } else {
+          std::memcpy(kt + (int64_t)done * d, seg[g].k, count * sizeof(float));
+          std::memcpy(vt + (int64_t)done * d, seg[g].v, count * sizeof(float));
+        }
+      }
+      for (int32_t j = 0; j < nh; j++) kern.chunk_tile(qt_of(j), pos, j0, kt, vt, n, d, m_of(j), l_of(j), ot_of(j));
+      j0 += n;
+    }
+    for (int32_t j = 0; j < nh; j++) {
+      const float* ot = ot_of(j);
+      const float* l = l_of(j);
+      for (int32_t i = 0; i < nq; i++) {
+        float* o = out + (int64_t)(t0 + i) * ld + (int64_t)(h0 + j) * d;
+        const float inv = l[i] > 0.f ? 1.f / l[i] : 0.f;
+        for (int32_t x = 0; x < d; x++) o[x] = ot[(int64_t)x * kLanes + i] * inv;
+      }
+    }
+  }
+
+  // The per-query path: each query of [t0, t0 + nq) over the tiles, for head h.
+  void run_queries(int32_t seq, int32_t t0, int32_t nq, int32_t h) const {
     const int32_t d = L.head_dim;
     const int32_t kvh = h / (heads / L.kv_heads);
     const int64_t ld = (int64_t)heads * d;
@@ -151,11 +253,27 @@ struct AttentionTask {
 void attention(ThreadPool& pool, const AttentionKernels& kern, const KvLayer& L, const StepView& step,
                int32_t heads, const float* q, float* out, float* scratch) {
   const int64_t per_member = attention_scratch_floats(L.head_dim);
-  int64_t total = 0;
+  int64_t chunks = 0;
+  bool prefill = false;
   for (int32_t s = 0; s < step.num_seqs; s++) {
     int32_t n = step.query_start[s + 1] - step.query_start[s];
-    total += (int64_t)(n + kAttentionQueryChunk - 1) / kAttentionQueryChunk * heads;
+    chunks += (n + kAttentionQueryChunk - 1) / kAttentionQueryChunk;
+    prefill = prefill || n > 1;
   }
+  // Heads per task: the heads of one KV head (at most kChunkHeads, a divisor of the group) when the
+  // chunk kernel will run and the tasks still outnumber the pool twice over; else one.
+  const int32_t group = heads / L.kv_heads;
+  int32_t per_task = 1;
+  if (prefill && kern.chunk_tile != nullptr) {
+    for (int32_t g = std::min(group, kChunkHeads); g > 1; g--) {
+      if (group % g == 0 && chunks * (heads / g) >= 2 * pool.size()) {
+        per_task = g;
+        break;
+      }
+    }
+  }
+  const int32_t units = heads / per_task;
+  const int64_t total = chunks * units;
   std::atomic<int64_t> next{0};
   auto worker = [&](int tid, int nth) {
     AttentionTask task{kern, L, step, heads, q, out, scratch + tid * per_member};
@@ -164,7 +282,7 @@ void attention(ThreadPool& pool, const AttentionKernels& kern, const KvLayer& L,
     int64_t seq_base = 0, seq_tasks = 0;
     auto tasks_of = [&](int32_t s) {
       int32_t n = step.query_start[s + 1] - step.query_start[s];
-      return (int64_t)(n + kAttentionQueryChunk - 1) / kAttentionQueryChunk * heads;
+      return (int64_t)(n + kAttentionQueryChunk - 1) / kAttentionQueryChunk * units;
     };
     if (step.num_seqs > 0) seq_tasks = tasks_of(0);
     for (;;) {
@@ -176,11 +294,11 @@ void attention(ThreadPool& pool, const AttentionKernels& kern, const KvLayer& L,
         seq_tasks = tasks_of(seq);
       }
       int64_t local = idx - seq_base;
-      int32_t chunk = (int32_t)(local / heads), h = (int32_t)(local % heads);
+      int32_t chunk = (int32_t)(local / units), h0 = (int32_t)(local % units) * per_task;
       int32_t t0 = step.query_start[seq] + chunk * kAttentionQueryChunk;
       int32_t nq = step.query_start[seq + 1] - t0;
       if (nq > kAttentionQueryChunk) nq = kAttentionQueryChunk;
-      task.run(seq, t0, nq, h);
+      task.run(seq, t0, nq, h0, per_task);
     }
   };
   if (total <= 1 || pool.size() == 1) {

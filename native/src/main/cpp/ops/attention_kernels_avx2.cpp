@@ -1,8 +1,10 @@
 // AVX2 + FMA + F16C attention kernels: 8-wide dot products (four keys at a time, reduced
 // together), V accumulated in registers 32 values at a time, f16 K/V conversion, and the online
-// softmax's exp eight scores at a time.
+// softmax's exp eight scores at a time. Chunks of eight queries (prefill) run chunk_tile instead,
+// one query per lane: scores, softmax and output are all vertical operations, with no reductions.
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/isa_compiled.h"
@@ -138,6 +140,69 @@ float exp_scores(float* s, int n, float scale, float* max) {
   return sum;
 }
 
+static_assert(kAttentionQueryChunk == 8, "chunk_tile holds one query per lane of a 256-bit vector");
+
+// Eight queries (lanes) over one tile: scores of eight keys at a time (a broadcast K value times
+// the queries' column, eight independent FMA chains), the tile's online-softmax update per lane,
+// then the output's rows ot[x] eight at a time in registers over the tile's keys.
+void chunk_tile(const float* qt, const int32_t* pos, int32_t j0, const float* k, const float* v, int n, int d,
+                float* m, float* l, float* ot) {
+  alignas(32) float p[kAttentionTile * 8];
+  const __m256i vpos = _mm256_loadu_si256((const __m256i*)pos);
+  const __m256 ninf = _mm256_set1_ps(-INFINITY);
+  __m256 tmax = ninf;
+  for (int j = 0; j < n; j += 8) {
+    const float* kr[8];
+    for (int i = 0; i < 8; i++) kr[i] = k + (int64_t)std::min(j + i, n - 1) * d;
+    __m256 a[8];
+    for (int i = 0; i < 8; i++) a[i] = _mm256_setzero_ps();
+    for (int x = 0; x < d; x++) {
+      const __m256 qx = _mm256_loadu_ps(qt + 8 * x);
+      for (int i = 0; i < 8; i++) a[i] = _mm256_fmadd_ps(qx, _mm256_broadcast_ss(kr[i] + x), a[i]);
+    }
+    for (int i = 0; i < 8 && j + i < n; i++) {
+      const __m256 visible = _mm256_castsi256_ps(_mm256_cmpgt_epi32(vpos, _mm256_set1_epi32(j0 + j + i - 1)));
+      const __m256 s = _mm256_blendv_ps(ninf, a[i], visible);
+      _mm256_store_ps(p + 8 * (j + i), s);
+      tmax = _mm256_max_ps(tmax, s);
+    }
+  }
+  const __m256 mold = _mm256_loadu_ps(m);
+  const __m256 mnew = _mm256_max_ps(mold, tmax);
+  const __m256 corr = exp8(_mm256_sub_ps(mold, mnew));  // about 0 on a lane's first tile (max was -inf)
+  __m256 sum = _mm256_mul_ps(_mm256_loadu_ps(l), corr);
+  for (int j = 0; j < n; j++) {
+    const __m256 s = _mm256_load_ps(p + 8 * j);
+    const __m256 e = _mm256_and_ps(exp8(_mm256_sub_ps(s, mnew)), _mm256_cmp_ps(s, ninf, _CMP_NEQ_OQ));
+    _mm256_store_ps(p + 8 * j, e);
+    sum = _mm256_add_ps(sum, e);
+  }
+  _mm256_storeu_ps(l, sum);
+  _mm256_storeu_ps(m, mnew);
+  int x = 0;
+  for (; x + 8 <= d; x += 8) {
+    __m256 o[8];
+    for (int i = 0; i < 8; i++) o[i] = _mm256_mul_ps(_mm256_loadu_ps(ot + 8 * (x + i)), corr);
+    for (int j = 0; j < n; j++) {
+      const __m256 pj = _mm256_load_ps(p + 8 * j);
+      const float* vj = v + (int64_t)j * d + x;
+      for (int i = 0; i < 8; i++) o[i] = _mm256_fmadd_ps(pj, _mm256_broadcast_ss(vj + i), o[i]);
+    }
+    for (int i = 0; i < 8; i++) _mm256_storeu_ps(ot + 8 * (x + i), o[i]);
+  }
+  for (; x < d; x++) {
+    __m256 o = _mm256_mul_ps(_mm256_loadu_ps(ot + 8 * x), corr);
+    for (int j = 0; j < n; j++) o = _mm256_fmadd_ps(_mm256_load_ps(p + 8 * j), _mm256_broadcast_ss(v + (int64_t)j * d + x), o);
+    _mm256_storeu_ps(ot + 8 * x, o);
+  }
+}
+
+void from_f16(const uint16_t* src, float* dst, int64_t n) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(dst + i, load_f16(src + i));
+  for (; i < n; i++) dst[i] = f16_to_f32(src[i]);
+}
+
 void to_f16(const float* src, uint16_t* dst, int64_t n) {
   int64_t i = 0;
   for (; i + 8 <= n; i += 8)
@@ -148,7 +213,8 @@ void to_f16(const float* src, uint16_t* dst, int64_t n) {
 }  // namespace
 
 const AttentionKernels& avx2_attention_kernels() {
-  static const AttentionKernels k{scores_f32, scores_f16, accumulate_f32, accumulate_f16, to_f16, exp_scores};
+  static const AttentionKernels k{scores_f32, scores_f16, accumulate_f32, accumulate_f16, to_f16, exp_scores,
+                                  chunk_tile, from_f16};
   return k;
 }
 

@@ -70,6 +70,15 @@ struct AttentionKernels {
   // One tile of online softmax: s[j] *= scale, m = max(*max, s[0..n)), s[j] = exp(s[j] - m);
   // stores m in *max and returns sum_j s[j].
   float (*exp_scores)(float* s, int n, float scale, float* max);
+  // Optional (null where a variant has none): one tile of keys j0 .. j0 + n - 1 (n <= kAttentionTile;
+  // f32 rows k[j][d], v[j][d]) for kAttentionQueryChunk queries side by side, one per lane: qt[x][lane]
+  // holds the queries already scaled by 1 / sqrt(d), pos[lane] their positions (key j0 + j is visible to
+  // a lane when j0 + j <= pos[lane]); m[lane] and l[lane] are the running max and sum of the online
+  // softmax (-inf and 0 before the first tile) and ot[x][lane] the unnormalized output, all updated.
+  void (*chunk_tile)(const float* qt, const int32_t* pos, int32_t j0, const float* k, const float* v, int n, int d,
+                     float* m, float* l, float* ot);
+  // dst = f32(src) (exact).
+  void (*from_f16)(const uint16_t* src, float* dst, int64_t n);
 };
 
 // The kernels for isa (Avx512 uses the AVX2 ones; NeonDot the NEON ones).
@@ -108,6 +117,8 @@ void kv_write(ThreadPool& pool, const AttentionKernels& kern, const KvLayer& lay
 
 // Query tokens one attention task covers.
 constexpr int kAttentionQueryChunk = 8;
+// Keys one attention step covers (a tile of the context).
+constexpr int kAttentionTile = 32;
 // Scratch floats attention needs per pool member.
 int64_t attention_scratch_floats(int32_t head_dim);
 
