@@ -202,6 +202,8 @@ TEST(paged_attention_matches_reference_across_geometries) {
       // Enough chunks that a task takes all seven heads of a KV head (where a chunk kernel exists),
       // with a one-query last chunk among them.
       run_scenario({64, 16, 2, 7, kv_dtype, {70, 40}, {70, 17}}, pool, rng);
+      // A head size that is no multiple of any vector width.
+      run_scenario({22, 16, 1, 2, kv_dtype, {45}, {45}}, pool, rng);
     }
   });
 }
