@@ -84,8 +84,10 @@ struct AttentionTask {
   float* out;
   float* scratch;
 
-  // Consecutive slots of the sequence's keys [j0, min(j0 + kTile, end)), one block each, into seg;
-  // returns the number of segments and sets *n to the keys covered.
+  // The tile of keys [j0, min(j0 + kTile, end)) as runs of consecutive slots of one block each, into
+  // seg (a tile spans blocks when blocks are smaller than a tile, so the online-softmax bookkeeping
+  // per query and tile is spread over as many keys as possible); returns the number of runs and sets
+  // *n to the keys covered.
   int32_t tile_segments(const int32_t* table, int32_t j0, int32_t end, int32_t kvh, Segment* seg, int32_t* n) const {
     const bool f16 = L.dtype == EMBER_F16;
     int32_t covered = 0, ns = 0;
@@ -190,22 +192,10 @@ struct AttentionTask {
     }
     const int32_t* table = step.block_tables + (int64_t)seq * step.max_blocks;
     const bool f16 = L.dtype == EMBER_F16;
-    // Tiles of kTile keys from position 0 on, made of runs of consecutive slots of one block each
-    // (a tile spans blocks when blocks are smaller than a tile), so that the online-softmax
-    // bookkeeping per query and tile is spread over as many keys as possible.
     Segment seg[kTile];
     for (int32_t j0 = 0; j0 <= max_pos;) {
-      int32_t n = 0, ns = 0;
-      while (n < kTile && j0 + n <= max_pos) {
-        const int32_t p = j0 + n, o = p % L.block_size;
-        const int64_t block = table[p / L.block_size];
-        int32_t len = L.block_size - o;
-        if (len > kTile - n) len = kTile - n;
-        if (len > max_pos - p + 1) len = max_pos - p + 1;
-        seg[ns++] = f16 ? Segment{kv_row<uint16_t>(L.k, L, block, kvh, o), kv_row<uint16_t>(L.v, L, block, kvh, o), len}
-                        : Segment{kv_row<float>(L.k, L, block, kvh, o), kv_row<float>(L.v, L, block, kvh, o), len};
-        n += len;
-      }
+      int32_t n = 0;
+      tile_segments(table, j0, max_pos + 1, kvh, seg, &n);
       for (int32_t i = 0; i < nq; i++) {
         int32_t ni = step.positions[t0 + i] - j0 + 1;
         if (ni <= 0) continue;
