@@ -65,12 +65,13 @@ bool isa_features(Isa isa, FeatureSet* out) {
   switch (isa) {
     case Isa::Scalar: *out = 0; return true;
 #if defined(__x86_64__)
-    // Avx512 also runs the AVX2 attention and row kernels.
+    // Avx512 also runs the AVX2 attention and row kernels (all but its chunk kernel).
     case Isa::Avx2:
       *out = compiled::kLinearAvx2 | compiled::kPeakAvx2 | compiled::kAttentionAvx2 | compiled::kRowOpsAvx2;
       return true;
     case Isa::Avx512:
-      *out = compiled::kLinearAvx512 | compiled::kPeakAvx512 | compiled::kAttentionAvx2 | compiled::kRowOpsAvx2;
+      *out = compiled::kLinearAvx512 | compiled::kPeakAvx512 | compiled::kAttentionAvx2 |
+             compiled::kAttentionAvx512 | compiled::kRowOpsAvx2;
       return true;
 #endif
 #if defined(__aarch64__)

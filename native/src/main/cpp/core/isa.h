@@ -71,7 +71,7 @@ bool isa_from_name(const char* name, Isa* out);
 namespace compiled {
 #if defined(__x86_64__)
 extern const FeatureSet kLinearAvx2, kLinearAvx512, kPeakAvx2, kPeakAvx512, kAttentionAvx2,
-    kRowOpsAvx2;
+    kAttentionAvx512, kRowOpsAvx2;
 #endif
 #if defined(__aarch64__)
 extern const FeatureSet kLinearNeon, kLinearNeonDot, kPeakNeon, kPeakNeonDot, kAttentionNeon,

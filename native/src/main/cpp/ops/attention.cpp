@@ -22,6 +22,9 @@ namespace ember {
 static constexpr int kTile = kAttentionTile;
 // Query heads one chunk-kernel task covers at most (the state of each lives in scratch).
 static constexpr int kChunkHeads = 8;
+// Query heads one chunk-kernel call may cover (AttentionKernels::chunk_heads); a task pads its last
+// call with copies of its last head, so scratch holds state for kChunkHeads + kMaxCallHeads - 1 heads.
+static constexpr int kMaxCallHeads = 2;
 
 // Floats of one head's chunk-kernel state: queries transposed qt[d][chunk], output ot[d][chunk],
 // running max and sum per lane.
@@ -33,7 +36,7 @@ int64_t attention_scratch_floats(int32_t head_dim) {
   // acc[chunk][d], running max and sum per query, one tile of scores (the per-query path); one tile's
   // K and V rows as f32 and kChunkHeads heads' chunk state (the chunk kernel); padded to 64 bytes.
   int64_t n = (int64_t)kAttentionQueryChunk * head_dim + 2 * kAttentionQueryChunk + kTile +
-              2 * (int64_t)kTile * head_dim + kChunkHeads * chunk_state_floats(head_dim);
+              2 * (int64_t)kTile * head_dim + (kChunkHeads + kMaxCallHeads - 1) * chunk_state_floats(head_dim);
   return (n + 15) / 16 * 16;
 }
 
@@ -107,14 +110,16 @@ struct AttentionTask {
 
   // Queries [t0, t0 + nq) of every head in [h0, h0 + nh).
   void run(int32_t seq, int32_t t0, int32_t nq, int32_t h0, int32_t nh) const {
-    if (nq > 1 && kern.chunk_tile != nullptr) return run_chunk(seq, t0, nq, h0, nh);
+    if (nq > 1 && kern.chunk_tile != nullptr && kern.chunk_heads <= kMaxCallHeads) return run_chunk(seq, t0, nq, h0, nh);
     for (int32_t h = h0; h < h0 + nh; h++) run_queries(seq, t0, nq, h);
   }
 
   // The chunk kernel's path: queries [t0, t0 + nq) (nq >= 2) in the lanes, the last one repeated in
-  // the unused lanes (computed, never stored); each tile's K and V converted once for the nh heads.
+  // the unused lanes, and heads in calls of chunk_heads, the last call padded with the last head (the
+  // padding is computed, never stored); each tile's K and V converted once for the nh heads.
   void run_chunk(int32_t seq, int32_t t0, int32_t nq, int32_t h0, int32_t nh) const {
-    constexpr int kLanes = kAttentionQueryChunk;
+    constexpr int kQueries = kAttentionQueryChunk;
+    const int32_t ch = kern.chunk_heads, lanes = kQueries * ch, calls = (nh + ch - 1) / ch;
     const int32_t d = L.head_dim;
     const int32_t kvh = h0 / (heads / L.kv_heads);
     const int64_t ld = (int64_t)heads * d;
@@ -122,27 +127,30 @@ struct AttentionTask {
     float* kt = scratch;
     float* vt = kt + (int64_t)kTile * d;
     float* state = vt + (int64_t)kTile * d;
-    const int64_t per_head = chunk_state_floats(d);
-    // head j's state: qt, ot, m, l
-    auto qt_of = [&](int32_t j) { return state + j * per_head; };
-    auto ot_of = [&](int32_t j) { return qt_of(j) + (int64_t)kLanes * d; };
-    auto m_of = [&](int32_t j) { return ot_of(j) + (int64_t)kLanes * d; };
-    auto l_of = [&](int32_t j) { return m_of(j) + kLanes; };
-    int32_t pos[kLanes];
+    const int64_t per_call = ch * chunk_state_floats(d);
+    // call c's state, lane = head in the call * kQueries + query: qt[d][lanes], ot[d][lanes], m, l
+    auto qt_of = [&](int32_t c) { return state + c * per_call; };
+    auto ot_of = [&](int32_t c) { return qt_of(c) + (int64_t)lanes * d; };
+    auto m_of = [&](int32_t c) { return ot_of(c) + (int64_t)lanes * d; };
+    auto l_of = [&](int32_t c) { return m_of(c) + lanes; };
+    int32_t pos[kQueries * kMaxCallHeads];
     int32_t end = 0;
-    for (int32_t i = 0; i < kLanes; i++) {
+    for (int32_t i = 0; i < kQueries; i++) {
       const int32_t t = t0 + (i < nq ? i : nq - 1);
-      pos[i] = step.positions[t];
-      if (pos[i] + 1 > end) end = pos[i] + 1;
-      for (int32_t j = 0; j < nh; j++) {
-        const float* qi = q + (int64_t)t * ld + (int64_t)(h0 + j) * d;
-        float* qt = qt_of(j);
-        for (int32_t x = 0; x < d; x++) qt[(int64_t)x * kLanes + i] = qi[x] * scale;
-        m_of(j)[i] = -std::numeric_limits<float>::infinity();
-        l_of(j)[i] = 0.f;
+      for (int32_t hh = 0; hh < ch; hh++) pos[hh * kQueries + i] = step.positions[t];
+      if (step.positions[t] + 1 > end) end = step.positions[t] + 1;
+      for (int32_t c = 0; c < calls; c++) {
+        for (int32_t hh = 0; hh < ch; hh++) {
+          const int32_t j = std::min(c * ch + hh, nh - 1), lane = hh * kQueries + i;
+          const float* qi = q + (int64_t)t * ld + (int64_t)(h0 + j) * d;
+          float* qt = qt_of(c);
+          for (int32_t x = 0; x < d; x++) qt[(int64_t)x * lanes + lane] = qi[x] * scale;
+          m_of(c)[lane] = -std::numeric_limits<float>::infinity();
+          l_of(c)[lane] = 0.f;
+        }
       }
     }
-    for (int32_t j = 0; j < nh; j++) std::memset(ot_of(j), 0, sizeof(float) * kLanes * d);
+    for (int32_t c = 0; c < calls; c++) std::memset(ot_of(c), 0, sizeof(float) * lanes * d);
     const int32_t* table = step.block_tables + (int64_t)seq * step.max_blocks;
     const bool f16 = L.dtype == EMBER_F16;
     Segment seg[kTile];
@@ -159,16 +167,17 @@ struct AttentionTask {
           std::memcpy(vt + (int64_t)done * d, seg[g].v, count * sizeof(float));
         }
       }
-      for (int32_t j = 0; j < nh; j++) kern.chunk_tile(qt_of(j), pos, j0, kt, vt, n, d, m_of(j), l_of(j), ot_of(j));
+      for (int32_t c = 0; c < calls; c++) kern.chunk_tile(qt_of(c), pos, j0, kt, vt, n, d, m_of(c), l_of(c), ot_of(c));
       j0 += n;
     }
     for (int32_t j = 0; j < nh; j++) {
-      const float* ot = ot_of(j);
-      const float* l = l_of(j);
+      const int32_t c = j / ch, lane0 = (j % ch) * kQueries;
+      const float* ot = ot_of(c);
+      const float* l = l_of(c);
       for (int32_t i = 0; i < nq; i++) {
         float* o = out + (int64_t)(t0 + i) * ld + (int64_t)(h0 + j) * d;
-        const float inv = l[i] > 0.f ? 1.f / l[i] : 0.f;
-        for (int32_t x = 0; x < d; x++) o[x] = ot[(int64_t)x * kLanes + i] * inv;
+        const float inv = l[lane0 + i] > 0.f ? 1.f / l[lane0 + i] : 0.f;
+        for (int32_t x = 0; x < d; x++) o[x] = ot[(int64_t)x * lanes + lane0 + i] * inv;
       }
     }
   }

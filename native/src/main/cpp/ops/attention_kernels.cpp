@@ -64,15 +64,16 @@ float exp_scores(float* s, int n, float scale, float* max) {
 }  // namespace
 
 const AttentionKernels& scalar_attention_kernels() {
-  static const AttentionKernels k{scores_f32, scores_f16, accumulate_f32, accumulate_f16, to_f16, exp_scores};
+  static const AttentionKernels k{scores_f32, scores_f16, accumulate_f32, accumulate_f16, to_f16, exp_scores,
+                                  nullptr, nullptr};
   return k;
 }
 
 const AttentionKernels& attention_kernels(Isa isa) {
   switch (isa) {
 #if defined(__x86_64__)
-    case Isa::Avx2:
-    case Isa::Avx512: return avx2_attention_kernels();
+    case Isa::Avx2: return avx2_attention_kernels();
+    case Isa::Avx512: return avx512_attention_kernels();
 #endif
 #if defined(__aarch64__)
     case Isa::Neon:

@@ -71,20 +71,24 @@ struct AttentionKernels {
   // stores m in *max and returns sum_j s[j].
   float (*exp_scores)(float* s, int n, float scale, float* max);
   // Optional (null where a variant has none): one tile of keys j0 .. j0 + n - 1 (n <= kAttentionTile;
-  // f32 rows k[j][d], v[j][d]) for kAttentionQueryChunk queries side by side, one per lane: qt[x][lane]
-  // holds the queries already scaled by 1 / sqrt(d), pos[lane] their positions (key j0 + j is visible to
-  // a lane when j0 + j <= pos[lane]); m[lane] and l[lane] are the running max and sum of the online
-  // softmax (-inf and 0 before the first tile) and ot[x][lane] the unnormalized output, all updated.
+  // f32 rows k[j][d], v[j][d]) for chunk_heads query heads of kAttentionQueryChunk queries each, side by
+  // side, one per lane (lane = head * kAttentionQueryChunk + query): qt[x][lane] holds the queries
+  // already scaled by 1 / sqrt(d), pos[lane] their positions (key j0 + j is visible to a lane when
+  // j0 + j <= pos[lane]); m[lane] and l[lane] are the running max and sum of the online softmax (-inf
+  // and 0 before the first tile) and ot[x][lane] the unnormalized output, all updated.
   void (*chunk_tile)(const float* qt, const int32_t* pos, int32_t j0, const float* k, const float* v, int n, int d,
                      float* m, float* l, float* ot);
   // dst = f32(src) (exact).
   void (*from_f16)(const uint16_t* src, float* dst, int64_t n);
+  // Query heads one chunk_tile call covers (they share the tile's K and V).
+  int chunk_heads = 1;
 };
 
-// The kernels for isa (Avx512 uses the AVX2 ones; NeonDot the NEON ones).
+// The kernels for isa (Avx512 uses the AVX2 ones but for its two-head chunk kernel; NeonDot the NEON ones).
 const AttentionKernels& attention_kernels(Isa isa);
 const AttentionKernels& scalar_attention_kernels();
 const AttentionKernels& avx2_attention_kernels();
+const AttentionKernels& avx512_attention_kernels();
 const AttentionKernels& neon_attention_kernels();
 
 // ---- paged KV cache and attention -------------------------------------------------------
