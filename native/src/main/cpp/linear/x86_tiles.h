@@ -372,14 +372,18 @@ struct PanelOf {
                    int64_t ldy) {
     const int64_t nb = w.cols / kBlockValues;
     alignas(64) Slab slab;
-    for (int64_t r = r0; r < r1; r += kRows) {
-      const int nr = r1 - r < kRows ? (int)(r1 - r) : kRows;
-      const __mmask16 mask = (__mmask16)((1u << nr) - 1);
-      const uint8_t* wp[kRows];
-      for (int i = 0; i < kRows; i++) wp[i] = w.data + (r + (i < nr ? i : nr - 1)) * w.row_bytes;
-      const __m512i rows = _mm512_mullo_epi32(_mm512_min_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), _mm512_set1_epi32(nr - 1)), _mm512_set1_epi32((int)w.row_bytes));
-      for (int64_t b0 = 0; b0 < nb; b0 += kSlab) {
-        const int n = nb - b0 < kSlab ? (int)(nb - b0) : kSlab;
+    // Slabs outside, panels inside: every panel of the chunk reads the same columns of the
+    // activations, which stay in L2 from one panel to the next (with the panels outside, a long
+    // row such as the down projection's read all T rows of activations once per panel, from L3
+    // once they outgrew L2). Each output still sums its slabs in order, so results are unchanged.
+    for (int64_t b0 = 0; b0 < nb; b0 += kSlab) {
+      const int n = nb - b0 < kSlab ? (int)(nb - b0) : kSlab;
+      for (int64_t r = r0; r < r1; r += kRows) {
+        const int nr = r1 - r < kRows ? (int)(r1 - r) : kRows;
+        const __mmask16 mask = (__mmask16)((1u << nr) - 1);
+        const uint8_t* wp[kRows];
+        for (int i = 0; i < kRows; i++) wp[i] = w.data + (r + (i < nr ? i : nr - 1)) * w.row_bytes;
+        const __m512i rows = _mm512_mullo_epi32(_mm512_min_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), _mm512_set1_epi32(nr - 1)), _mm512_set1_epi32((int)w.row_bytes));
         pack(wp, rows, kRows * w.row_bytes, b0, n, slab);
         int64_t t = t0;
         for (; t + kTokens <= t1; t += kTokens) tokens<kTokens>(slab, n, a, nb, b0, t, b0 == 0, mask, y + r, ldy);
