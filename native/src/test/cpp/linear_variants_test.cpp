@@ -3,6 +3,7 @@
 // Q8_0/Q4_0 weights: the reference applies the same activation quantization (ggml Q8_0 formula)
 // and sums exactly in double, so a variant may only differ by float rounding (1e-5 of the sum
 // of |terms|); a looser check against the unquantized float product bounds the quantization.
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -11,6 +12,7 @@
 
 #include "core/isa.h"
 #include "ember.h"
+#include "linear/kernels.h"
 #include "linear/linear.h"
 #include "linear/quant.h"
 #include "test.h"
@@ -127,6 +129,39 @@ TEST(linear_q4_0_matches_reference_in_every_variant) { check_all_shapes(EMBER_Q4
 TEST(linear_f32_matches_reference_in_every_variant) { check_all_shapes(EMBER_F32); }
 TEST(linear_f16_matches_reference_in_every_variant) { check_all_shapes(EMBER_F16); }
 TEST(linear_bf16_matches_reference_in_every_variant) { check_all_shapes(EMBER_BF16); }
+
+// Every variant's activation quantizer gives bit for bit what the portable block formula gives: the
+// same int8 values, scales and sums, including values that land exactly halfway between two steps
+// (rounded away from zero), all-zero blocks and blocks whose largest value is negative.
+TEST(quantize_act_matches_portable_formula_in_every_variant) {
+  const int64_t blocks = 37;
+  std::vector<float> x(blocks * kBlockValues);
+  Rng rng{4242};
+  for (auto& v : x) v = rng.next() * 5.0f;
+  for (int j = 0; j < kBlockValues; j++) x[kBlockValues + j] = 0.0f;  // block 1: all zero
+  for (int j = 0; j < kBlockValues; j++) {  // block 2: max |x| = 127, so id = 1 and +-k.5 are exact ties
+    x[2 * kBlockValues + j] = j == 0 ? -127.0f : (float)(j - 16) + (j % 2 ? 0.5f : -0.5f);
+  }
+  x[3 * kBlockValues + 5] = -40.0f;  // block 3: the largest magnitude is negative
+  std::vector<int8_t> want_q(x.size()), got_q(x.size());
+  std::vector<float> want_d(blocks), got_d(blocks);
+  std::vector<int32_t> want_sum(blocks), got_sum(blocks);
+  for (int64_t b = 0; b < blocks; b++) {
+    quantize_act_block(&x[b * kBlockValues], &want_q[b * kBlockValues], &want_d[b], &want_sum[b]);
+  }
+  for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Neon, Isa::NeonDot}) {
+    if (!isa_supported(isa)) continue;
+    for (int64_t n : {(int64_t)1, (int64_t)2, blocks}) {  // odd counts cover any block-pair loop's tail
+      std::fill(got_q.begin(), got_q.end(), (int8_t)99);
+      kernels_for(isa).quantize_act(x.data(), n, got_q.data(), got_d.data(), got_sum.data());
+      bool same = std::memcmp(got_q.data(), want_q.data(), n * kBlockValues) == 0 &&
+                  std::memcmp(got_d.data(), want_d.data(), n * sizeof(float)) == 0 &&
+                  std::memcmp(got_sum.data(), want_sum.data(), n * sizeof(int32_t)) == 0;
+      if (!same) std::fprintf(stderr, "  %s: quantize_act of %lld blocks differs\n", isa_name(isa), (long long)n);
+      CHECK(same);
+    }
+  }
+}
 
 // A group over one input (mixed dtypes and row counts, biases on some) gives bit for bit what one
 // linear() call per weight gives, in every variant, for decode and prefill sizes and several pools.
