@@ -6,6 +6,10 @@
 #include "core/isa_compiled.h"
 #include "machine/peak.h"
 
+// GCC 12's AVX-512 headers build some results from a self-initialised __Y and warn about it.
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
 namespace ember {
 
 namespace {

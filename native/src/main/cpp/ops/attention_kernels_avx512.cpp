@@ -9,6 +9,10 @@
 #include "ops/ops.h"
 #include "ops/simd_exp.h"
 
+// GCC 12's AVX-512 headers build some results from a self-initialised __Y and warn about it.
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
 namespace ember {
 
 namespace {
