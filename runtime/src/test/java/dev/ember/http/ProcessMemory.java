@@ -1,6 +1,7 @@
 package dev.ember.http;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -21,6 +22,17 @@ final class ProcessMemory {
       }
     }
     throw new IOException("no RssAnon in /proc/self/status");
+  }
+
+  /**
+   * Resident anonymous memory outside the Java heap: RssAnon less the heap's committed bytes, both
+   * after a GC. The heap keeps what it committed for a while after the GC (100-350 MiB between batches
+   * of large request bodies), which RssAnon alone counts as growth; committed heap that was never touched
+   * is not resident, so this can only understate native memory, never overstate it.
+   */
+  static long nativeResidentBytes() throws IOException {
+    long rss = rssAnonBytes();
+    return rss - ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted();
   }
 
   static String mib(long bytes) {
