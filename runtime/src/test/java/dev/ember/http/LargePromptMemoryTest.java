@@ -64,10 +64,17 @@ class LargePromptMemoryTest {
       }
       // Levelling off is judged outside the Java heap: RssAnon also counts the heap's committed pages,
       // which moved by 100-340 MiB between batches of 8 x 900 KB bodies (340 failed this check once in CI).
-      // The native growth this guards against added 400-900 MiB from batch 2 to 5 (measured before the fix).
-      long levelOff = outsideHeap[BATCHES - 1] - outsideHeap[1];
+      // Native memory itself dips and recovers by ~100 MiB as malloc returns and reuses the tokenizer's
+      // buffers, so the later batches' peak is held against the first two batches' peak; the native growth
+      // this guards against added 400-900 MiB from batch 2 to 5 (measured before the fix).
+      long earlyPeak = Math.max(outsideHeap[0], outsideHeap[1]);
+      long latePeak = 0;
+      for (int b = 2; b < BATCHES; b++) {
+        latePeak = Math.max(latePeak, outsideHeap[b]);
+      }
+      long levelOff = latePeak - earlyPeak;
       assertTrue(levelOff < 300L << 20, "memory outside the heap still grew by " + ProcessMemory.mib(levelOff)
-          + " from batch 2 to " + BATCHES);
+          + " from the first two batches' peak to the later batches' peak");
       long bound = FunctionInstance.TOKENIZER_THREADS * PER_TOKENIZER_THREAD + (300L << 20);
       long growth = after[BATCHES - 1] - baseline;
       assertTrue(growth < bound, "RssAnon grew by " + ProcessMemory.mib(growth) + ", bound " + ProcessMemory.mib(bound));
