@@ -533,19 +533,20 @@ struct FloatOf {
 
 // T=1 (decode) rows of float weights: a stream of weights each used once, so the kernel must
 // keep enough loads in flight to reach DRAM bandwidth, and the f16/bf16 conversion must hide
-// behind them. Eight-lane vectors on every x86 copy: measured on Zen 4 (1 thread, Qwen2.5-0.5B
-// shapes), 2 rows x 4 vectors (8 FMA chains, 2 row streams) read f16 at about 30 GB/s where 4 rows
-// x 2 sixteen-lane vectors read 21 GB/s: fewer streams prefetch better, and 512-bit converts buy
-// nothing on a stream the memory bounds. One 64-byte line per row per step is prefetched into L2
-// (T1: a T0 or NTA prefetch halves the rate) from the rows kPrefetchGroups groups ahead (the rows
-// of one call are contiguous in memory).
+// behind them. Eight-lane vectors on every x86 copy: on Zen 4 (1 thread, Qwen2.5-0.5B shapes),
+// 4 eight-lane vectors per row read f16 at about 30 GB/s where 2 sixteen-lane vectors per row read
+// 21 GB/s, and 512-bit converts buy nothing on a stream the memory bounds. Four rows per step: on
+// Zen 5 two rows kept too few bytes in flight on short rows (the 896-column LM head read f16 at
+// 19-22 GB/s with 2 rows, 24-28 GB/s with 4, in five alternating runs). One 64-byte line per row
+// per step is prefetched into L2 (T1: a T0 or NTA prefetch halves the rate) from the rows
+// kPrefetchGroups groups ahead (the rows of one call are contiguous in memory).
 template <int DT>
 struct FloatGemvOf {
   using F = Float8;
   using V = F::V;
   static constexpr int W = F::kWidth;
   static constexpr int64_t kElem = DT == EMBER_F32 ? 4 : 2;
-  static constexpr int kRows = 2;
+  static constexpr int kRows = 4;
   static constexpr int kUnroll = 4;
   static constexpr int kPrefetchGroups = 2;
 
