@@ -9,7 +9,8 @@ import java.util.PriorityQueue;
 /**
  * Continuous batching with one token budget per step, in vLLM v1's manner: running sequences first
  * (decodes, then unfinished prefill chunks), then waiting ones in policy order, each prefill chunked to
- * what the budget leaves. When the KV pool runs out, the newest (or lowest-priority) running sequence
+ * what the budget leaves and to {@link SchedulerOptions#longPrefillTokenThreshold()} when set, so that a short
+ * prompt queued behind a long one joins the long one's next step instead of waiting for all of it. When the KV pool runs out, the newest (or lowest-priority) running sequence
  * is preempted by recompute: its blocks are freed (they stay hashed, so its recompute mostly hits the
  * prefix cache) and it goes back to the front of the waiting queue.
  *
@@ -63,7 +64,7 @@ public final class Scheduler {
         if (remaining <= 0 || (pass == 0) != (remaining == 1) || scheduled(s)) {
           continue;
         }
-        int n = Math.min(remaining, budget);
+        int n = Math.min(remaining, Math.min(budget, options.chunkLimit()));
         while (!kv.allocate(s.kv(), n)) {
           Sequence victim = victim();
           preempt(victim);
@@ -85,7 +86,7 @@ public final class Scheduler {
       if (s.kv().numBlocks() == 0) {
         kv.lookupPrefix(s.kv());
       }
-      int n = Math.min(s.kv().numTokens() - s.kv().numComputedTokens(), budget);
+      int n = Math.min(s.kv().numTokens() - s.kv().numComputedTokens(), Math.min(budget, options.chunkLimit()));
       if (!kv.allocate(s.kv(), n)) {
         if (running.isEmpty()) {
           unschedulable = s;

@@ -61,6 +61,20 @@ class EngineTest {
   }
 
   @Test
+  void greedyOutputIsTheSameWhenTheLongPrefillCapSplitsPrompts() throws IOException {
+    int[] alone = greedyAlone(16);
+    try (EngineFixture f = new EngineFixture(256, EngineFixture.scheduler(16, 96).withLongPrefillTokenThreshold(5),
+        true)) {
+      SplittableRandom r = new SplittableRandom(6);
+      f.submit(randomPrompt(r, 60), EngineFixture.greedy(12));
+      String id = f.submit(PROMPT, EngineFixture.greedy(16));
+      f.submit(randomPrompt(r, 3), EngineFixture.greedy(12));
+      f.runToCompletion();
+      assertArrayEquals(alone, f.tokens(id, 0), "the 37-token prompt in chunks of at most 5 tokens");
+    }
+  }
+
+  @Test
   void greedyOutputIsTheSameWithAndWithoutPrefixCaching() throws IOException {
     int[] alone = greedyAlone(20);
     try (EngineFixture f = new EngineFixture(64, EngineFixture.scheduler(8, 256), true)) {

@@ -64,6 +64,10 @@ public final class BenchThroughputCommand implements Callable<Integer> {
   @Option(names = "--max-batched-tokens", defaultValue = "2048", description = "Step token budget (default ${DEFAULT-VALUE}).")
   int maxBatchedTokens;
 
+  @Option(names = "--long-prefill-token-threshold", defaultValue = "0",
+      description = SchedulerOptions.LONG_PREFILL_TOKEN_THRESHOLD_DOC + " Default: ${DEFAULT-VALUE}.")
+  int longPrefillTokenThreshold;
+
   @Option(names = "--kv-cache-memory", defaultValue = "0",
       description = "KV cache bytes (default: enough for the highest concurrency).")
   long kvCacheMemory;
@@ -79,7 +83,8 @@ public final class BenchThroughputCommand implements Callable<Integer> {
     int maxModelLen = prompt + gen + 16;
     int blockSize = KvCacheMemory.DEFAULT_BLOCK_SIZE;
     int blocksPerSeq = (maxModelLen + blockSize - 1) / blockSize;
-    SchedulerOptions so = new SchedulerOptions(maxConc, maxBatchedTokens, maxModelLen, SchedulerOptions.Policy.FCFS);
+    SchedulerOptions so = new SchedulerOptions(maxConc, maxBatchedTokens, maxModelLen, SchedulerOptions.Policy.FCFS,
+        longPrefillTokenThreshold);
     EngineOptions engineOptions = EngineOptions.defaults(maxModelLen).withScheduler(so);
     EngineBuildOptions build = kvCacheMemory > 0 ? EngineBuildOptions.ofBudget(kvCacheMemory, engineOptions)
         : EngineBuildOptions.ofBlocks(1 + (maxConc + 2) * blocksPerSeq + 2 * blocksPerSeq, engineOptions);

@@ -148,6 +148,9 @@ public final class ServeCommand implements Callable<Integer> {
       + " A prefill longer than what is left of it runs in chunks over several steps, between the decodes.")
   Integer maxNumBatchedTokens;
 
+  @Option(names = "--long-prefill-token-threshold", description = EngineSettings.LONG_PREFILL_TOKEN_THRESHOLD_DOC)
+  Integer longPrefillTokenThreshold;
+
   @Option(names = "--hash-seed", description = EngineSettings.HASH_SEED_DOC)
   String hashSeed;
 
@@ -366,7 +369,8 @@ public final class ServeCommand implements Callable<Integer> {
         maxNumSeqs != null ? maxNumSeqs : e.maxNumSeqs(),
         maxNumBatchedTokens != null ? maxNumBatchedTokens : e.maxNumBatchedTokens(), e.blockSize(),
         kvCacheMemory != null ? kvCacheMemory : e.kvCacheMemory(), threads != null ? threads : e.threads(),
-        e.enablePrefixCaching(), hashSeed != null ? hashSeed : e.hashSeed());
+        e.enablePrefixCaching(), hashSeed != null ? hashSeed : e.hashSeed(),
+        longPrefillTokenThreshold != null ? longPrefillTokenThreshold : e.longPrefillTokenThreshold());
   }
 
   private void printBanner(PrintStream out, EmberServer server) {

@@ -3,6 +3,7 @@ package dev.ember.function;
 import dev.ember.device.DeviceSpec;
 import dev.ember.device.WeightPlacement;
 import dev.ember.model.DType;
+import dev.ember.sched.SchedulerOptions;
 import java.time.Duration;
 import java.util.List;
 
@@ -73,7 +74,7 @@ public record FunctionManifest(
 
   /** Engine settings (vLLM's names). */
   public record EngineSettings(int maxModelLen, int maxNumSeqs, int maxNumBatchedTokens, int blockSize,
-      long kvCacheMemory, int threads, boolean enablePrefixCaching, String hashSeed) {
+      long kvCacheMemory, int threads, boolean enablePrefixCaching, String hashSeed, int longPrefillTokenThreshold) {
     public static final int DEFAULT_MAX_MODEL_LEN = 4096;
     public static final String MAX_MODEL_LEN_DOC = "Context length in tokens (prompt + output); at most the model's.";
     public static final int DEFAULT_MAX_NUM_SEQS = 64;
@@ -91,6 +92,8 @@ public record FunctionManifest(
     public static final String DEFAULT_HASH_SEED = dev.ember.kv.KvCacheOptions.DEFAULT_HASH_SEED;
     public static final String HASH_SEED_DOC = "Seed of the prefix-cache block hashes; every replica of a function"
         + " in a cluster must use the same one.";
+    public static final int DEFAULT_LONG_PREFILL_TOKEN_THRESHOLD = SchedulerOptions.DEFAULT_LONG_PREFILL_TOKEN_THRESHOLD;
+    public static final String LONG_PREFILL_TOKEN_THRESHOLD_DOC = SchedulerOptions.LONG_PREFILL_TOKEN_THRESHOLD_DOC;
 
     public EngineSettings {
       if (hashSeed == null || hashSeed.isEmpty()) {
@@ -98,11 +101,11 @@ public record FunctionManifest(
       }
     }
 
-    /** With the default hash seed. */
+    /** With the default hash seed and no long-prefill cap. */
     public EngineSettings(int maxModelLen, int maxNumSeqs, int maxNumBatchedTokens, int blockSize, long kvCacheMemory,
         int threads, boolean enablePrefixCaching) {
       this(maxModelLen, maxNumSeqs, maxNumBatchedTokens, blockSize, kvCacheMemory, threads, enablePrefixCaching,
-          DEFAULT_HASH_SEED);
+          DEFAULT_HASH_SEED, DEFAULT_LONG_PREFILL_TOKEN_THRESHOLD);
     }
 
     public static EngineSettings defaults() {

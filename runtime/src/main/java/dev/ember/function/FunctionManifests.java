@@ -246,7 +246,7 @@ public final class FunctionManifests {
 
   private static EngineSettings engine(ManifestNode e) {
     e.allowOnly(Set.of("maxModelLen", "maxNumSeqs", "maxNumBatchedTokens", "blockSize", "kvCacheMemory", "threads",
-        "enablePrefixCaching", "hashSeed"));
+        "enablePrefixCaching", "hashSeed", "longPrefillTokenThreshold"));
     int maxNumSeqs = e.integer("maxNumSeqs", EngineSettings.DEFAULT_MAX_NUM_SEQS, 1, 4096);
     int batched = e.integer("maxNumBatchedTokens", EngineSettings.DEFAULT_MAX_NUM_BATCHED_TOKENS, 1, 1 << 20);
     if (batched < maxNumSeqs) {
@@ -271,7 +271,8 @@ public final class FunctionManifests {
     }
     return new EngineSettings(maxModelLen, maxNumSeqs, batched, blockSize, kv, threads,
         e.bool("enablePrefixCaching", EngineSettings.DEFAULT_ENABLE_PREFIX_CACHING),
-        e.text("hashSeed", EngineSettings.DEFAULT_HASH_SEED));
+        e.text("hashSeed", EngineSettings.DEFAULT_HASH_SEED),
+        e.integer("longPrefillTokenThreshold", EngineSettings.DEFAULT_LONG_PREFILL_TOKEN_THRESHOLD, 0, 1 << 24));
   }
 
   private static Limits limits(ManifestNode l) {
@@ -359,6 +360,7 @@ public final class FunctionManifests {
     engine.put("threads", e.threads());
     engine.put("enablePrefixCaching", e.enablePrefixCaching());
     engine.put("hashSeed", e.hashSeed());
+    engine.put("longPrefillTokenThreshold", e.longPrefillTokenThreshold());
     root.put("engine", engine);
     Map<String, Object> limits = new LinkedHashMap<>();
     limits.put("maxQueue", m.limits().maxQueue());

@@ -111,7 +111,7 @@ final class FunctionLoader {
       loaded = EngineFactory.load(path, options, (model, tokenizer) -> {
             int maxModelLen = Math.min(e.maxModelLen(), model.config().maxPositionEmbeddings());
             SchedulerOptions so = new SchedulerOptions(e.maxNumSeqs(), e.maxNumBatchedTokens(), maxModelLen,
-                SchedulerOptions.Policy.PRIORITY);
+                SchedulerOptions.Policy.PRIORITY, e.longPrefillTokenThreshold());
             return EngineBuildOptions.ofBudget(e.kvCacheMemory(), new EngineOptions(so, e.enablePrefixCaching(),
                 e.hashSeed())).withBlockSize(e.blockSize()).withKvDtype(KV_DTYPE);
           }, this::begin);

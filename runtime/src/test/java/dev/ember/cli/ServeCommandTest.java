@@ -87,6 +87,16 @@ class ServeCommandTest {
   }
 
   @Test
+  void theLongPrefillCapReachesTheEngineSettingsAndANegativeOneIsRefused() throws Exception {
+    assertEquals(128, parse(Map.of(), "--long-prefill-token-threshold", "128").manifests().get(0).engine()
+        .longPrefillTokenThreshold());
+    assertEquals(0, parse(Map.of()).manifests().get(0).engine().longPrefillTokenThreshold(), "off by default");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> parse(Map.of(), "--long-prefill-token-threshold", "-1").manifests());
+    assertTrue(e.getMessage().contains("longPrefillTokenThreshold must be >= 0, got -1"), e.getMessage());
+  }
+
+  @Test
   void theStepTokenBudgetReachesTheEngineSettingsAndOneBelowTheSequenceCapIsRefused() throws Exception {
     assertEquals(256, parse(Map.of(), "--max-num-batched-tokens", "256").manifests().get(0).engine()
         .maxNumBatchedTokens());

@@ -49,7 +49,8 @@ class FunctionManifestsTest {
         model: {path: /models/r1, dtype: q8_0}
         device: cuda:1
         engine: {maxModelLen: 8192, maxNumSeqs: 32, maxNumBatchedTokens: 1024, blockSize: 128,
-                 kvCacheMemory: 2GiB, threads: 1, enablePrefixCaching: false}
+                 kvCacheMemory: 2GiB, threads: 1, enablePrefixCaching: false, hashSeed: s1,
+                 longPrefillTokenThreshold: 256}
         limits: {maxQueue: 10, maxTokens: 100}
         scaling: {minWarm: 0, idleTimeout: 10m, maxHeldRequests: 5, maxHoldTime: 20s}
         prewarm: {onStart: false, schedule: ["07:30", "0 8 * * MON-FRI"], zone: Europe/Paris,
@@ -57,11 +58,12 @@ class FunctionManifestsTest {
         kafka: {enabled: true, requestTopic: reqs, group: g1, concurrency: 4}
         """);
     assertEquals(new FunctionManifest("r1-qwen-1.5b", new FunctionManifest.ModelSpec("/models/r1", DType.Q8_0), "cuda:1",
-        new EngineSettings(8192, 32, 1024, 128, 2L << 30, 1, false), new Limits(10, 100),
+        new EngineSettings(8192, 32, 1024, 128, 2L << 30, 1, false, "s1", 256), new Limits(10, 100),
         new Scaling(0, Duration.ofMinutes(10), 5, Duration.ofSeconds(20)),
         new Prewarm(false, List.of("07:30", "0 8 * * MON-FRI"), "Europe/Paris", List.of("hi"),
             List.of("You are helpful."), Duration.ofHours(1)),
         new Kafka(true, "reqs", "g1", 4)), m);
+    assertEquals(m, FunctionManifests.parse(FunctionManifests.toYaml(m), Format.YAML, "yaml"), "written and read back");
   }
 
   @Test
@@ -158,6 +160,8 @@ class FunctionManifestsTest {
         Arguments.of(head + "engine: {maxNumSeqs: 64, maxNumBatchedTokens: 32}",
             "engine.maxNumBatchedTokens must be >= engine.maxNumSeqs (64), got 32"),
         Arguments.of(head + "engine: {threads: -1}", "engine.threads must be >= 0, got -1"),
+        Arguments.of(head + "engine: {longPrefillTokenThreshold: -64}",
+            "engine.longPrefillTokenThreshold must be >= 0, got -64"),
         Arguments.of(head + "engine: {threads: 4096}", "engine.threads must be at most "
             + Runtime.getRuntime().availableProcessors() + " (the cores available to this process"),
         Arguments.of(head + "engine: {kvCacheMemory: " + ByteSize.format(Math.max(1L << 40, 2 * MachineLimits.memoryBytes()))

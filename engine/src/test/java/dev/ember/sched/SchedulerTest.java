@@ -1,0 +1,119 @@
+package dev.ember.sched;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ember.kv.KvCacheManager;
+import dev.ember.kv.KvCacheOptions;
+import dev.ember.kv.KvSequence;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** The step budget and the long-prefill cap, on a real KV manager with sequences stepped by hand. */
+class SchedulerTest {
+  private static final int BLOCK = 16;
+  private long arrivals;
+
+  private Sequence sequence(int promptLength, SplittableRandom r) {
+    return new Sequence(new KvSequence(r.ints(promptLength, 0, 50_000).toArray(), null), promptLength, arrivals++, 0);
+  }
+
+  /** Steps until {@code s} has computed its whole prompt; returns each step's scheduled tokens by sequence. */
+  private static List<List<Integer>> stepUntilPrefilled(Scheduler scheduler, List<Sequence> order, Sequence s) {
+    List<List<Integer>> steps = new ArrayList<>();
+    while (s.kv().numComputedTokens() < s.promptLength()) {
+      ScheduledBatch b = scheduler.schedule();
+      List<Integer> step = new ArrayList<>();
+      for (Sequence q : order) {
+        int n = 0;
+        for (int i = 0; i < b.size(); i++) {
+          if (b.sequence(i) == q) {
+            n = b.numNewTokens(i);
+          }
+        }
+        step.add(n);
+      }
+      List<Sequence> sampled = new ArrayList<>();
+      for (int i = 0; i < b.size(); i++) {
+        if (b.needsLogits(i)) {
+          sampled.add(b.sequence(i));
+        }
+      }
+      scheduler.commit(b);
+      sampled.forEach(q -> q.kv().appendToken(7));
+      steps.add(step);
+      assertTrue(steps.size() < 100, () -> "no progress: " + steps.subList(0, 5));
+    }
+    return steps;
+  }
+
+  private static Scheduler scheduler(int budget, int threshold) {
+    KvCacheManager kv = new KvCacheManager(KvCacheOptions.defaults(256).withBlockSize(BLOCK));
+    return new Scheduler(new SchedulerOptions(8, budget, 4096, SchedulerOptions.Policy.FCFS, threshold), kv);
+  }
+
+  @Test
+  void withoutTheCapAShortPromptWaitsForTheLongPrefillAheadOfIt() {
+    SplittableRandom r = new SplittableRandom(1);
+    Scheduler scheduler = scheduler(256, 0);
+    Sequence running = sequence(20, r);
+    scheduler.add(running);
+    stepUntilPrefilled(scheduler, List.of(running), running);
+    Sequence longOne = sequence(600, r);
+    Sequence shortOne = sequence(20, r);
+    scheduler.add(longOne);
+    scheduler.add(shortOne);
+    List<List<Integer>> steps = stepUntilPrefilled(scheduler, List.of(running, longOne, shortOne), shortOne);
+    // the decode takes 1 of each step's 256 tokens, the long prompt the other 255 until it is done
+    assertEquals(List.of(List.of(1, 255, 0), List.of(1, 255, 0), List.of(1, 90, 20)), steps);
+  }
+
+  @Test
+  void theCapLetsAShortPromptJoinTheLongPrefillsFirstStep() {
+    SplittableRandom r = new SplittableRandom(1);
+    Scheduler scheduler = scheduler(256, 64);
+    Sequence running = sequence(20, r);
+    scheduler.add(running);
+    assertEquals(List.of(List.of(20)), stepUntilPrefilled(scheduler, List.of(running), running),
+        "a prompt under the cap is computed in one step");
+    Sequence longOne = sequence(600, r);
+    Sequence shortOne = sequence(20, r);
+    scheduler.add(longOne);
+    scheduler.add(shortOne);
+    assertEquals(List.of(List.of(1, 64, 20)),
+        stepUntilPrefilled(scheduler, List.of(running, longOne, shortOne), shortOne));
+    List<List<Integer>> rest = stepUntilPrefilled(scheduler, List.of(running, longOne, shortOne), longOne);
+    int computed = 64;
+    for (List<Integer> step : rest) {
+      assertEquals(1, step.get(0), "the decode runs every step");
+      assertEquals(1, step.get(2), "so does the short one's, now that its prompt is done");
+      assertTrue(step.get(1) <= 64, "no chunk above the cap: " + rest);
+      computed += step.get(1);
+    }
+    assertEquals(600, computed, "the chunks add up to the prompt");
+    assertEquals(9, rest.size(), "ceil(600 / 64) chunks in all");
+  }
+
+  @Test
+  void theBudgetStillBindsBelowTheCap() {
+    SplittableRandom r = new SplittableRandom(2);
+    Scheduler scheduler = scheduler(48, 64);
+    Sequence a = sequence(100, r);
+    Sequence b = sequence(30, r);
+    scheduler.add(a);
+    scheduler.add(b);
+    assertEquals(List.of(List.of(48, 0), List.of(48, 0), List.of(4, 30)),
+        stepUntilPrefilled(scheduler, List.of(a, b), b));
+  }
+
+  @Test
+  void aNegativeCapIsRefused() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> new SchedulerOptions(8, 256, 4096, SchedulerOptions.Policy.FCFS, -1));
+    assertEquals("longPrefillTokenThreshold must be >= 0, got -1", e.getMessage());
+    assertEquals(64, SchedulerOptions.defaults(4096).withLongPrefillTokenThreshold(64).longPrefillTokenThreshold());
+  }
+}
