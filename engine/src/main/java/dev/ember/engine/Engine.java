@@ -522,6 +522,11 @@ public final class Engine implements AutoCloseable {
     return maxModelLen;
   }
 
+  /** The limits each step is scheduled under. */
+  public SchedulerOptions schedulerOptions() {
+    return scheduler.options();
+  }
+
   public Tokenizer tokenizer() {
     return tokenizer;
   }

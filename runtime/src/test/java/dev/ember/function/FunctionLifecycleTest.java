@@ -324,6 +324,52 @@ class FunctionLifecycleTest {
   }
 
   @Test
+  void theManifestsStepLimitsReachTheEngineAndALongPromptRunsInCappedChunks() throws Exception {
+    FunctionManifest m = manifest(FunctionManifest.ModelSpec.EMBEDDED_DEMO,
+        scaling(100, Duration.ofSeconds(60), Duration.ofMinutes(5)), FunctionManifest.Prewarm.defaults());
+    FunctionManifest.EngineSettings e = m.engine();
+    String name = "cap-" + Long.toHexString(System.nanoTime());
+    FunctionInstance f = instance(new FunctionManifest(name, m.model(), m.device(),
+        new FunctionManifest.EngineSettings(e.maxModelLen(), 8, 256, e.blockSize(), e.kvCacheMemory(), e.threads(),
+            true, e.hashSeed(), 24), m.limits(), m.scaling(), m.prewarm(), m.kafka()));
+    java.util.concurrent.CompletableFuture<dev.ember.engine.Engine> seen = new java.util.concurrent.CompletableFuture<>();
+    f.observeEngines(new EngineObserver() {
+      @Override
+      public void started(dev.ember.engine.Engine engine, EngineDescription description) {
+        seen.complete(engine);
+      }
+
+      @Override
+      public void stopped(EngineDescription description) {}
+    });
+    SamplingParams three = SamplingParams.builder().temperature(0).maxTokens(3).ignoreEos(true).build();
+    tokensRun(f, new InferenceRequest("w", name, new Prompt.Tokens(new int[] {1, 2, 3}), three, null, 0));
+    dev.ember.engine.Engine engine = seen.get(30, TimeUnit.SECONDS);
+    dev.ember.sched.SchedulerOptions so = engine.schedulerOptions();
+    assertEquals(24, so.longPrefillTokenThreshold());
+    assertEquals(256, so.maxNumBatchedTokens());
+    assertEquals(8, so.maxNumSeqs());
+    long before = settledSteps(engine);
+    int[] prompt = new java.util.SplittableRandom(5).ints(90, 0, 1000).toArray();
+    RequestOutput out = tokensRun(f, new InferenceRequest("c", name, new Prompt.Tokens(prompt), three, null, 0));
+    assertEquals(3, out.usage().completionTokens());
+    assertEquals(4 + 2, settledSteps(engine) - before,
+        "the 90-token prompt in chunks of 24, 24, 24 and 18 (the last yields the first token), then two decodes");
+  }
+
+  /** The engine's step count once it stops moving (a step counts itself after it has emitted its outputs). */
+  static long settledSteps(dev.ember.engine.Engine engine) throws InterruptedException {
+    long last = -1;
+    long now = engine.stats().steps();
+    for (int i = 0; i < 100 && now != last; i++) {
+      Thread.sleep(100);
+      last = now;
+      now = engine.stats().steps();
+    }
+    return now;
+  }
+
+  @Test
   void thePrefixCacheSurvivesAColdStartThroughItsSnapshot() throws Exception {
     FunctionManifest m = manifest(FunctionManifest.ModelSpec.EMBEDDED_DEMO,
         scaling(100, Duration.ofSeconds(60), Duration.ofMinutes(5)), FunctionManifest.Prewarm.defaults());
