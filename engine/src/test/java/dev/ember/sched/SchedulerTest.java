@@ -55,37 +55,37 @@ class SchedulerTest {
     return new Scheduler(new SchedulerOptions(8, budget, 4096, SchedulerOptions.Policy.FCFS, threshold), kv);
   }
 
-  @Test
-  void withoutTheCapAShortPromptWaitsForTheLongPrefillAheadOfIt() {
+  /**
+   * A 20-token sequence prefilled and decoding, then a 600-token prompt and a 20-token one queued behind
+   * it: {decoding, long, short}.
+   */
+  private List<Sequence> decodingThenLongAndShort(Scheduler scheduler) {
     SplittableRandom r = new SplittableRandom(1);
-    Scheduler scheduler = scheduler(256, 0);
     Sequence running = sequence(20, r);
     scheduler.add(running);
-    stepUntilPrefilled(scheduler, List.of(running), running);
-    Sequence longOne = sequence(600, r);
-    Sequence shortOne = sequence(20, r);
-    scheduler.add(longOne);
-    scheduler.add(shortOne);
-    List<List<Integer>> steps = stepUntilPrefilled(scheduler, List.of(running, longOne, shortOne), shortOne);
+    assertEquals(List.of(List.of(20)), stepUntilPrefilled(scheduler, List.of(running), running),
+        "a prompt under the budget and the cap is computed in one step");
+    List<Sequence> all = List.of(running, sequence(600, r), sequence(20, r));
+    scheduler.add(all.get(1));
+    scheduler.add(all.get(2));
+    return all;
+  }
+
+  @Test
+  void withoutTheCapAShortPromptWaitsForTheLongPrefillAheadOfIt() {
+    Scheduler scheduler = scheduler(256, 0);
+    List<Sequence> all = decodingThenLongAndShort(scheduler);
     // the decode takes 1 of each step's 256 tokens, the long prompt the other 255 until it is done
-    assertEquals(List.of(List.of(1, 255, 0), List.of(1, 255, 0), List.of(1, 90, 20)), steps);
+    assertEquals(List.of(List.of(1, 255, 0), List.of(1, 255, 0), List.of(1, 90, 20)),
+        stepUntilPrefilled(scheduler, all, all.get(2)));
   }
 
   @Test
   void theCapLetsAShortPromptJoinTheLongPrefillsFirstStep() {
-    SplittableRandom r = new SplittableRandom(1);
     Scheduler scheduler = scheduler(256, 64);
-    Sequence running = sequence(20, r);
-    scheduler.add(running);
-    assertEquals(List.of(List.of(20)), stepUntilPrefilled(scheduler, List.of(running), running),
-        "a prompt under the cap is computed in one step");
-    Sequence longOne = sequence(600, r);
-    Sequence shortOne = sequence(20, r);
-    scheduler.add(longOne);
-    scheduler.add(shortOne);
-    assertEquals(List.of(List.of(1, 64, 20)),
-        stepUntilPrefilled(scheduler, List.of(running, longOne, shortOne), shortOne));
-    List<List<Integer>> rest = stepUntilPrefilled(scheduler, List.of(running, longOne, shortOne), longOne);
+    List<Sequence> all = decodingThenLongAndShort(scheduler);
+    assertEquals(List.of(List.of(1, 64, 20)), stepUntilPrefilled(scheduler, all, all.get(2)));
+    List<List<Integer>> rest = stepUntilPrefilled(scheduler, all, all.get(1));
     int computed = 64;
     for (List<Integer> step : rest) {
       assertEquals(1, step.get(0), "the decode runs every step");
