@@ -113,7 +113,8 @@ public final class KvCacheManager {
    * For a sequence holding no blocks (new, or preempted): hashes its full blocks (once per
    * sequence) and finds the longest run of leading blocks already cached. Returns the cached
    * token count, which becomes the sequence's computed tokens; at least the last token is always
-   * left to compute, so a fully cached prompt recomputes its last block. Call
+   * left to compute, so a fully cached prompt recomputes its last block. The prefix stats count the
+   * lookup when {@link #allocate} takes it (a sequence looked up again while it waits counts once). Call
    * {@link #allocate} for this sequence before allocating for any other.
    */
   public int lookupPrefix(KvSequence seq) {
@@ -138,9 +139,8 @@ public final class KvCacheManager {
       pool.recordHit(block);
     }
     seq.pendingHitBlocks = hits;
+    seq.pendingQueryTokens = seq.numTokens;
     seq.numComputedTokens = hits * blockSize;
-    prefixQueries += seq.numTokens;
-    prefixHits += seq.numComputedTokens;
     return seq.numComputedTokens;
   }
 
@@ -172,6 +172,12 @@ public final class KvCacheManager {
     }
     for (int i = 0; i < hits; i++) {
       pool.touch(seq.blockTable[i]);
+    }
+    if (seq.pendingQueryTokens > 0) {
+      // counted once per admission, however many times a waiting sequence was looked up before
+      prefixQueries += seq.pendingQueryTokens;
+      prefixHits += (long) hits * blockSize;
+      seq.pendingQueryTokens = 0;
     }
     if (hits > 0) {
       seq.numBlocks = hits;

@@ -26,6 +26,8 @@ public final class KvSequence {
   int numBlocks;
   /** Blocks found by the last lookup, in blockTable[0..n) but not yet referenced. */
   int pendingHitBlocks;
+  /** Prompt tokens the last lookup queried, counted in the prefix stats once allocate takes its hits. */
+  int pendingQueryTokens;
   /** Leading blocks already offered to the prefix cache. */
   int numCachedBlocks;
   byte[] hashes;
@@ -117,6 +119,7 @@ public final class KvSequence {
     numBlocks = 0;
     numComputedTokens = 0;
     pendingHitBlocks = 0;
+    pendingQueryTokens = 0;
     numCachedBlocks = 0;
   }
 }

@@ -176,11 +176,19 @@ class KvCacheManagerTest {
   }
 
   @Test
-  void prefixStatsCountQueriedAndHitTokens() {
+  void prefixStatsCountQueriedAndHitTokensOncePerAdmission() {
     kv.free(prefilled(range(1, 10), null));
-    kv.lookupPrefix(seq(range(1, 10), null));
-    assertEquals(20, kv.prefixCacheQueries());
-    assertEquals(8, kv.prefixCacheHits());
+    long queries = kv.prefixCacheQueries();
+    long hits = kv.prefixCacheHits();
+    KvSequence waiting = seq(range(1, 10), null);
+    kv.lookupPrefix(waiting);
+    kv.lookupPrefix(waiting);
+    assertEquals(queries, kv.prefixCacheQueries(), "a lookup counts when its sequence is admitted");
+    assertTrue(kv.allocate(waiting, 2));
+    assertEquals(queries + 10, kv.prefixCacheQueries(), "the 10-token prompt once, though looked up twice");
+    assertEquals(hits + 8, kv.prefixCacheHits());
+    assertTrue(kv.allocate(waiting, 0));
+    assertEquals(queries + 10, kv.prefixCacheQueries(), "a later allocation of the same admission adds nothing");
   }
 
   @Test
