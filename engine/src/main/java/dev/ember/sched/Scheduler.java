@@ -10,7 +10,8 @@ import java.util.PriorityQueue;
  * Continuous batching with one token budget per step, in vLLM v1's manner: running sequences first
  * (decodes, then unfinished prefill chunks), then waiting ones in policy order, each prefill chunked to
  * what the budget leaves and to {@link SchedulerOptions#longPrefillTokenThreshold()} when set, so that a short
- * prompt queued behind a long one joins the long one's next step instead of waiting for all of it. When the KV pool runs out, the newest (or lowest-priority) running sequence
+ * prompt queued behind a long one joins the long one's next step instead of waiting for all of it (one long
+ * prompt is admitted part way at a time; shorter ones may pass a long one that waits for that). When the KV pool runs out, the newest (or lowest-priority) running sequence
  * is preempted by recompute: its blocks are freed (they stay hashed, so its recompute mostly hits the
  * prefix cache) and it goes back to the front of the waiting queue.
  *
@@ -22,6 +23,12 @@ import java.util.PriorityQueue;
  * Not thread-safe: it lives on the engine's step thread.
  */
 public final class Scheduler {
+  /**
+   * Long prompts (above the long-prefill cap) admitted part way at once, vLLM's default
+   * {@code max_long_partial_prefills}: a second one waits for the first's last chunk, so long prompts keep
+   * their arrival order instead of sharing every step, while shorter ones still join.
+   */
+  static final int MAX_LONG_PARTIAL_PREFILLS = 1;
   private final SchedulerOptions options;
   private final KvCacheManager kv;
   private final PriorityQueue<Sequence> waiting;
@@ -81,12 +88,23 @@ public final class Scheduler {
         i = running.indexOf(s);
       }
     }
+    int longSlots = MAX_LONG_PARTIAL_PREFILLS - longPrefillsRunning();
+    List<Sequence> deferred = null;
     while (!preempted && budget > 0 && running.size() < options.maxNumSeqs() && !waiting.isEmpty()) {
       Sequence s = waiting.peek();
       if (s.kv().numBlocks() == 0) {
         kv.lookupPrefix(s.kv());
       }
-      int n = Math.min(s.kv().numTokens() - s.kv().numComputedTokens(), Math.min(budget, options.chunkLimit()));
+      int remaining = s.kv().numTokens() - s.kv().numComputedTokens();
+      boolean isLong = isLong(remaining);
+      if (isLong && longSlots <= 0) {
+        // another long prompt is part way through: shorter ones behind this one go first
+        waiting.poll();
+        deferred = deferred == null ? new ArrayList<>() : deferred;
+        deferred.add(s);
+        continue;
+      }
+      int n = Math.min(remaining, Math.min(budget, options.chunkLimit()));
       if (!kv.allocate(s.kv(), n)) {
         if (running.isEmpty()) {
           unschedulable = s;
@@ -98,8 +116,31 @@ public final class Scheduler {
       running.add(s);
       batch.add(s, n);
       budget -= n;
+      if (isLong) {
+        longSlots--;
+      }
+    }
+    if (deferred != null) {
+      waiting.addAll(deferred);
     }
     return batch;
+  }
+
+  /** True for a prompt remainder that the long-prefill cap splits over several steps. */
+  private boolean isLong(int remainingTokens) {
+    int threshold = options.longPrefillTokenThreshold();
+    return threshold > 0 && remainingTokens > threshold;
+  }
+
+  /** Running sequences part way through a prompt that needs more than one more capped step. */
+  private int longPrefillsRunning() {
+    int n = 0;
+    for (Sequence s : running) {
+      if (isLong(s.kv().numTokens() - s.kv().numComputedTokens())) {
+        n++;
+      }
+    }
+    return n;
   }
 
   private boolean scheduled(Sequence s) {

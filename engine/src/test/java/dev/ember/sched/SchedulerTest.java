@@ -98,6 +98,20 @@ class SchedulerTest {
   }
 
   @Test
+  void underTheCapLongPromptsKeepTheirOrderWhileAShortOnePassesTheSecond() {
+    SplittableRandom r = new SplittableRandom(3);
+    Scheduler scheduler = scheduler(256, 64);
+    List<Sequence> all = List.of(sequence(300, r), sequence(300, r), sequence(20, r));
+    all.forEach(scheduler::add);
+    // the second long prompt starts in the first one's last chunk; the short one starts at once
+    assertEquals(List.of(List.of(64, 0, 20), List.of(64, 0, 1), List.of(64, 0, 1), List.of(64, 0, 1),
+        List.of(44, 64, 1)), stepUntilPrefilled(scheduler, all, all.get(0)));
+    List<List<Integer>> rest = stepUntilPrefilled(scheduler, all, all.get(1));
+    assertEquals(List.of(64, 64, 64, 44), rest.stream().map(step -> step.get(1)).toList());
+    assertEquals(List.of(1, 1, 1, 1), rest.stream().map(step -> step.get(0)).toList(), "the first one decodes");
+  }
+
+  @Test
   void theBudgetStillBindsBelowTheCap() {
     SplittableRandom r = new SplittableRandom(2);
     Scheduler scheduler = scheduler(48, 64);
