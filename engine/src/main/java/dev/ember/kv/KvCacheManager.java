@@ -113,8 +113,9 @@ public final class KvCacheManager {
    * For a sequence holding no blocks (new, or preempted): hashes its full blocks (once per
    * sequence) and finds the longest run of leading blocks already cached. Returns the cached
    * token count, which becomes the sequence's computed tokens; at least the last token is always
-   * left to compute, so a fully cached prompt recomputes its last block. The prefix stats count the
-   * lookup when {@link #allocate} takes it (a sequence looked up again while it waits counts once). Call
+   * left to compute, so a fully cached prompt recomputes its last block. The prefix stats and the
+   * blocks' hit counts take the lookup when {@link #allocate} does (a sequence looked up again while it
+   * waits counts once). Call
    * {@link #allocate} for this sequence before allocating for any other.
    */
   public int lookupPrefix(KvSequence seq) {
@@ -136,7 +137,6 @@ public final class KvCacheManager {
         break;
       }
       seq.blockTable[hits++] = block;
-      pool.recordHit(block);
     }
     seq.pendingHitBlocks = hits;
     seq.pendingQueryTokens = seq.numTokens;
@@ -177,6 +177,9 @@ public final class KvCacheManager {
       // counted once per admission, however many times a waiting sequence was looked up before
       prefixQueries += seq.pendingQueryTokens;
       prefixHits += (long) hits * blockSize;
+      for (int i = 0; i < hits; i++) {
+        pool.recordHit(seq.blockTable[i]);
+      }
       seq.pendingQueryTokens = 0;
     }
     if (hits > 0) {

@@ -9,10 +9,10 @@ import java.util.PriorityQueue;
 /**
  * Continuous batching with one token budget per step, in vLLM v1's manner: running sequences first
  * (decodes, then unfinished prefill chunks), then waiting ones in policy order, each prefill chunked to
- * what the budget leaves and to {@link SchedulerOptions#longPrefillTokenThreshold()} when set, so that a short
- * prompt queued behind a long one joins the long one's next step instead of waiting for all of it (one long
- * prompt is admitted part way at a time; shorter ones may pass a long one that waits for that). When the KV pool runs out, the newest (or lowest-priority) running sequence
- * is preempted by recompute: its blocks are freed (they stay hashed, so its recompute mostly hits the
+ * what the budget leaves and to {@link SchedulerOptions#longPrefillTokenThreshold()} when set, so that a
+ * short prompt queued behind a long one joins the long one's next step instead of waiting for all of it
+ * (one long prompt is admitted part way at a time; shorter ones may pass a long one that waits for that).
+ * When the KV pool runs out, the newest (or lowest-priority) running sequence is preempted by recompute: its blocks are freed (they stay hashed, so its recompute mostly hits the
  * prefix cache) and it goes back to the front of the waiting queue.
  *
  * <pre>{@code
@@ -35,6 +35,8 @@ public final class Scheduler {
   private final Comparator<Sequence> order;
   private final List<Sequence> running = new ArrayList<>();
   private final ScheduledBatch batch = new ScheduledBatch();
+  /** Long prompts passed over in the current schedule(), back to the waiting queue at its end. */
+  private final List<Sequence> deferred = new ArrayList<>();
   private long preemptions;
   private Sequence unschedulable;
 
@@ -88,8 +90,8 @@ public final class Scheduler {
         i = running.indexOf(s);
       }
     }
-    int longSlots = MAX_LONG_PARTIAL_PREFILLS - longPrefillsRunning();
-    List<Sequence> deferred = null;
+    int longSlots = options.longPrefillTokenThreshold() > 0 ? MAX_LONG_PARTIAL_PREFILLS - longPrefillsRunning()
+        : Integer.MAX_VALUE;
     while (!preempted && budget > 0 && running.size() < options.maxNumSeqs() && !waiting.isEmpty()) {
       Sequence s = waiting.peek();
       if (s.kv().numBlocks() == 0) {
@@ -100,7 +102,6 @@ public final class Scheduler {
       if (isLong && longSlots <= 0) {
         // another long prompt is part way through: shorter ones behind this one go first
         waiting.poll();
-        deferred = deferred == null ? new ArrayList<>() : deferred;
         deferred.add(s);
         continue;
       }
@@ -120,8 +121,9 @@ public final class Scheduler {
         longSlots--;
       }
     }
-    if (deferred != null) {
+    if (!deferred.isEmpty()) {
       waiting.addAll(deferred);
+      deferred.clear();
     }
     return batch;
   }

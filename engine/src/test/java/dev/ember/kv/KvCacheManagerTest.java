@@ -189,6 +189,8 @@ class KvCacheManagerTest {
     assertEquals(hits + 8, kv.prefixCacheHits());
     assertTrue(kv.allocate(waiting, 0));
     assertEquals(queries + 10, kv.prefixCacheQueries(), "a later allocation of the same admission adds nothing");
+    assertEquals(List.of(1, 1), kv.hottestBlocks(2).stream().map(CachedBlock::hits).toList(),
+        "each of the two hit blocks counts one hit");
   }
 
   @Test
