@@ -12,9 +12,10 @@ import java.nio.file.Path;
  * @param snapshotDirectory {@value #SNAPSHOT_DIRECTORY_DOC}
  * @param snapshotMaxFiles {@value #SNAPSHOT_MAX_FILES_DOC}
  * @param snapshotMaxBytes {@value #SNAPSHOT_MAX_BYTES_DOC}
+ * @param snapshotOwner {@value #SNAPSHOT_OWNER_DOC}
  */
 public record ColdStartOptions(boolean snapshots, long snapshotBudgetBytes, Path snapshotDirectory,
-    int snapshotMaxFiles, long snapshotMaxBytes) {
+    int snapshotMaxFiles, long snapshotMaxBytes, String snapshotOwner) {
   public static final boolean DEFAULT_SNAPSHOTS = true;
   public static final String SNAPSHOTS_DOC = "Save the hottest prefix-cache blocks to local disk on unload and"
       + " restore them on the next warm-up.";
@@ -29,6 +30,8 @@ public record ColdStartOptions(boolean snapshots, long snapshotBudgetBytes, Path
   public static final long DEFAULT_SNAPSHOT_MAX_BYTES = 2L << 30;
   public static final String SNAPSHOT_MAX_BYTES_DOC = "Most bytes the prefix snapshots of one directory take; the"
       + " least recently used are deleted first.";
+  public static final String SNAPSHOT_OWNER_DOC = "Whose snapshots these are (null: this process alone): a cluster"
+      + " replica's name, so replicas sharing a snapshot directory each restore and overwrite only their own.";
 
   public ColdStartOptions {
     if (snapshotBudgetBytes < 0) {
@@ -43,7 +46,7 @@ public record ColdStartOptions(boolean snapshots, long snapshotBudgetBytes, Path
   }
 
   public ColdStartOptions(boolean snapshots, long snapshotBudgetBytes) {
-    this(snapshots, snapshotBudgetBytes, null, DEFAULT_SNAPSHOT_MAX_FILES, DEFAULT_SNAPSHOT_MAX_BYTES);
+    this(snapshots, snapshotBudgetBytes, null, DEFAULT_SNAPSHOT_MAX_FILES, DEFAULT_SNAPSHOT_MAX_BYTES, null);
   }
 
   public static ColdStartOptions defaults() {
@@ -51,20 +54,28 @@ public record ColdStartOptions(boolean snapshots, long snapshotBudgetBytes, Path
   }
 
   public ColdStartOptions withSnapshots(boolean enabled) {
-    return new ColdStartOptions(enabled, snapshotBudgetBytes, snapshotDirectory, snapshotMaxFiles, snapshotMaxBytes);
+    return new ColdStartOptions(enabled, snapshotBudgetBytes, snapshotDirectory, snapshotMaxFiles, snapshotMaxBytes,
+        snapshotOwner);
   }
 
   public ColdStartOptions withSnapshotBudgetBytes(long bytes) {
-    return new ColdStartOptions(snapshots, bytes, snapshotDirectory, snapshotMaxFiles, snapshotMaxBytes);
+    return new ColdStartOptions(snapshots, bytes, snapshotDirectory, snapshotMaxFiles, snapshotMaxBytes,
+        snapshotOwner);
   }
 
   /** Snapshots in {@code dir} (null: the model's cache directory). */
   public ColdStartOptions withSnapshotDirectory(Path dir) {
-    return new ColdStartOptions(snapshots, snapshotBudgetBytes, dir, snapshotMaxFiles, snapshotMaxBytes);
+    return new ColdStartOptions(snapshots, snapshotBudgetBytes, dir, snapshotMaxFiles, snapshotMaxBytes, snapshotOwner);
+  }
+
+  /** Snapshots owned by {@code owner} (a cluster replica's name; null: this process alone). */
+  public ColdStartOptions withSnapshotOwner(String owner) {
+    return new ColdStartOptions(snapshots, snapshotBudgetBytes, snapshotDirectory, snapshotMaxFiles, snapshotMaxBytes,
+        owner);
   }
 
   /** At most {@code files} snapshots and {@code bytes} bytes per directory. */
   public ColdStartOptions withSnapshotLimits(int files, long bytes) {
-    return new ColdStartOptions(snapshots, snapshotBudgetBytes, snapshotDirectory, files, bytes);
+    return new ColdStartOptions(snapshots, snapshotBudgetBytes, snapshotDirectory, files, bytes, snapshotOwner);
   }
 }

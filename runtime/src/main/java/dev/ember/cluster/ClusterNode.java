@@ -82,9 +82,8 @@ public final class ClusterNode {
       List<FunctionManifest> functions, ClusterOptions options, MeterRegistry meters) {
     HazelcastInstance hz = manager.getHazelcastInstance();
     String self = hz.getCluster().getLocalMember().getUuid().toString();
-    String host = options.host() != null ? options.host() : hz.getCluster().getLocalMember().getAddress().getHost();
-    String name = options.replicaName() != null ? options.replicaName()
-        : host + ":" + hz.getCluster().getLocalMember().getAddress().getPort();
+    String host = host(hz, options);
+    String name = replicaName(manager, options);
     Context context = ((VertxInternal) vertx).createEventLoopContext();
     PrefixIndex index = new PrefixIndex();
     LocalEngines engines = new LocalEngines(vertx.eventBus(), self, index);
@@ -109,6 +108,18 @@ public final class ClusterNode {
               + forward.address() + ")");
           return new ClusterNode(vertx, gateway, forward, options, name);
         })));
+  }
+
+  /** The replica's name: {@code --replica-name}, else its member's host:port. */
+  public static String replicaName(HazelcastClusterManager manager, ClusterOptions options) {
+    HazelcastInstance hz = manager.getHazelcastInstance();
+    return options.replicaName() != null ? options.replicaName()
+        : host(hz, options) + ":" + hz.getCluster().getLocalMember().getAddress().getPort();
+  }
+
+  /** The host peers reach this replica at. */
+  private static String host(HazelcastInstance hz, ClusterOptions options) {
+    return options.host() != null ? options.host() : hz.getCluster().getLocalMember().getAddress().getHost();
   }
 
   /** Starts publishing this replica's directory entries (call once its functions are deployed). */

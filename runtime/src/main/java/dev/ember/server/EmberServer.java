@@ -4,6 +4,7 @@ import dev.ember.cluster.ClusterNode;
 import dev.ember.function.FunctionGateway;
 import dev.ember.function.FunctionInfo;
 import dev.ember.function.FunctionManifest;
+import dev.ember.function.FunctionLoadOptions;
 import dev.ember.function.FunctionRegistry;
 import dev.ember.http.EmberHttpServer;
 import dev.ember.http.OperationsRoutes;
@@ -82,7 +83,10 @@ public final class EmberServer {
 
   private static Future<EmberServer> start(ServerOptions options, MetricsSetup metrics, Vertx vertx,
       HazelcastClusterManager manager) {
-    FunctionRegistry registry = new FunctionRegistry(vertx, metrics.servingMetrics(), options.load());
+    // A cluster replica keeps prefix snapshots of its own: replicas may share the model's directory.
+    FunctionLoadOptions load = manager == null ? options.load() : options.load().withColdStart(
+        options.load().coldStart().withSnapshotOwner(ClusterNode.replicaName(manager, options.cluster())));
+    FunctionRegistry registry = new FunctionRegistry(vertx, metrics.servingMetrics(), load);
     registry.onRemoved(metrics.servingMetrics()::forget);
     metrics.watch(registry);
     KvEventPublisher kvEvents;

@@ -30,7 +30,7 @@ public final class ColdPrefix {
     }
     Path model = FunctionManifest.ModelSpec.EMBEDDED_DEMO.equals(m.model().path()) ? DemoModel.ensure()
         : Path.of(m.model().path());
-    Path file = SnapshotFiles.file(ModelFiles.open(model), FunctionLoader.snapshotName(m),
+    Path file = SnapshotFiles.file(ModelFiles.open(model), FunctionLoader.snapshotName(m, coldStart),
         coldStart.snapshotDirectory());
     if (!Files.isRegularFile(file)) {
       return null;

@@ -139,7 +139,7 @@ final class FunctionLoader {
       begin("restore");
       long t3 = System.nanoTime();
       if (coldStart.snapshots() && e.enablePrefixCaching()) {
-        snapshotFile = SnapshotFiles.file(files, snapshotName(m), coldStart.snapshotDirectory());
+        snapshotFile = SnapshotFiles.file(files, snapshotName(m, coldStart), coldStart.snapshotDirectory());
         snapshots = new PrefixSnapshotConnector(snapshotFile, SnapshotFiles.modelKey(files, dtype, KV_DTYPE));
         restore(loaded.engine());
       }
@@ -156,12 +156,18 @@ final class FunctionLoader {
   }
 
   /**
-   * The snapshot a function's context saves and restores: the function's name, and for one context of
-   * several its device too ({@code demo.cpu-1}), so contexts never overwrite each other's prefixes.
+   * The snapshot a function's context saves and restores: the function's name, for one context of
+   * several its device too ({@code demo.cpu-1}), and in a cluster the replica's name
+   * ({@code demo@replica-a}), so neither contexts nor replicas sharing a directory (one model directory
+   * on a host, a shared volume) restore or overwrite each other's prefixes: a fleet whose replicas all
+   * restored one file would start with the same prefixes everywhere, the duplicates cache-aware routing
+   * avoids.
    */
-  static String snapshotName(FunctionManifest m) {
-    return FunctionManifest.DEFAULT_DEVICE.equals(m.device()) ? m.name()
+  static String snapshotName(FunctionManifest m, ColdStartOptions coldStart) {
+    String name = FunctionManifest.DEFAULT_DEVICE.equals(m.device()) ? m.name()
         : m.name() + "." + m.device().replaceAll("[^a-z0-9.-]", "-");
+    String owner = coldStart.snapshotOwner();
+    return owner == null ? name : name + "@" + owner.replaceAll("[^A-Za-z0-9._-]", "-");
   }
 
   /** The one device context a loader runs on (the pool gives each context its own manifest). */

@@ -233,6 +233,11 @@ class ClusterRoutingTest {
     assertEquals("complete", forwarded.get(60, TimeUnit.SECONDS));
     d.awaitExit();
     assertTrue(d.log().contains("ember serve: stopped"), d.logTail());
+    // The replicas share the demo model's directory; d saved its prefixes under its own name.
+    try (Stream<Path> files = Files.walk(home)) {
+      assertEquals(List.of("prefix-demo@d.kvsnap"), files.map(p -> p.getFileName().toString())
+          .filter(n -> n.endsWith(".kvsnap")).toList());
+    }
     Answer after = complete(a, prefix + " after", false, 2);
     assertNotEquals("d", after.replica());
   }

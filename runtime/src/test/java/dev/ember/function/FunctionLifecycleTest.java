@@ -386,6 +386,36 @@ class FunctionLifecycleTest {
     assertEquals(64, after.usage().cachedTokens(), "the four full blocks came back from the snapshot");
   }
 
+  @Test
+  void replicasSharingASnapshotDirectoryEachRestoreOnlyTheirOwnPrefixes() throws Exception {
+    FunctionManifest m = manifest(FunctionManifest.ModelSpec.EMBEDDED_DEMO,
+        scaling(100, Duration.ofSeconds(60), Duration.ofMinutes(5)), FunctionManifest.Prewarm.defaults());
+    String name = "shared-" + Long.toHexString(System.nanoTime());
+    FunctionManifest shared = new FunctionManifest(name, m.model(), m.device(), m.engine(), m.limits(), m.scaling(),
+        m.prewarm(), m.kafka());
+    ColdStartOptions cold = ColdStartOptions.defaults().withSnapshotDirectory(snapshots);
+    FunctionInstance a = instance(shared, FunctionLoadOptions.defaults().withColdStart(cold.withSnapshotOwner("a")));
+    FunctionInstance b = instance(shared,
+        FunctionLoadOptions.defaults().withColdStart(cold.withSnapshotOwner("10.0.0.2:5701")));
+    SamplingParams two = SamplingParams.builder().temperature(0).maxTokens(2).build();
+    InferenceRequest onA = new InferenceRequest("a", name, new Prompt.Tokens(
+        new java.util.SplittableRandom(6).ints(70, 0, 1000).toArray()), two, null, 0);
+    InferenceRequest onB = new InferenceRequest("b", name, new Prompt.Tokens(
+        new java.util.SplittableRandom(7).ints(70, 0, 1000).toArray()), two, null, 0);
+    assertEquals(0, tokensRun(a, onA).usage().cachedTokens());
+    a.drain(Duration.ofSeconds(10)).await(30, TimeUnit.SECONDS);
+    assertEquals(0, tokensRun(b, onA).usage().cachedTokens(), "b does not restore a's snapshot");
+    assertEquals(0, tokensRun(b, onB).usage().cachedTokens());
+    b.drain(Duration.ofSeconds(10)).await(30, TimeUnit.SECONDS);
+    assertEquals(64, tokensRun(a, onA).usage().cachedTokens(), "a restores its own prefix, not overwritten by b");
+    assertEquals(0, tokensRun(a, onB).usage().cachedTokens(), "and none of b's");
+    a.drain(Duration.ofSeconds(10)).await(30, TimeUnit.SECONDS);
+    try (Stream<Path> files = Files.list(snapshots)) {
+      assertEquals(List.of("prefix-" + name + "@10.0.0.2-5701.kvsnap", "prefix-" + name + "@a.kvsnap"),
+          files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".kvsnap")).sorted().toList());
+    }
+  }
+
   Future<RequestOutput> submitOn(FunctionInstance f, InferenceRequest r) {
     Promise<RequestOutput> done = Promise.promise();
     vertx.getOrCreateContext().runOnContext(v -> f.submit(r, out -> {
