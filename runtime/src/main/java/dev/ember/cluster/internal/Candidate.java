@@ -8,18 +8,26 @@ import dev.ember.function.FunctionState;
  * prompt's leading blocks it already caches.
  *
  * @param forward host:port of the peer's forwarding endpoint (null when local)
+ * @param recentRequests requests it admitted lately (decayed, {@link QueuedWork#recentRequests}): its share of the
+ *     traffic, which the router's share guard weighs
  */
 public record Candidate(EngineId engine, String replica, boolean local, FunctionState state, int queuedBlocks,
-    int overlapBlocks, String forward) {
+    int overlapBlocks, String forward, int recentRequests) {
+
+  /** A candidate with no recent requests counted. */
+  public Candidate(EngineId engine, String replica, boolean local, FunctionState state, int queuedBlocks,
+      int overlapBlocks, String forward) {
+    this(engine, replica, local, state, queuedBlocks, overlapBlocks, forward, 0);
+  }
 
   /** This candidate with the given overlap. */
   Candidate withOverlap(int overlap) {
-    return new Candidate(engine, replica, local, state, queuedBlocks, overlap, forward);
+    return new Candidate(engine, replica, local, state, queuedBlocks, overlap, forward, recentRequests);
   }
 
   /** This candidate with the given load. */
   Candidate withQueuedBlocks(int queued) {
-    return new Candidate(engine, replica, local, state, queued, overlapBlocks, forward);
+    return new Candidate(engine, replica, local, state, queued, overlapBlocks, forward, recentRequests);
   }
 
   /** WARM engines first, then those warming up, then COLD ones. */

@@ -201,7 +201,8 @@ public final class ClusterGateway implements FunctionGateway, ClusterContext {
     List<Candidate> all = directory.peerCandidates(function);
     if (local != null && takesRequests(local.state())) {
       EngineId id = new EngineId(directory.self(), function);
-      all.add(new Candidate(id, replicaName, true, local.state(), work.blocks(function), 0, null));
+      all.add(new Candidate(id, replicaName, true, local.state(), work.blocks(function), 0, null,
+          work.recentRequests(function)));
     }
     unadmitted.addTo(all);
     return router.order(all, hashes, index);
@@ -346,7 +347,7 @@ public final class ClusterGateway implements FunctionGateway, ClusterContext {
         engines.activeBlocks(m.name()), work.blocks(m.name()), m.device(), d == null ? "" : d.weightsKey(),
         m.engine().blockSize(),
         BlockHasher.SCHEME, m.engine().hashSeed(), info.maxModelLen(), forwardAddress, engines.epoch(m.name()),
-        engines.sequence(m.name()));
+        engines.sequence(m.name()), work.recentRequests(m.name()));
   }
 
   /** Announces DRAINING for every function so peers stop routing here, then removes the entries. */

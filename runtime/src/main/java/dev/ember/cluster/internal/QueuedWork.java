@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * The work this replica's engines have yet to do, per function, in KV blocks of tokens to compute: the
@@ -20,20 +21,33 @@ import java.util.function.Consumer;
  * finishes. Blocks a request reads from the prefix cache cost no compute and do not count, so an engine
  * serving cache hits is not taken for a busy one. Every local admission, from a door of this replica or
  * from a peer, goes through {@link #submit}; each change is reported to a listener, which republishes the
- * replica's directory entry so peers see it at once.
+ * replica's directory entry so peers see it at once. It also counts the requests admitted lately
+ * ({@link #recentRequests}, decayed with a half-life of {@value #RECENT_HALF_LIFE_SECONDS} s), the replica's
+ * share of the traffic that the router's share guard weighs.
  *
  * <pre>{@code QueuedWork work = new QueuedWork(index, self); work.submit(pool, request, sink); work.blocks("demo"); }</pre>
  */
 public final class QueuedWork {
+  /** Half-life of the recent-requests figure: a request admitted a minute ago counts one half. */
+  public static final int RECENT_HALF_LIFE_SECONDS = 60;
+  private static final double DECAY_PER_NANO = Math.log(2) / (RECENT_HALF_LIFE_SECONDS * 1e9);
+
   private final PrefixIndex index;
   private final String member;
+  private final LongSupplier nanoClock;
   private final Map<String, AtomicInteger> tallies = new ConcurrentHashMap<>();
+  private final Map<String, Recent> recent = new ConcurrentHashMap<>();
   private volatile Consumer<String> changed = f -> {};
 
   /** Work on the engines of {@code member} (this replica), whose cached blocks {@code index} holds. */
   public QueuedWork(PrefixIndex index, String member) {
+    this(index, member, System::nanoTime);
+  }
+
+  QueuedWork(PrefixIndex index, String member, LongSupplier nanoClock) {
     this.index = index;
     this.member = member;
+    this.nanoClock = nanoClock;
   }
 
   /** Runs with the function's name after its figure changed (on the thread that changed it; never blocks). */
@@ -45,6 +59,12 @@ public final class QueuedWork {
   public int blocks(String function) {
     AtomicInteger t = tallies.get(function);
     return t == null ? 0 : Math.max(0, t.get());
+  }
+
+  /** Requests of the function admitted here lately: each counts 1 when admitted, halving every minute. */
+  public int recentRequests(String function) {
+    Recent r = recent.get(function);
+    return r == null ? 0 : (int) Math.round(r.at(nanoClock.getAsLong()));
   }
 
   /**
@@ -86,6 +106,7 @@ public final class QueuedWork {
   Ticket admit(String function, int prefillBlocks, int generationBlocks) {
     AtomicInteger tally = tallies.computeIfAbsent(function, f -> new AtomicInteger());
     Ticket t = new Ticket(function, tally, prefillBlocks, generationBlocks);
+    recent.computeIfAbsent(function, f -> new Recent()).add(nanoClock.getAsLong());
     change(function, tally, prefillBlocks + generationBlocks);
     return t;
   }
@@ -94,6 +115,21 @@ public final class QueuedWork {
     if (delta != 0) {
       tally.addAndGet(delta);
       changed.accept(function);
+    }
+  }
+
+  /** A count decaying exponentially with time. */
+  private static final class Recent {
+    private double value;
+    private long atNanos;
+
+    synchronized void add(long now) {
+      value = at(now) + 1;
+      atNanos = now;
+    }
+
+    synchronized double at(long now) {
+      return value == 0 ? 0 : value * Math.exp(-DECAY_PER_NANO * Math.max(0, now - atNanos));
     }
   }
 

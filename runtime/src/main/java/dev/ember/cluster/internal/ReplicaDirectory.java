@@ -48,7 +48,8 @@ public final class ReplicaDirectory {
   /** An entry and the routing candidate it makes, built once per directory update rather than per request. */
   private record Mirrored(ReplicaEntry entry, Candidate candidate) {
     Mirrored(ReplicaEntry e) {
-      this(e, new Candidate(e.engine(), e.replica(), false, e.state(), e.queuedBlocks(), 0, e.forward()));
+      this(e, new Candidate(e.engine(), e.replica(), false, e.state(), e.queuedBlocks(), 0, e.forward(),
+          e.recentRequests()));
     }
   }
 

@@ -15,10 +15,12 @@ import io.vertx.core.json.JsonObject;
  * @param forward host:port of the replica's forwarding endpoint
  * @param kvEpoch id of the engine instance whose events the replica publishes (0 while none)
  * @param kvSequence the last KV event batch published for that engine (-1 before the first)
+ * @param recentRequests requests admitted lately, decayed with a one-minute half-life ({@link QueuedWork})
  */
 public record ReplicaEntry(String member, String replica, String function, FunctionState state, int running,
     int waiting, double kvUsage, int freeBlocks, int activeBlocks, int queuedBlocks, String device, String weightsKey,
-    int blockSize, String hashScheme, String hashSeed, int maxModelLen, String forward, long kvEpoch, long kvSequence) {
+    int blockSize, String hashScheme, String hashSeed, int maxModelLen, String forward, long kvEpoch, long kvSequence,
+    int recentRequests) {
 
   /** The directory key: one entry per member and function. */
   public String key() {
@@ -40,7 +42,8 @@ public record ReplicaEntry(String member, String replica, String function, Funct
         .put("freeBlocks", freeBlocks).put("activeBlocks", activeBlocks)
         .put("queuedBlocks", queuedBlocks).put("device", device)
         .put("weightsKey", weightsKey).put("blockSize", blockSize).put("hashScheme", hashScheme)
-        .put("hashSeed", hashSeed).put("maxModelLen", maxModelLen).put("forward", forward).put("kvEpoch", kvEpoch).put("kvSequence", kvSequence);
+        .put("hashSeed", hashSeed).put("maxModelLen", maxModelLen).put("forward", forward).put("kvEpoch", kvEpoch).put("kvSequence", kvSequence)
+        .put("recentRequests", recentRequests);
   }
 
   public static ReplicaEntry fromJson(String text) {
@@ -50,6 +53,7 @@ public record ReplicaEntry(String member, String replica, String function, Funct
         j.getDouble("kvUsage"), j.getInteger("freeBlocks"), j.getInteger("activeBlocks"),
         j.getInteger("queuedBlocks", 0), j.getString("device"),
         j.getString("weightsKey"), j.getInteger("blockSize"), j.getString("hashScheme"), j.getString("hashSeed"),
-        j.getInteger("maxModelLen"), j.getString("forward"), j.getLong("kvEpoch"), j.getLong("kvSequence"));
+        j.getInteger("maxModelLen"), j.getString("forward"), j.getLong("kvEpoch"), j.getLong("kvSequence"),
+        j.getInteger("recentRequests", 0));
   }
 }

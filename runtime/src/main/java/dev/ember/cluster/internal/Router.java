@@ -15,6 +15,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * ({@code max - min > 64} and {@code max > 1.5 * min}) the guard takes the engines beyond that bound out
  * of the choice (they stay at the end of the retry order), and the cost picks among the rest, so a hot
  * prefix cannot pile onto one engine and the cache still counts among the engines that are in balance.
+ * A share guard does the same for the traffic over time: an engine that admitted more than
+ * {@value #SHARE_RELATIVE}x the mean of the WARM engines' recent requests (and {@value #SHARE_ABSOLUTE} more)
+ * is left out for the prompts it caches nothing of, so it keeps serving the prefixes it holds but takes
+ * no new ones while it serves more than its share (queued work alone misses this: a stream of cache hits
+ * queues little work at any moment, so without it the engine holding the hottest prefix went on taking
+ * new prefixes and served up to 1.56x the mean of the requests).
  * In every policy a WARM candidate beats a WARMING one, which beats a COLD one; ties prefer the local
  * engine, then the replica name. The order returned is the retry order, at most {@link #MAX_TRIES} long.
  *
@@ -25,6 +31,10 @@ public final class Router {
   public static final int GUARD_ABSOLUTE = 64;
   /** Relative load gap beyond which the guard may trip. */
   public static final double GUARD_RELATIVE = 1.5;
+  /** Relative excess of recent requests over the mean beyond which the share guard may trip. */
+  public static final double SHARE_RELATIVE = 1.25;
+  /** Absolute excess of recent requests over the mean beyond which the share guard may trip. */
+  public static final int SHARE_ABSOLUTE = 4;
   /** Engines a request tries at most: the chosen one and, if it refuses or dies first, the next ones. */
   public static final int MAX_TRIES = 4;
   /** Below this cache weight the overlap barely moves the cost, and the router reads every holder's overlap. */
@@ -58,7 +68,7 @@ public final class Router {
     return switch (policy) {
       case ROUND_ROBIN -> roundRobin(candidates);
       case LEAST_LOADED -> best(candidates, promptBlocks, false);
-      case CACHE_AWARE -> byCost(candidates, promptBlocks, loadCap(candidates));
+      case CACHE_AWARE -> byCost(candidates, promptBlocks, loadCap(candidates), shareCap(candidates));
     };
   }
 
@@ -73,7 +83,7 @@ public final class Router {
   public List<Candidate> order(List<Candidate> candidates, long[] promptHashes, PrefixIndex index) {
     Map<EngineId, EngineBlocks> holders = index.holdingFirst(promptHashes);
     if (policy == RoutingPolicy.CACHE_AWARE) {
-      return bestByCost(candidates, promptHashes, holders, loadCap(candidates));
+      return bestByCost(candidates, promptHashes, holders, loadCap(candidates), shareCap(candidates));
     }
     List<Candidate> chosen = policy == RoutingPolicy.ROUND_ROBIN ? roundRobin(candidates)
         : best(candidates, promptHashes.length, false);
@@ -95,13 +105,18 @@ public final class Router {
     return c.stateRank() == 0 && c.queuedBlocks() > cap;
   }
 
+  /** True when the share guard keeps a new prefix off the candidate: a WARM engine with more recent requests than the cap. */
+  private static boolean overShare(Candidate c, int shareCap) {
+    return c.stateRank() == 0 && c.recentRequests() > shareCap;
+  }
+
   private List<Candidate> bestByCost(List<Candidate> candidates, long[] hashes, Map<EngineId, EngineBlocks> holders,
-      int cap) {
+      int cap, int shareCap) {
     int size = candidates.size();
     int k = Math.min(MAX_TRIES, size);
     Top top = new Top(k);
-    // Engines the guard took out, least loaded first: the end of the retry order when the others are fewer.
-    Top overloaded = cap == NO_CAP ? null : new Top(k);
+    // Engines a guard took out, least loaded first: the end of the retry order when the others are fewer.
+    Top overloaded = cap == NO_CAP && shareCap == NO_CAP ? null : new Top(k);
     int p = hashes.length;
     // Holders, to weigh once the others have set a bar: state rank, then load, then their slot in
     // heldCandidates/heldBlocks, in one long.
@@ -129,6 +144,10 @@ public final class Router {
         pending[held] = (long) c.stateRank() << 60 | Math.min(Math.max(c.queuedBlocks(), 0), (1L << 38) - 1) << 22
             | Math.min(held, POSITION_MASK);
         held++;
+        continue;
+      }
+      if (overloaded != null && overShare(c, shareCap)) {
+        overloaded.offer(c.overlapBlocks() == 0 ? c : c.withOverlap(0), c.stateRank(), c.queuedBlocks());
         continue;
       }
       top.offer(c.overlapBlocks() == 0 ? c : c.withOverlap(0), c.stateRank(), cost(c.queuedBlocks(), p, 0));
@@ -199,13 +218,16 @@ public final class Router {
     return top.list();
   }
 
-  /** By cost among the engines within the cap, then (for the retry order) the others, least loaded first. */
-  private List<Candidate> byCost(List<Candidate> candidates, int promptBlocks, int cap) {
+  /**
+   * By cost among the engines within the load cap (and, for a prompt they cache nothing of, the share cap),
+   * then (for the retry order) the others, least loaded first.
+   */
+  private List<Candidate> byCost(List<Candidate> candidates, int promptBlocks, int cap, int shareCap) {
     int k = Math.min(MAX_TRIES, candidates.size());
     Top top = new Top(k);
     Top overloaded = new Top(k);
     for (Candidate c : candidates) {
-      if (overCap(c, cap)) {
+      if (overCap(c, cap) || c.overlapBlocks() == 0 && overShare(c, shareCap)) {
         overloaded.offer(c, c.stateRank(), c.queuedBlocks());
       } else {
         top.offer(c, c.stateRank(), cost(c, promptBlocks));
@@ -311,6 +333,31 @@ public final class Router {
   /** The cache-aware cost of a candidate (lower wins). */
   public double cost(Candidate c, int promptBlocks) {
     return weight * (promptBlocks - c.overlapBlocks()) + c.queuedBlocks();
+  }
+
+  /**
+   * The most recent requests a WARM candidate may have admitted and still take a prompt it caches nothing
+   * of: with the WARM candidates' mean {@code m}, beyond both {@code m + 4} and {@code 1.25 * m};
+   * {@link #NO_CAP} when no candidate is beyond it.
+   */
+  static int shareCap(List<Candidate> candidates) {
+    long sum = 0;
+    int warm = 0;
+    int max = Integer.MIN_VALUE;
+    for (int i = 0, n = candidates.size(); i < n; i++) {
+      Candidate c = candidates.get(i);
+      if (c.stateRank() == 0) {
+        sum += c.recentRequests();
+        warm++;
+        max = Math.max(max, c.recentRequests());
+      }
+    }
+    if (warm < 2) {
+      return NO_CAP;
+    }
+    double mean = (double) sum / warm;
+    int cap = (int) Math.floor(Math.max(mean + SHARE_ABSOLUTE, SHARE_RELATIVE * mean));
+    return max > cap ? cap : NO_CAP;
   }
 
   /** True when the WARM candidates' loads are out of balance. */

@@ -143,7 +143,7 @@ class PeerRefusalRetryTest {
 
   private static ReplicaEntry entry(String member, String forward) {
     return new ReplicaEntry(member, member, "demo", FunctionState.WARM, 0, 0, 0.0, 100, 0, 0, "cpu", "w", 16, "sha256",
-        "0", 2048, forward, 1, 0);
+        "0", 2048, forward, 1, 0, 0);
   }
 
   /** The router of a replica without a local copy whose candidates are peer a, then peer b. */

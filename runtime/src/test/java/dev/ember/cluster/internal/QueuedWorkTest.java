@@ -88,6 +88,25 @@ class QueuedWorkTest {
     assertEquals(6, work.blocks("other"));
   }
 
+  @Test
+  void recentRequestsCountEachAdmissionAndHalveEveryHalfLife() {
+    java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(5_000_000_000L);
+    QueuedWork work = new QueuedWork(index, MEMBER, now::get);
+    assertEquals(0, work.recentRequests(FUNCTION));
+    for (int i = 0; i < 40; i++) {
+      work.admit(FUNCTION, 1, 1).release();
+    }
+    work.admit("other", 1, 1);
+    assertEquals(40, work.recentRequests(FUNCTION), "released requests still count: it is traffic, not load");
+    now.addAndGet(QueuedWork.RECENT_HALF_LIFE_SECONDS * 1_000_000_000L);
+    assertEquals(20, work.recentRequests(FUNCTION));
+    work.admit(FUNCTION, 1, 1);
+    assertEquals(21, work.recentRequests(FUNCTION));
+    now.addAndGet(2L * QueuedWork.RECENT_HALF_LIFE_SECONDS * 1_000_000_000L);
+    assertEquals(5, work.recentRequests(FUNCTION), "21 / 4 = 5.25");
+    assertEquals(0, work.recentRequests("other"), "1 / 8 rounds to 0");
+  }
+
   /**
    * Through a real engine: a prompt whose first four blocks this replica caches counts only its two
    * new blocks and its one block of output while it waits, its output block until it ends, then nothing.

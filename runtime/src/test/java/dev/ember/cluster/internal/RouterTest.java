@@ -17,8 +17,12 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 class RouterTest {
   private static Candidate engine(String name, FunctionState state, int active, int overlap) {
+    return engine(name, state, active, overlap, 0);
+  }
+
+  private static Candidate engine(String name, FunctionState state, int active, int overlap, int recent) {
     return new Candidate(new EngineId(name, "f"), name, name.equals("local"), state, active, overlap,
-        name.equals("local") ? null : "127.0.0.1:1");
+        name.equals("local") ? null : "127.0.0.1:1", recent);
   }
 
   private static final FunctionState WARM = FunctionState.WARM;
@@ -84,6 +88,38 @@ class RouterTest {
   }
 
   @Test
+  void theShareGuardKeepsNewPrefixesOffTheEngineServingMoreThanItsShareButNotItsHits() {
+    Router router = new Router(RoutingPolicy.CACHE_AWARE, 2.0);
+    // c admitted 30 of the last requests against a mean of 15 (cap max(15 + 4, 1.25 * 15) = 19): a prompt no
+    // engine caches goes to the least loaded of the others although c is idle; c ends the retry order.
+    List<Candidate> miss = List.of(engine("a", WARM, 10, 0, 8), engine("b", WARM, 5, 0, 7),
+        engine("c", WARM, 0, 0, 30));
+    assertEquals(List.of("b", "a", "c"), router.order(miss, 50).stream().map(Candidate::replica).toList());
+    // A prompt c caches is still c's.
+    List<Candidate> hit = List.of(engine("a", WARM, 10, 0, 8), engine("b", WARM, 5, 0, 7),
+        engine("c", WARM, 0, 40, 30));
+    assertEquals("c", router.order(hit, 50).get(0).replica());
+    // Within its share, the idle engine takes the new prefix.
+    List<Candidate> balanced = List.of(engine("a", WARM, 10, 0, 14), engine("b", WARM, 5, 0, 13),
+        engine("c", WARM, 0, 0, 18));
+    assertEquals("c", router.order(balanced, 50).get(0).replica());
+  }
+
+  @Test
+  void shareBoundIsTheMeanWarmRecentRequestsPlusTheAbsoluteGapOrTimesTheRelativeOne() {
+    assertEquals(19, Router.shareCap(List.of(engine("a", WARM, 0, 0, 8), engine("b", WARM, 0, 0, 7),
+        engine("c", WARM, 0, 0, 30))));
+    assertEquals(Integer.MAX_VALUE, Router.shareCap(List.of(engine("a", WARM, 0, 0, 0), engine("b", WARM, 0, 0, 0),
+        engine("c", WARM, 0, 0, 6))), "mean 2: bound 6, not exceeded");
+    assertEquals(6, Router.shareCap(List.of(engine("a", WARM, 0, 0, 0), engine("b", WARM, 0, 0, 0),
+        engine("c", WARM, 0, 0, 7))), "mean 2.33: bound 6");
+    assertEquals(125, Router.shareCap(List.of(engine("a", WARM, 0, 0, 70), engine("b", WARM, 0, 0, 130))),
+        "mean 100: 1.25 x 100 beyond 100 + 4");
+    assertEquals(Integer.MAX_VALUE, Router.shareCap(List.of(engine("a", WARM, 0, 0, 0), engine("b", COLD, 0, 0, 90))),
+        "only WARM engines count");
+  }
+
+  @Test
   void leastLoadedIgnoresTheCache() {
     assertEquals("a", new Router(RoutingPolicy.LEAST_LOADED, 1.0).order(
         List.of(engine("a", WARM, 5, 0), engine("b", WARM, 6, 50)), 50).get(0).replica());
@@ -132,7 +168,8 @@ class RouterTest {
         String name = e == 0 ? "local" : "r" + e;
         FunctionState state = random.nextInt(5) == 0 ? COLD : random.nextInt(8) == 0 ? FunctionState.WARMING : WARM;
         int load = random.nextInt(4) == 0 ? random.nextInt(3) : random.nextInt(120);
-        Candidate c = engine(name, state, load, 0);
+        int recent = random.nextInt(3) == 0 ? random.nextInt(60) : random.nextInt(12);
+        Candidate c = engine(name, state, load, 0, recent);
         if (random.nextInt(6) != 0) {
           EngineBlocks blocks = index.engine(c.engine());
           int shared = random.nextInt(prompt.length + 1);
