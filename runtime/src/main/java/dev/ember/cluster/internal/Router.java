@@ -68,7 +68,10 @@ public final class Router {
     return switch (policy) {
       case ROUND_ROBIN -> roundRobin(candidates);
       case LEAST_LOADED -> best(candidates, promptBlocks, false);
-      case CACHE_AWARE -> byCost(candidates, promptBlocks, loadCap(candidates), shareCap(candidates));
+      case CACHE_AWARE -> {
+        long caps = caps(candidates);
+        yield byCost(candidates, promptBlocks, (int) (caps >>> 32), (int) caps);
+      }
     };
   }
 
@@ -83,7 +86,8 @@ public final class Router {
   public List<Candidate> order(List<Candidate> candidates, long[] promptHashes, PrefixIndex index) {
     Map<EngineId, EngineBlocks> holders = index.holdingFirst(promptHashes);
     if (policy == RoutingPolicy.CACHE_AWARE) {
-      return bestByCost(candidates, promptHashes, holders, loadCap(candidates), shareCap(candidates));
+      long caps = caps(candidates);
+      return bestByCost(candidates, promptHashes, holders, (int) (caps >>> 32), (int) caps);
     }
     List<Candidate> chosen = policy == RoutingPolicy.ROUND_ROBIN ? roundRobin(candidates)
         : best(candidates, promptHashes.length, false);
@@ -105,7 +109,7 @@ public final class Router {
     return c.stateRank() == 0 && c.queuedBlocks() > cap;
   }
 
-  /** True when the share guard keeps a new prefix off the candidate: a WARM engine with more recent requests than the cap. */
+  /** True when the share guard keeps a new prefix off the candidate: a WARM engine with recent requests beyond the cap. */
   private static boolean overShare(Candidate c, int shareCap) {
     return c.stateRank() == 0 && c.recentRequests() > shareCap;
   }
@@ -341,24 +345,9 @@ public final class Router {
    * {@link #NO_CAP} when no candidate is beyond it.
    */
   static int shareCap(List<Candidate> candidates) {
-    long sum = 0;
-    int warm = 0;
-    int max = Integer.MIN_VALUE;
-    for (int i = 0, n = candidates.size(); i < n; i++) {
-      Candidate c = candidates.get(i);
-      if (c.stateRank() == 0) {
-        sum += c.recentRequests();
-        warm++;
-        max = Math.max(max, c.recentRequests());
-      }
-    }
-    if (warm < 2) {
-      return NO_CAP;
-    }
-    double mean = (double) sum / warm;
-    int cap = (int) Math.floor(Math.max(mean + SHARE_ABSOLUTE, SHARE_RELATIVE * mean));
-    return max > cap ? cap : NO_CAP;
+    return (int) caps(candidates);
   }
+
 
   /** True when the WARM candidates' loads are out of balance. */
   static boolean guardTrips(List<Candidate> candidates) {
@@ -371,20 +360,38 @@ public final class Router {
    * when no candidate is (the guard does not trip).
    */
   static int loadCap(List<Candidate> candidates) {
+    return (int) (caps(candidates) >>> 32);
+  }
+
+  /** {@link #loadCap} in the high 32 bits and {@link #shareCap} in the low ones: one pass over the candidates. */
+  private static long caps(List<Candidate> candidates) {
     int min = Integer.MAX_VALUE;
     int max = Integer.MIN_VALUE;
+    long recentSum = 0;
+    int recentMax = Integer.MIN_VALUE;
+    int warm = 0;
     for (int i = 0, n = candidates.size(); i < n; i++) {
       Candidate c = candidates.get(i);
       if (c.stateRank() == 0) {
         min = Math.min(min, c.queuedBlocks());
         max = Math.max(max, c.queuedBlocks());
+        recentSum += c.recentRequests();
+        recentMax = Math.max(recentMax, c.recentRequests());
+        warm++;
       }
     }
-    if (min == Integer.MAX_VALUE) {
-      return NO_CAP;
+    int loadCap = NO_CAP;
+    int shareCap = NO_CAP;
+    if (warm > 0) {
+      // load > 1.5 * min holds for an integer load exactly when load > floor(1.5 * min).
+      int cap = (int) Math.max((long) min + GUARD_ABSOLUTE, (long) Math.floor(GUARD_RELATIVE * min));
+      loadCap = max > cap ? cap : NO_CAP;
     }
-    // load > 1.5 * min holds for an integer load exactly when load > floor(1.5 * min).
-    int cap = (int) Math.max((long) min + GUARD_ABSOLUTE, (long) Math.floor(GUARD_RELATIVE * min));
-    return max > cap ? cap : NO_CAP;
+    if (warm > 1) {
+      double mean = (double) recentSum / warm;
+      int cap = (int) Math.floor(Math.max(mean + SHARE_ABSOLUTE, SHARE_RELATIVE * mean));
+      shareCap = recentMax > cap ? cap : NO_CAP;
+    }
+    return (long) loadCap << 32 | shareCap & 0xFFFFFFFFL;
   }
 }
