@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -246,10 +247,15 @@ class ClusterRoutingTest {
   @Order(8)
   void killingBMidLoadAnswersEveryRequestOnceAndDropsItsBlocks() throws Exception {
     String bMember = memberId(a, "b");
-    // A prefix only b caches (the round-robin test spread the first one).
-    String prefix = PREFIX.replace("w", "k");
+    // A prefix only b caches: PREFIX (which the round-robin test spread) and then a few blocks of its own, short
+    // enough for the load's 1,000 tokens to fit maxModelLen. b has served most of the requests so far, so the
+    // share guard would send a prompt nobody caches elsewhere; this one starts with blocks b caches, and b, the
+    // receiving replica, wins the tie with any other holder of PREFIX.
+    String prefix = PREFIX + " " + String.join(" ", Arrays.asList(PREFIX.replace("w", "k").split(" ")).subList(0, 12));
     long before = Math.max(indexBlocks(a, "b"), indexBlocks(c, "b"));
-    int blocks = complete(b, prefix + " first", false, 2).promptTokens() / 16;
+    Answer first = complete(b, prefix + " first", false, 2);
+    assertEquals("b", first.replica());
+    int blocks = first.promptTokens() / 16 - first.cachedTokens() / 16;
     awaitTrue(() -> indexBlocks(a, "b") >= before + blocks && indexBlocks(c, "b") >= before + blocks,
         "a and c index b's new blocks");
     CountDownLatch streamingFromB = new CountDownLatch(1);
