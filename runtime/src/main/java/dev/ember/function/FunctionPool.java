@@ -48,6 +48,8 @@ public final class FunctionPool implements FunctionEndpoint {
     final FunctionInstance instance;
     /** The context's cached blocks, fed by its engines' KV events from each load on. */
     final ContextPrefixIndex prefixes = new ContextPrefixIndex();
+    /** The requests routed to it lately. */
+    final RecentCount recent = new RecentCount();
 
     Context(String device, FunctionInstance instance) {
       this.device = device;
@@ -76,6 +78,11 @@ public final class FunctionPool implements FunctionEndpoint {
     @Override
     public int overlapBlocks(long[] promptBlockKeys) {
       return warm() ? prefixes.overlapBlocks(promptBlockKeys) : 0;
+    }
+
+    @Override
+    public int recentRequests() {
+      return (int) Math.round(recent.at(System.nanoTime()));
     }
   }
 
@@ -308,6 +315,7 @@ public final class FunctionPool implements FunctionEndpoint {
             blockSize, request.cacheSalt()), false)).compose(hashes -> {
       int i = cost.choose(contexts, hashes.keys());
       Context chosen = contexts.get(i < 0 ? 0 : i);
+      chosen.recent.add(System.nanoTime());
       InferenceRequest tokenized = new InferenceRequest(request.requestId(), request.function(),
           new Prompt.Tokens(ids), request.params(), request.cacheSalt(), request.priority(), hashes);
       return chosen.instance.submit(tokenized, sink);

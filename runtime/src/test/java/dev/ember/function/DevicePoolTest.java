@@ -155,6 +155,24 @@ class DevicePoolTest {
   }
 
   @Test
+  void newPromptsLeaveTheContextThatTookMoreThanItsShare() throws Exception {
+    FunctionPool pool = deployTwo(Duration.ofMinutes(5));
+    List<FunctionInstance> contexts = pool.instances();
+    long before0 = stats(contexts.get(0)).requestsFinished();
+    long before1 = stats(contexts.get(1)).requestsFinished();
+    // One at a time, prompts shorter than a block (no context caches any of them): on a tie the first context
+    // wins until it took more than its share (beyond the mean + 4), then the second takes new prompts too.
+    for (int i = 0; i < 16; i++) {
+      assertEquals(200, complete("prompt " + i).statusCode());
+    }
+    assertTrue(eventually(() -> stats(contexts.get(0)).requestsFinished() + stats(contexts.get(1)).requestsFinished()
+        == before0 + before1 + 16));
+    long on0 = stats(contexts.get(0)).requestsFinished() - before0;
+    long on1 = stats(contexts.get(1)).requestsFinished() - before1;
+    assertTrue(on0 >= 9 && on1 >= 2, "first " + on0 + ", second " + on1);
+  }
+
+  @Test
   void idleContextsDrainDownToMinWarmWhileTheFunctionKeepsServing() throws Exception {
     FunctionPool pool = deployTwo(Duration.ofMillis(300));
     assertTrue(eventually(() -> pool.contexts().stream().filter(c -> c.state() == FunctionState.COLD).count() == 1));

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -12,7 +13,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** The context choice: cost {@code w * (promptBlocks - overlap) + active}, WARM first, the imbalance guard, ties. */
 class RouteCostTest {
   /** A candidate with a fixed state, load and cached leading blocks. */
-  record Engine(boolean warm, int activeBlocks, int cached) implements RouteCost.Candidate {
+  record Engine(boolean warm, int activeBlocks, int cached, int recentRequests) implements RouteCost.Candidate {
     @Override
     public int overlapBlocks(long[] promptBlockKeys) {
       return Math.min(cached, promptBlockKeys.length);
@@ -20,11 +21,11 @@ class RouteCostTest {
   }
 
   static Engine warm(int active, int cached) {
-    return new Engine(true, active, cached);
+    return new Engine(true, active, cached, 0);
   }
 
   static Engine cold() {
-    return new Engine(false, 0, 0);
+    return new Engine(false, 0, 0, 0);
   }
 
   static Stream<Arguments> choices() {
@@ -58,6 +59,20 @@ class RouteCostTest {
 
   static Stream<Arguments> weights() {
     return Stream.of(Arguments.of(1.0, 0), Arguments.of(3.0, 1), Arguments.of(0.0, 0));
+  }
+
+  @Test
+  void theShareGuardKeepsNewPrefixesOffTheContextServingMoreThanItsShareButNotItsHits() {
+    RouteCost cost = new RouteCost(RouteCost.DEFAULT_WEIGHT);
+    // The first context took 30 of the recent requests against a mean of 17.5 (bound max(21.5, 21.9) = 21).
+    assertEquals(21, RouteCost.shareCap(35, 2, 30));
+    assertEquals(1, cost.choose(List.of(new Engine(true, 0, 0, 30), new Engine(true, 6, 0, 5)), new long[10]),
+        "a prompt no context caches goes to the other, though the first is idle");
+    assertEquals(0, cost.choose(List.of(new Engine(true, 0, 8, 30), new Engine(true, 6, 0, 5)), new long[10]),
+        "a prompt the first caches is still its");
+    assertEquals(0, cost.choose(List.of(new Engine(true, 0, 0, 20), new Engine(true, 6, 0, 15)), new long[10]),
+        "within its share the idle context takes the new prefix");
+    assertEquals(Integer.MAX_VALUE, RouteCost.shareCap(90, 1, 90), "one WARM context has no share to exceed");
   }
 
   @ParameterizedTest

@@ -5,6 +5,7 @@ import dev.ember.engine.RequestOutput;
 import dev.ember.function.FunctionEndpoint.Submission;
 import dev.ember.function.FunctionPool;
 import dev.ember.function.InferenceRequest;
+import dev.ember.function.RecentCount;
 import dev.ember.kv.PromptHashes;
 import io.vertx.core.Future;
 import java.util.Map;
@@ -29,14 +30,13 @@ import java.util.function.LongSupplier;
  */
 public final class QueuedWork {
   /** Half-life of the recent-requests figure: a request admitted a minute ago counts one half. */
-  public static final int RECENT_HALF_LIFE_SECONDS = 60;
-  private static final double DECAY_PER_NANO = Math.log(2) / (RECENT_HALF_LIFE_SECONDS * 1e9);
+  public static final int RECENT_HALF_LIFE_SECONDS = RecentCount.HALF_LIFE_SECONDS;
 
   private final PrefixIndex index;
   private final String member;
   private final LongSupplier nanoClock;
   private final Map<String, AtomicInteger> tallies = new ConcurrentHashMap<>();
-  private final Map<String, Recent> recent = new ConcurrentHashMap<>();
+  private final Map<String, RecentCount> recent = new ConcurrentHashMap<>();
   private volatile Consumer<String> changed = f -> {};
 
   /** Work on the engines of {@code member} (this replica), whose cached blocks {@code index} holds. */
@@ -63,7 +63,7 @@ public final class QueuedWork {
 
   /** Requests of the function admitted here lately: each counts 1 when admitted, halving every minute. */
   public int recentRequests(String function) {
-    Recent r = recent.get(function);
+    RecentCount r = recent.get(function);
     return r == null ? 0 : (int) Math.round(r.at(nanoClock.getAsLong()));
   }
 
@@ -106,7 +106,7 @@ public final class QueuedWork {
   Ticket admit(String function, int prefillBlocks, int generationBlocks) {
     AtomicInteger tally = tallies.computeIfAbsent(function, f -> new AtomicInteger());
     Ticket t = new Ticket(function, tally, prefillBlocks, generationBlocks);
-    recent.computeIfAbsent(function, f -> new Recent()).add(nanoClock.getAsLong());
+    recent.computeIfAbsent(function, f -> new RecentCount()).add(nanoClock.getAsLong());
     change(function, tally, prefillBlocks + generationBlocks);
     return t;
   }
@@ -115,21 +115,6 @@ public final class QueuedWork {
     if (delta != 0) {
       tally.addAndGet(delta);
       changed.accept(function);
-    }
-  }
-
-  /** A count decaying exponentially with time. */
-  private static final class Recent {
-    private double value;
-    private long atNanos;
-
-    synchronized void add(long now) {
-      value = at(now) + 1;
-      atNanos = now;
-    }
-
-    synchronized double at(long now) {
-      return value == 0 ? 0 : value * Math.exp(-DECAY_PER_NANO * Math.max(0, now - atNanos));
     }
   }
 

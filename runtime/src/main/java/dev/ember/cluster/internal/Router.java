@@ -1,6 +1,7 @@
 package dev.ember.cluster.internal;
 
 import dev.ember.cluster.RoutingPolicy;
+import dev.ember.function.RouteCost;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -32,9 +33,9 @@ public final class Router {
   /** Relative load gap beyond which the guard may trip. */
   public static final double GUARD_RELATIVE = 1.5;
   /** Relative excess of recent requests over the mean beyond which the share guard may trip. */
-  public static final double SHARE_RELATIVE = 1.25;
+  public static final double SHARE_RELATIVE = RouteCost.SHARE_RELATIVE;
   /** Absolute excess of recent requests over the mean beyond which the share guard may trip. */
-  public static final int SHARE_ABSOLUTE = 4;
+  public static final int SHARE_ABSOLUTE = RouteCost.SHARE_ABSOLUTE;
   /** Engines a request tries at most: the chosen one and, if it refuses or dies first, the next ones. */
   public static final int MAX_TRIES = 4;
   /** Below this cache weight the overlap barely moves the cost, and the router reads every holder's overlap. */
@@ -381,17 +382,12 @@ public final class Router {
       }
     }
     int loadCap = NO_CAP;
-    int shareCap = NO_CAP;
     if (warm > 0) {
       // load > 1.5 * min holds for an integer load exactly when load > floor(1.5 * min).
       int cap = (int) Math.max((long) min + GUARD_ABSOLUTE, (long) Math.floor(GUARD_RELATIVE * min));
       loadCap = max > cap ? cap : NO_CAP;
     }
-    if (warm > 1) {
-      double mean = (double) recentSum / warm;
-      int cap = (int) Math.floor(Math.max(mean + SHARE_ABSOLUTE, SHARE_RELATIVE * mean));
-      shareCap = recentMax > cap ? cap : NO_CAP;
-    }
+    int shareCap = RouteCost.shareCap(recentSum, warm, recentMax);
     return (long) loadCap << 32 | shareCap & 0xFFFFFFFFL;
   }
 }
