@@ -92,6 +92,10 @@ class ServeArgumentsTest {
 
   private static void theClusterIsFoundThroughTheHeadlessService(RenderedOverlay k, ServeCommandLine serve) {
     assertEquals(Boolean.TRUE, serve.value("--cluster"), k.name() + ": the replicas do not cluster");
+    // Named after the pod, which a StatefulSet keeps across rescheduling (its IP it does not): the replica's
+    // prefix snapshot is saved under its name, so the pod finds it again when it comes back.
+    assertEquals("$(POD_NAME)", serve.value("--replica-name"), k.name() + ": --replica-name is not the pod's name");
+    assertEquals("metadata.name", podNameSource(k.container()), k.name() + ": POD_NAME is not the pod's name");
     String dns = serve.value("--cluster-dns");
     String service = k.workload().path("spec").path("serviceName").asText();
     assertEquals(service, dns.substring(0, dns.indexOf('.')), k.name() + ": --cluster-dns is not the StatefulSet's service");
@@ -106,6 +110,15 @@ class ServeArgumentsTest {
       served |= p.path("port").asInt() == clusterPort && p.path("targetPort").asText().equals("cluster");
     }
     assertTrue(served, service + " does not publish the cluster port " + clusterPort);
+  }
+
+  private static String podNameSource(JsonNode container) {
+    for (JsonNode e : container.path("env")) {
+      if (e.path("name").asText().equals("POD_NAME")) {
+        return e.path("valueFrom").path("fieldRef").path("fieldPath").asText();
+      }
+    }
+    return null;
   }
 
   private static JsonNode namedPort(JsonNode container, String name) {
