@@ -144,6 +144,9 @@ class ServeArgumentsTest {
         ((Map<String, Object>) s.getOrDefault("environment", Map.of())).forEach((key, v) -> env.put(key, String.valueOf(v)));
         ServeCommandLine serve = ServeCommandLine.parse((List<String>) s.get("command"), env, "deploy/compose.yaml " + name);
         replicas.put((String) s.get("hostname"), serve);
+        assertEquals(s.get("hostname"), serve.value("--replica-name"),
+            name + ": a replica is named after its host (a restarted container's IP may change, its name must not)");
+        assertEquals("30s", env.get("EMBER_SHUTDOWN_TIMEOUT"), name + ": the shared environment is kept");
         Duration grace = DurationText.parse((String) s.get("stop_grace_period"));
         Duration shutdown = serve.value("--shutdown-timeout");
         assertTrue(grace.toSeconds() >= shutdown.toSeconds() + EXIT_MARGIN_SECONDS, name + ": stop_grace_period " + grace);
