@@ -17,7 +17,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * of the choice (they stay at the end of the retry order), and the cost picks among the rest, so a hot
  * prefix cannot pile onto one engine and the cache still counts among the engines that are in balance.
  * A share guard does the same for the traffic over time: an engine that admitted more than
- * {@value #SHARE_RELATIVE}x the mean of the WARM engines' recent requests (and {@value #SHARE_ABSOLUTE} more)
+ * {@value RouteCost#SHARE_RELATIVE}x the mean of the WARM engines' recent requests (and
+ * {@value RouteCost#SHARE_ABSOLUTE} more; {@link RouteCost#shareCap}, the bound a function's contexts share)
  * is left out for the prompts it caches nothing of, so it keeps serving the prefixes it holds but takes
  * no new ones while it serves more than its share (queued work alone misses this: a stream of cache hits
  * queues little work at any moment, so without it the engine holding the hottest prefix went on taking
@@ -32,10 +33,6 @@ public final class Router {
   public static final int GUARD_ABSOLUTE = 64;
   /** Relative load gap beyond which the guard may trip. */
   public static final double GUARD_RELATIVE = 1.5;
-  /** Relative excess of recent requests over the mean beyond which the share guard may trip. */
-  public static final double SHARE_RELATIVE = RouteCost.SHARE_RELATIVE;
-  /** Absolute excess of recent requests over the mean beyond which the share guard may trip. */
-  public static final int SHARE_ABSOLUTE = RouteCost.SHARE_ABSOLUTE;
   /** Engines a request tries at most: the chosen one and, if it refuses or dies first, the next ones. */
   public static final int MAX_TRIES = 4;
   /** Below this cache weight the overlap barely moves the cost, and the router reads every holder's overlap. */
@@ -348,7 +345,6 @@ public final class Router {
   static int shareCap(List<Candidate> candidates) {
     return (int) caps(candidates);
   }
-
 
   /** True when the WARM candidates' loads are out of balance. */
   static boolean guardTrips(List<Candidate> candidates) {
