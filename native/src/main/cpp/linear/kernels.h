@@ -22,13 +22,22 @@ constexpr int64_t kQ4Bytes = 18;        // f16 scale + 16 bytes of nibbles
 // Activation rows quantized to 8-bit blocks (ggml Q8_0 formula, scale kept as f32):
 // row t has int8 q[t * cols + k], scale d[t * nb + b] and block sum sum[t * nb + b] (sum of
 // the 32 int8 values, used by Q4_0 kernels to apply the -8 offset once per block). A variant
-// may store q in its own encoding, read only by its own tiles (all variants keep plain int8 today).
+// may store q in its own encoding, read only by its own tiles (all variants keep plain int8 today),
+// and may add a packed copy for its T >= 2 tiles (pack_act).
 struct ActQ8 {
   const int8_t* q;
   const float* d;
   const int32_t* sum;
   int64_t cols;
+  // The same rows re-laid for a variant's multi-row tiles by its pack_act (null when it has none):
+  // groups of kActTileTokens rows, kActTileBlockBytes per group and block, in the variant's layout.
+  const uint8_t* tiles = nullptr;
 };
+
+// Rows per group of ActQ8::tiles, and bytes per group and block: room for the rows' 32 values,
+// scale and two 32-bit words each.
+constexpr int kActTileTokens = 8;
+constexpr int64_t kActTileBlockBytes = kActTileTokens * (kBlockValues + 3 * 4);
 
 // Weight view handed to tile kernels: row r starts at data + r * row_bytes.
 struct WeightView {
@@ -44,6 +53,9 @@ using FloatTileFn = void (*)(const WeightView& w, const float* x, int64_t r0, in
                              int64_t t1, float* y, int64_t ldy);
 // Quantizes n_blocks blocks of 32 floats into q/d/sum (exactly the portable formula).
 using QuantizeActFn = void (*)(const float* x, int64_t n_blocks, int8_t* q, float* d, int32_t* sum);
+// Re-lays the quantized rows of groups [g0, g1) of a (T rows) into tiles (each group takes
+// kActTileBlockBytes per block of a row).
+using PackActFn = void (*)(const ActQ8& a, int64_t T, int64_t g0, int64_t g1, uint8_t* tiles);
 
 struct LinearKernels {
   QuantTileFn q8_0;
@@ -52,6 +64,7 @@ struct LinearKernels {
   FloatTileFn f16;
   FloatTileFn bf16;
   QuantizeActFn quantize_act;
+  PackActFn pack_act = nullptr;  // null: the variant's tiles read q, d and sum only
 };
 
 const LinearKernels& scalar_kernels();

@@ -25,10 +25,14 @@ const LinearKernels& kernels_for(Isa isa) {
   }
 }
 
+// Rows of the packed activation copy (whole groups), none for one row.
+static int64_t tile_rows(int64_t T) { return T >= 2 ? (T + kActTileTokens - 1) / kActTileTokens * kActTileTokens : 0; }
+
 int64_t linear_scratch_bytes(int32_t dtype, int64_t T, int64_t cols) {
   if (!is_quantized(dtype)) return 0;
   int64_t blocks = T * (cols / kBlockValues);
-  return align64(T * cols) + 2 * align64(blocks * 4);
+  int64_t tiles = tile_rows(T);
+  return align64(T * cols) + 2 * align64(blocks * 4) + tiles / kActTileTokens * (cols / kBlockValues) * kActTileBlockBytes;
 }
 
 // Activations quantized on the calling thread below this many values (a pool hop costs more).
@@ -44,7 +48,8 @@ static ActQ8 quantize_input(ThreadPool& pool, const LinearKernels& k, const floa
   int8_t* q = (int8_t*)scratch;
   float* d = (float*)((uint8_t*)scratch + align64(T * cols));
   int32_t* sum = (int32_t*)((uint8_t*)d + align64(blocks * 4));
-  if (T * cols <= kSerialQuantizeValues || pool.size() == 1) {
+  const bool serial = T * cols <= kSerialQuantizeValues || pool.size() == 1;
+  if (serial) {
     k.quantize_act(x, blocks, q, d, sum);
   } else {
     pool.run([&](int tid, int nth) {
@@ -53,7 +58,23 @@ static ActQ8 quantize_input(ThreadPool& pool, const LinearKernels& k, const floa
       if (b0 < b1) k.quantize_act(x + b0 * kBlockValues, b1 - b0, q + b0 * kBlockValues, d + b0, sum + b0);
     });
   }
-  return ActQ8{q, d, sum, cols};
+  ActQ8 act{q, d, sum, cols};
+  const int64_t tiles = tile_rows(T);
+  if (k.pack_act != nullptr && tiles > 0) {
+    uint8_t* packed = (uint8_t*)sum + align64(blocks * 4);
+    const int64_t groups = tiles / kActTileTokens;
+    if (serial) {
+      k.pack_act(act, T, 0, groups, packed);
+    } else {
+      pool.run([&](int tid, int nth) {
+        int64_t g0, g1;
+        split_range(groups, tid, nth, 1, &g0, &g1);
+        if (g0 < g1) k.pack_act(act, T, g0, g1, packed);
+      });
+    }
+    act.tiles = packed;
+  }
+  return act;
 }
 
 // Member tid's share of one product: its output rows (or T rows when there are too few weight rows

@@ -13,6 +13,7 @@
 
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "ember.h"
@@ -33,6 +34,12 @@ constexpr int kPrefetchRows = 8 * kMaxR;
 constexpr int kGemvRowsQ4 = 8;
 constexpr int kGemvRowsQ8 = 4;
 constexpr int kGemvPrefetchRows = 16;
+// Offsets in a record of pack_act's activation tiles (VNNI variant): the 8 rows' scales and
+// corrections after their 256 bytes of values.
+constexpr int64_t kTileScales = 8 * kBlockValues;
+constexpr int64_t kTileCorr128 = kTileScales + 8 * 4;
+constexpr int64_t kTileCorr8 = kTileCorr128 + 8 * 4;
+static_assert(kTileCorr8 + 8 * 4 == kActTileBlockBytes, "record layout fills kActTileBlockBytes");
 
 inline float hsum8(__m256 v) {
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -243,19 +250,21 @@ struct GemvOf {
 
 // T >= 2 rows for the AVX-512 VNNI variant: 16 weight rows side by side in the 16 lanes of a
 // 512-bit vector, so one vpdpbusd advances 16 rows of one activation row by 4 values, the
-// activation's 4 bytes coming in as an embedded broadcast. A slab of up to kSlab blocks of the
-// 16 rows is first repacked on the stack (prefetching the next 16 rows into L2): per block, 8 vectors of [row][4 bytes] weights as u8
-// (Q8 as w + 128, Q4 unpacked nibbles) and the 16 row scales as f32. The tile then runs every
-// activation row over the slab, kTokens at a time, with the block's int32 sums starting from
-// the activation-side correction (-128 * sum(a) or -8 * sum(a)) and one convert + FMA per block
-// for all 16 rows; partial sums live in y between slabs.
+// activation's 4 bytes coming in as an embedded broadcast (the broadcast operand is the signed
+// one, so weights are the u8 side: Q8 as w + 128, Q4 as unpacked nibbles). A slab of up to kSlab
+// blocks of the 16 rows is first repacked on the stack (prefetching the next 16 rows into L2):
+// per block, 8 vectors of [row][4 bytes] weights and the 16 row scales as f32. The tile then runs
+// every activation row over the slab, kTokens at a time, with the block's int32 sums starting
+// from the activation-side correction (-128 * sum(a) or -8 * sum(a)) and one convert + FMA per
+// block for all 16 rows; partial sums live in y between slabs. The activations come from
+// pack_act's tiles (below), where a block of the kTokens rows is one record: the inner loop takes
+// every operand from that record and the slab, through one pointer each.
 template <int DT>
 struct PanelOf {
   static constexpr int64_t kBytes = DT == EMBER_Q8_0 ? kQ8Bytes : kQ4Bytes;
   static constexpr int kRows = 16;
   static constexpr int kSlab = 32;    // blocks per repacked slab: 16 KiB of weights, in L1
-  static constexpr int kTokens = 8;   // activation rows per micro step
-  static constexpr int kOffset = DT == EMBER_Q8_0 ? 128 : 8;
+  static constexpr int kTokens = kActTileTokens;  // activation rows per micro step: one tile group
 
   struct Slab {
     __m512i w[kSlab][8];
@@ -282,7 +291,7 @@ struct PanelOf {
 
   // acc += u8 lanes of w times the 4 int8 at a, broadcast (the embedded-broadcast form, which
   // the compiler does not pick for the intrinsic: it spends a separate broadcast instead).
-  static inline __m512i dot_broadcast(__m512i acc, __m512i w, const int8_t* a) {
+  static inline __m512i dot_broadcast(__m512i acc, __m512i w, const uint8_t* a) {
     __asm__("vpdpbusd %2%{1to16%}, %1, %0" : "+v"(acc) : "v"(w), "m"(*(const int32_t*)a));
     return acc;
   }
@@ -320,40 +329,38 @@ struct PanelOf {
     }
   }
 
-  // y[t + j][r..r+15] (lanes in mask) for TT activation rows over the slab's n blocks from b0;
-  // adds to y unless first.
+  // y[t + j][r..r+15] (lanes in mask) for TT activation rows over the slab's n blocks from b0, the
+  // rows sitting at lanes lane.. of their tile group; adds to y unless first.
   template <int TT>
   static void tokens(const Slab& s, int n, const ActQ8& a, int64_t nb, int64_t b0, int64_t t, bool first,
                      __mmask16 mask, float* y, int64_t ldy) {
+    const int64_t lane = t % kTokens;
+    const uint8_t* rec = a.tiles + ((t / kTokens) * nb + b0) * kActTileBlockBytes;
+    const int64_t corr = DT == EMBER_Q8_0 ? kTileCorr128 : kTileCorr8;
     __m512 acc[TT];
-    const int8_t* aq[TT];
-    const float* ad[TT];
-    const int32_t* as[TT];
-    for (int j = 0; j < TT; j++) {
-      acc[j] = first ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(mask, y + (t + j) * ldy);
-      aq[j] = a.q + (t + j) * a.cols + b0 * kBlockValues;
-      ad[j] = a.d + (t + j) * nb + b0;
-      as[j] = a.sum + (t + j) * nb + b0;
-    }
-    for (int k = 0; k < n; k++) {
+    for (int j = 0; j < TT; j++) acc[j] = first ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(mask, y + (t + j) * ldy);
+    for (int k = 0; k < n; k++, rec += kActTileBlockBytes) {
+      const uint8_t* aq = rec + 4 * lane;
+      const int32_t* ac = (const int32_t*)(rec + corr) + lane;
+      const float* ad = (const float*)(rec + kTileScales) + lane;
       // Two sums per activation row, over the even and the odd 4-value steps: chains of 4 dependent
       // vpdpbusd instead of 8, so the block's latency hides behind the other rows' work (a chain of 8
       // restarted every block left the VNNI unit idle about a fifth of the time).
       __m512i isum[TT], osum[TT];
       for (int j = 0; j < TT; j++) {
-        isum[j] = _mm512_set1_epi32(-kOffset * as[j][k]);
+        isum[j] = _mm512_set1_epi32(ac[j]);
         osum[j] = _mm512_setzero_si512();
       }
       for (int q = 0; q < 8; q += 2) {
         const __m512i we = _mm512_load_si512(&s.w[k][q]);
         const __m512i wo = _mm512_load_si512(&s.w[k][q + 1]);
-        for (int j = 0; j < TT; j++) isum[j] = dot_broadcast(isum[j], we, aq[j] + k * kBlockValues + 4 * q);
-        for (int j = 0; j < TT; j++) osum[j] = dot_broadcast(osum[j], wo, aq[j] + k * kBlockValues + 4 * q + 4);
+        for (int j = 0; j < TT; j++) isum[j] = dot_broadcast(isum[j], we, aq + q * 4 * kTokens + 4 * j);
+        for (int j = 0; j < TT; j++) osum[j] = dot_broadcast(osum[j], wo, aq + (q + 1) * 4 * kTokens + 4 * j);
       }
       const __m512 dw = _mm512_load_ps(s.d[k]);
       for (int j = 0; j < TT; j++) {
         const __m512 sum = _mm512_cvtepi32_ps(_mm512_add_epi32(isum[j], osum[j]));
-        acc[j] = _mm512_fmadd_ps(sum, _mm512_mul_ps(dw, _mm512_set1_ps(ad[j][k])), acc[j]);
+        acc[j] = _mm512_fmadd_ps(sum, _mm512_mul_ps(dw, _mm512_set1_ps(ad[j])), acc[j]);
       }
     }
     for (int j = 0; j < TT; j++) _mm512_mask_storeu_ps(y + (t + j) * ldy, mask, acc[j]);
@@ -385,9 +392,16 @@ struct PanelOf {
         for (int i = 0; i < kRows; i++) wp[i] = w.data + (r + (i < nr ? i : nr - 1)) * w.row_bytes;
         const __m512i rows = _mm512_mullo_epi32(_mm512_min_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), _mm512_set1_epi32(nr - 1)), _mm512_set1_epi32((int)w.row_bytes));
         pack(wp, rows, kRows * w.row_bytes, b0, n, slab);
-        int64_t t = t0;
-        for (; t + kTokens <= t1; t += kTokens) tokens<kTokens>(slab, n, a, nb, b0, t, b0 == 0, mask, y + r, ldy);
-        if (t < t1) token_rows<kTokens - 1>(slab, n, a, nb, b0, t, t1, b0 == 0, mask, y + r, ldy);
+        // Token runs never straddle a tile group (t0 need not start one when T is split over threads).
+        for (int64_t t = t0; t < t1;) {
+          const int64_t end = std::min(t1, (t / kTokens + 1) * kTokens);
+          if (end - t == kTokens) {
+            tokens<kTokens>(slab, n, a, nb, b0, t, b0 == 0, mask, y + r, ldy);
+          } else {
+            token_rows<kTokens - 1>(slab, n, a, nb, b0, t, end, b0 == 0, mask, y + r, ldy);
+          }
+          t = end;
+        }
       }
     }
   }
@@ -540,6 +554,11 @@ struct FloatOf {
 // 19-22 GB/s with 2 rows, 24-28 GB/s with 4, in five alternating runs). One 64-byte line per row
 // per step is prefetched into L2 (T1: a T0 or NTA prefetch halves the rate) from the rows
 // kPrefetchGroups groups ahead (the rows of one call are contiguous in memory).
+// Rows of at most kStreamMaxCols values go one at a time instead, without software prefetch: the
+// rows are contiguous, so that reads the matrix as one sequential stream, which the hardware
+// prefetcher follows best (Zen 5, 1 thread, f16 rows of a 720 MB matrix: 29-31 GB/s at 896 and
+// 1,536 columns against 22-24 GB/s for four rows at a time; at 4,864 and 8,960 columns the single
+// stream reads 22-24 GB/s and four rows at a time 23-26, in alternating runs).
 template <int DT>
 struct FloatGemvOf {
   using F = Float8;
@@ -549,8 +568,9 @@ struct FloatGemvOf {
   static constexpr int kRows = 4;
   static constexpr int kUnroll = 4;
   static constexpr int kPrefetchGroups = 2;
+  static constexpr int64_t kStreamMaxCols = 2048;
 
-  template <int R>
+  template <int R, bool kPrefetch = true>
   static void rows(const WeightView& w, const float* x, int64_t r, float* y) {
     const int64_t cols = w.cols, full = cols - cols % W;
     V acc[kUnroll][R];
@@ -565,8 +585,10 @@ struct FloatGemvOf {
       V xv[kUnroll];
       for (int u = 0; u < kUnroll; u++) xv[u] = F::load_x(x + k + u * W);
       for (int i = 0; i < R; i++) {
-        for (int64_t line = 0; line < kStepBytes; line += 64) {
-          _mm_prefetch((const char*)(wp[i] + k * kElem + line + ahead), _MM_HINT_T1);
+        if constexpr (kPrefetch) {
+          for (int64_t line = 0; line < kStepBytes; line += 64) {
+            _mm_prefetch((const char*)(wp[i] + k * kElem + line + ahead), _MM_HINT_T1);
+          }
         }
         for (int u = 0; u < kUnroll; u++) {
           acc[u][i] = F::fma(F::template load_w<DT>(wp[i], k + u * W), xv[u], acc[u][i]);
@@ -594,6 +616,10 @@ struct FloatGemvOf {
   }
 
   static void tile(const WeightView& w, const float* x, int64_t r0, int64_t r1, float* y) {
+    if (w.cols <= kStreamMaxCols) {
+      for (int64_t r = r0; r < r1; r++) rows<1, false>(w, x, r, y);
+      return;
+    }
     int64_t r = r0;
     for (; r + kRows <= r1; r += kRows) rows<kRows>(w, x, r, y);
     for (; r < r1; r++) rows<1>(w, x, r, y);
@@ -732,8 +758,61 @@ void quantize_act(const float* x, int64_t n_blocks, int8_t* q, float* d, int32_t
 }
 #endif
 
+#if EMBER_X86_VNNI
+// PanelOf's activation tiles: per group of kActTileTokens rows and block, one record of the block's
+// eight 4-byte steps with the group's rows side by side ([step][row], 256 bytes), then the rows'
+// scales (kTileScales), -128 * sum (kTileCorr128, for Q8 weights as w + 128) and -8 * sum
+// (kTileCorr8, for Q4 nibbles). Rows past T repeat row T - 1 (their sums are never stored).
+void pack_act(const ActQ8& a, int64_t T, int64_t g0, int64_t g1, uint8_t* tiles) {
+  static_assert(kActTileTokens == 8, "the transpose below packs 8 rows");
+  const int64_t nb = a.cols / kBlockValues;
+  for (int64_t g = g0; g < g1; g++) {
+    const int8_t* row[8];
+    const float* d[8];
+    const int32_t* sum[8];
+    for (int j = 0; j < 8; j++) {
+      const int64_t t = std::min<int64_t>(g * 8 + j, T - 1);
+      row[j] = a.q + t * a.cols;
+      d[j] = a.d + t * nb;
+      sum[j] = a.sum + t * nb;
+    }
+    uint8_t* rec = tiles + g * nb * kActTileBlockBytes;
+    for (int64_t b = 0; b < nb; b++, rec += kActTileBlockBytes) {
+      __m256i r[8];
+      for (int j = 0; j < 8; j++) r[j] = _mm256_loadu_si256((const __m256i*)(row[j] + b * kBlockValues));
+      // 8x8 dword transpose: step q of the record holds dword q of rows 0..7.
+      __m256i u[8];
+      for (int h = 0; h < 2; h++) {
+        const __m256i* rr = r + 4 * h;
+        const __m256i lo01 = _mm256_unpacklo_epi32(rr[0], rr[1]), hi01 = _mm256_unpackhi_epi32(rr[0], rr[1]);
+        const __m256i lo23 = _mm256_unpacklo_epi32(rr[2], rr[3]), hi23 = _mm256_unpackhi_epi32(rr[2], rr[3]);
+        u[4 * h + 0] = _mm256_unpacklo_epi64(lo01, lo23);  // steps 0 | 4 of rows 4h..4h+3
+        u[4 * h + 1] = _mm256_unpackhi_epi64(lo01, lo23);  // steps 1 | 5
+        u[4 * h + 2] = _mm256_unpacklo_epi64(hi01, hi23);  // steps 2 | 6
+        u[4 * h + 3] = _mm256_unpackhi_epi64(hi01, hi23);  // steps 3 | 7
+      }
+      for (int q = 0; q < 4; q++) {
+        _mm256_store_si256((__m256i*)(rec + 32 * q), _mm256_permute2x128_si256(u[q], u[4 + q], 0x20));
+        _mm256_store_si256((__m256i*)(rec + 32 * (4 + q)), _mm256_permute2x128_si256(u[q], u[4 + q], 0x31));
+      }
+      float* scales = (float*)(rec + kTileScales);
+      int32_t* c128 = (int32_t*)(rec + kTileCorr128);
+      int32_t* c8 = (int32_t*)(rec + kTileCorr8);
+      for (int j = 0; j < 8; j++) {
+        scales[j] = d[j][b];
+        c128[j] = -128 * sum[j][b];
+        c8[j] = -8 * sum[j][b];
+      }
+    }
+  }
+}
+
+const LinearKernels kKernels{q8_0_tile, q4_0_tile, float_tile<EMBER_F32>, float_tile<EMBER_F16>,
+                             float_tile<EMBER_BF16>, quantize_act, pack_act};
+#else
 const LinearKernels kKernels{q8_0_tile, q4_0_tile, float_tile<EMBER_F32>, float_tile<EMBER_F16>,
                              float_tile<EMBER_BF16>, quantize_act};
+#endif
 
 }  // namespace
 }  // namespace EMBER_X86_NS
