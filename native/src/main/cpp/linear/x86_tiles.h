@@ -334,7 +334,7 @@ struct PanelOf {
   template <int TT>
   static void tokens(const Slab& s, int n, const ActQ8& a, int64_t nb, int64_t b0, int64_t t, bool first,
                      __mmask16 mask, float* y, int64_t ldy) {
-    const int64_t lane = t % kTokens;
+    const int64_t lane = TT == kTokens ? 0 : t % kTokens;  // a whole group starts at lane 0: immediate offsets
     const uint8_t* rec = a.tiles + ((t / kTokens) * nb + b0) * kActTileBlockBytes;
     const int64_t corr = DT == EMBER_Q8_0 ? kTileCorr128 : kTileCorr8;
     __m512 acc[TT];
