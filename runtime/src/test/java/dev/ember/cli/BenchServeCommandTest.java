@@ -139,7 +139,9 @@ class BenchServeCommandTest {
 
     // one gap per pair of consecutive text chunks of every request; their size depends on scheduling
     // (two chunks read together give a short gap), so only their presence and sign are asserted
-    assertEquals(4 * (TOKENS.size() - 1), r.itl.count());
+    String out = log.toString(StandardCharsets.UTF_8);
+    assertEquals(0, r.failed(), out);
+    assertEquals(4 * (TOKENS.size() - 1), r.itl.count(), out);
     assertTrue(r.itl.percentileMs(50) > 0, "ITL p50 " + r.itl.percentileMs(50));
     assertTrue(r.tpot.percentileMs(50) > 0, "TPOT p50 " + r.tpot.percentileMs(50));
   }
