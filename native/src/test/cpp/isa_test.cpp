@@ -10,7 +10,6 @@ using namespace ember;
 
 namespace {
 
-const Isa kAll[] = {Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Neon, Isa::NeonDot};
 
 constexpr FeatureSet kSseToAvx = kSse3 | kSsse3 | kSse41 | kSse42 | kPopcnt | kAvx;
 constexpr FeatureSet kHaswell = kSseToAvx | kAvx2 | kFma | kF16c;
@@ -29,7 +28,7 @@ bool built(Isa isa) {
 }  // namespace
 
 TEST(isa_runs_only_where_every_compiled_feature_is_present) {
-  for (Isa isa : kAll) {
+  for (Isa isa : kAllIsas) {
     FeatureSet need;
     if (!isa_features(isa, &need)) continue;
     CHECK(isa_runs_on(isa, need));
@@ -56,6 +55,9 @@ TEST(isa_variants_record_the_features_of_their_flags) {
   CHECK((avx2 & (kAvx512F | kAvx512Bw | kAvx512Vl | kAvx512Dq | kAvx512Vnni | kAvx512Bf16)) == 0);
   const FeatureSet avx512_need = kAvx2 | kFma | kF16c | kAvx512F | kAvx512Bw | kAvx512Vl | kAvx512Dq | kAvx512Vnni;
   CHECK((avx512 & avx512_need) == avx512_need);
+  CHECK((avx512 & kAvx512Bf16) == 0);  // Cascade Lake and Ice Lake run it
+  FeatureSet bf16 = 0;
+  CHECK(isa_features(Isa::Avx512Bf16, &bf16) && bf16 == (avx512 | kAvx512Bf16));
   CHECK(!built(Isa::Neon) && !built(Isa::NeonDot));
 #endif
 #if defined(__aarch64__)
@@ -80,9 +82,10 @@ TEST(best_isa_for_cpu_families) {
       {kHaswell & ~kFma, Isa::Scalar},              // AVX2 but no FMA
       {kHaswell, Isa::Avx2},                        // Haswell, Zen 1-3
       {kSkylakeX, Isa::Avx2},                       // AVX-512 without VNNI
-      {kCascadeLake, Isa::Avx512},                  // AVX-512 VNNI without BF16
-      {kZen4, Isa::Avx512},                         // Zen 4, Sapphire Rapids
+      {kCascadeLake, Isa::Avx512},                  // AVX-512 VNNI without BF16 (also Ice Lake)
+      {kZen4, Isa::Avx512Bf16},                     // Zen 4, Sapphire Rapids
       {kZen4 & ~kAvx512Dq, Isa::Avx2},              // any AVX-512 part missing: back to AVX2
+      {kZen4 & ~kAvx512Vnni, Isa::Avx2},            // BF16 alone does not make a VNNI part
   };
 #else
   const Row rows[] = {
@@ -106,7 +109,7 @@ TEST(best_isa_for_cpu_families) {
 
 TEST(detected_isa_is_the_best_this_cpu_runs) {
   CHECK(detected_isa() == best_isa(cpu_features()));
-  for (Isa isa : kAll) CHECK(isa_supported(isa) == isa_runs_on(isa, cpu_features()));
+  for (Isa isa : kAllIsas) CHECK(isa_supported(isa) == isa_runs_on(isa, cpu_features()));
   char names[32];
   feature_names(kAvx2 | kFma, names, sizeof names);
   CHECK(std::strcmp(names, "avx2,fma") == 0);

@@ -12,7 +12,7 @@ namespace ember_test {
 template <typename Fn>
 void for_each_isa(const Fn& fn) {
   using ember::Isa;
-  for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Neon, Isa::NeonDot}) {
+  for (Isa isa : ember::kAllIsas) {
     if (!ember::isa_supported(isa)) continue;
     ember::force_isa(isa);
     fn(isa);

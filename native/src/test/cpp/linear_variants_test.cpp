@@ -3,6 +3,8 @@
 // Q8_0/Q4_0 weights: the reference applies the same activation quantization (ggml Q8_0 formula)
 // and sums exactly in double, so a variant may only differ by float rounding (1e-5 of the sum
 // of |terms|); a looser check against the unquantized float product bounds the quantization.
+// BF16 weights in a variant with bf16 tiles (avx512-bf16) for T >= kBf16DotMinRows: the reference rounds the
+// activations to bf16 (nearest even) as the variant does, and sums exactly.
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -63,6 +65,10 @@ bool check_case(ThreadPool& pool, int32_t dtype, int64_t rows, int64_t cols, int
   std::vector<float> wd(rows * cols);
   convert(pool, w.data(), dtype, wd.data(), EMBER_F32, rows * cols);
   std::vector<double> xq = quantized(dtype) ? act_as_quantized(x) : std::vector<double>(x.begin(), x.end());
+  const bool bf16_act = dtype == EMBER_BF16 && T >= kBf16DotMinRows && kernels_for(active_isa()).bf16_dot != nullptr;
+  if (bf16_act) {
+    for (auto& v : xq) v = bf16_to_f32(f32_to_bf16((float)v));
+  }
 
   const int64_t ldy = rows + 3;
   std::vector<float> y(T * ldy, NAN);
@@ -85,6 +91,8 @@ bool check_case(ThreadPool& pool, int32_t dtype, int64_t rows, int64_t cols, int
       bool ok = std::fabs(got - ref) <= 1e-5 * mag + 1e-30;
       // Activation quantization moves each x by at most half a step, 1/254 of its block's max.
       if (quantized(dtype)) ok = ok && std::fabs(got - pure) <= 0.02 * pure_mag;
+      // Rounding to bf16 moves each x by at most 2^-9 of itself.
+      if (bf16_act) ok = ok && std::fabs(got - pure) <= 0.004 * pure_mag;
       if (!ok) {
         std::fprintf(stderr, "  %s dtype %d rows %lld cols %lld T %lld bias %d threads %d: y[%lld][%lld] = %.9g, "
                      "want %.9g (sum |terms| %.3g)\n", ember_isa(), dtype, (long long)rows, (long long)cols,
@@ -102,9 +110,10 @@ void check_all_shapes(int32_t dtype) {
   // Float rows of over 2,048 values take the T = 1 kernel that reads four rows at a time (shorter
   // ones stream one row at a time); 2,085 also leaves a tail.
   if (!quantized(dtype)) col_sizes.insert(col_sizes.end(), {1, 7, 33, 100, 2085});
-  const int64_t t_sizes[] = {1, 2, 3, 5, 9, 17};
+  // 16 and up: bf16 tiles where a variant has them (groups of 12 rows: 17 and 29 end in part of one).
+  const int64_t t_sizes[] = {1, 2, 3, 5, 9, 16, 17, 29};
   ThreadPool pools[3] = {ThreadPool(1), ThreadPool(2), ThreadPool(3)};
-  for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Neon, Isa::NeonDot}) {
+  for (Isa isa : kAllIsas) {
     if (!isa_supported(isa)) continue;
     force_isa(isa);
     Rng rng{(uint64_t)dtype * 7919 + 1};
@@ -151,7 +160,7 @@ TEST(quantize_act_matches_portable_formula_in_every_variant) {
   for (int64_t b = 0; b < blocks; b++) {
     quantize_act_block(&x[b * kBlockValues], &want_q[b * kBlockValues], &want_d[b], &want_sum[b]);
   }
-  for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Neon, Isa::NeonDot}) {
+  for (Isa isa : kAllIsas) {
     if (!isa_supported(isa)) continue;
     for (int64_t n : {(int64_t)1, (int64_t)2, blocks}) {  // odd counts cover any block-pair loop's tail
       std::fill(got_q.begin(), got_q.end(), (int8_t)99);
@@ -172,7 +181,7 @@ TEST(linear_group_equals_one_linear_per_weight) {
   const int32_t dtypes[3] = {EMBER_Q8_0, EMBER_Q4_0, EMBER_F16};
   const int64_t rows[3] = {67, 16, 33};
   ThreadPool pools[2] = {ThreadPool(1), ThreadPool(3)};
-  for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Neon, Isa::NeonDot}) {
+  for (Isa isa : kAllIsas) {
     if (!isa_supported(isa)) continue;
     force_isa(isa);
     Rng rng{17};
@@ -227,7 +236,7 @@ TEST(linear_group_equals_one_linear_per_weight) {
 }
 
 TEST(isa_names_round_trip_and_force_reports_unsupported) {
-  for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Neon, Isa::NeonDot}) {
+  for (Isa isa : kAllIsas) {
     Isa back;
     CHECK(isa_from_name(isa_name(isa), &back) && back == isa);
     CHECK((ember_force_isa(isa_name(isa)) == 0) == isa_supported(isa));

@@ -73,6 +73,11 @@ bool isa_features(Isa isa, FeatureSet* out) {
       *out = compiled::kLinearAvx512 | compiled::kPeakAvx512 | compiled::kAttentionAvx2 |
              compiled::kAttentionAvx512 | compiled::kRowOpsAvx2;
       return true;
+    // Avx512Bf16 is Avx512 with its own bf16 tiles and probe.
+    case Isa::Avx512Bf16:
+      *out = compiled::kLinearAvx512 | compiled::kLinearAvx512Bf16 | compiled::kPeakAvx512 |
+             compiled::kPeakAvx512Bf16 | compiled::kAttentionAvx2 | compiled::kAttentionAvx512 | compiled::kRowOpsAvx2;
+      return true;
 #endif
 #if defined(__aarch64__)
     // NeonDot also runs the NEON attention and row kernels.
@@ -93,7 +98,7 @@ bool isa_runs_on(Isa isa, FeatureSet cpu) {
 }
 
 Isa best_isa(FeatureSet cpu) {
-  for (Isa isa : {Isa::Avx512, Isa::Avx2, Isa::NeonDot, Isa::Neon}) {
+  for (Isa isa : {Isa::Avx512Bf16, Isa::Avx512, Isa::Avx2, Isa::NeonDot, Isa::Neon}) {
     if (isa_runs_on(isa, cpu)) return isa;
   }
   return Isa::Scalar;
@@ -131,12 +136,12 @@ void force_isa(Isa isa) {
   if (isa_supported(isa)) forced.store((int)isa, std::memory_order_relaxed);
 }
 
-static const char* const kNames[] = {"scalar", "avx2", "avx512", "neon", "neon-dotprod"};
+static const char* const kNames[] = {"scalar", "avx2", "avx512", "neon", "neon-dotprod", "avx512-bf16"};
 
 const char* isa_name(Isa isa) { return kNames[(int)isa]; }
 
 bool isa_from_name(const char* name, Isa* out) {
-  for (int i = 0; i < 5; i++) {
+  for (int i = 0; i < (int)(sizeof(kNames) / sizeof(kNames[0])); i++) {
     if (std::strcmp(name, kNames[i]) == 0) {
       *out = (Isa)i;
       return true;

@@ -2,7 +2,8 @@
 //
 //   switch (active_isa()) { case Isa::Avx2: ... }
 //
-// x86-64: Scalar (baseline x86-64, SSE2), Avx2 (AVX2+FMA+F16C), Avx512 (F/BW/VL/DQ/VNNI).
+// x86-64: Scalar (baseline x86-64, SSE2), Avx2 (AVX2+FMA+F16C), Avx512 (F/BW/VL/DQ/VNNI),
+// Avx512Bf16 (Avx512 + BF16: bf16 weights times activations rounded to bf16, for T >= 2).
 // aarch64: Neon (ARMv8 Advanced SIMD), NeonDot (ARMv8.2-A + dotprod + fp16).
 //
 // A variant is the set of translation units built with its flags (linear_<v>.cpp, peak_<v>.cpp,
@@ -14,7 +15,9 @@
 
 namespace ember {
 
-enum class Isa { Scalar, Avx2, Avx512, Neon, NeonDot };
+enum class Isa { Scalar, Avx2, Avx512, Neon, NeonDot, Avx512Bf16 };
+// Every variant, built here or not (isa_features tells which are).
+constexpr Isa kAllIsas[] = {Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Avx512Bf16, Isa::Neon, Isa::NeonDot};
 
 // One bit per CPU feature a translation unit may be compiled for.
 enum CpuFeature : uint32_t {
@@ -70,8 +73,8 @@ bool isa_from_name(const char* name, Isa* out);
 // What each variant's translation units were compiled with (defined in those units).
 namespace compiled {
 #if defined(__x86_64__)
-extern const FeatureSet kLinearAvx2, kLinearAvx512, kPeakAvx2, kPeakAvx512, kAttentionAvx2,
-    kAttentionAvx512, kRowOpsAvx2;
+extern const FeatureSet kLinearAvx2, kLinearAvx512, kLinearAvx512Bf16, kPeakAvx2, kPeakAvx512, kPeakAvx512Bf16,
+    kAttentionAvx2, kAttentionAvx512, kRowOpsAvx2;
 #endif
 #if defined(__aarch64__)
 extern const FeatureSet kLinearNeon, kLinearNeonDot, kPeakNeon, kPeakNeonDot, kAttentionNeon,

@@ -39,6 +39,14 @@ struct ActQ8 {
 constexpr int kActTileTokens = 8;
 constexpr int64_t kActTileBlockBytes = kActTileTokens * (kBlockValues + 3 * 4);
 
+// Rows per group of a variant's bf16 activation tiles (pack_bf16): per group and pair of columns,
+// one 4-byte pair of bf16 values per row, kBf16TileTokens rows side by side.
+constexpr int kBf16TileTokens = 12;
+// Fewest activation rows a product takes the bf16 tiles for: below, the weights stream from memory
+// for few rows each, which the exact float tiles do faster (Zen 5, 0.5b shapes: 1.5x slower at 2
+// rows, even at 16).
+constexpr int64_t kBf16DotMinRows = 16;
+
 // Weight view handed to tile kernels: row r starts at data + r * row_bytes.
 struct WeightView {
   const uint8_t* data;
@@ -56,6 +64,12 @@ using QuantizeActFn = void (*)(const float* x, int64_t n_blocks, int8_t* q, floa
 // Re-lays the quantized rows of groups [g0, g1) of a (T rows) into tiles (each group takes
 // kActTileBlockBytes per block of a row).
 using PackActFn = void (*)(const ActQ8& a, int64_t T, int64_t g0, int64_t g1, uint8_t* tiles);
+// Rounds groups [g0, g1) of kBf16TileTokens rows of x [T][cols] to bf16 into tiles, each group
+// taking (cols + 1) / 2 * 4 * kBf16TileTokens bytes.
+using PackBf16Fn = void (*)(const float* x, int64_t T, int64_t cols, int64_t g0, int64_t g1, uint8_t* tiles);
+// The FloatTileFn of bf16 weights over pack_bf16's tiles of the activations.
+using Bf16DotTileFn = void (*)(const WeightView& w, const uint8_t* tiles, int64_t r0, int64_t r1, int64_t t0,
+                               int64_t t1, float* y, int64_t ldy);
 
 struct LinearKernels {
   QuantTileFn q8_0;
@@ -65,12 +79,17 @@ struct LinearKernels {
   FloatTileFn bf16;
   QuantizeActFn quantize_act;
   PackActFn pack_act = nullptr;  // null: the variant's tiles read q, d and sum only
+  // Both null unless the variant multiplies bf16 weights by bf16 activations (which rounds the
+  // activations to bf16) for T >= kBf16DotMinRows; bf16 above serves fewer rows.
+  PackBf16Fn pack_bf16 = nullptr;
+  Bf16DotTileFn bf16_dot = nullptr;
 };
 
 const LinearKernels& scalar_kernels();
 #if defined(__x86_64__)
 const LinearKernels& avx2_kernels();
 const LinearKernels& avx512_kernels();
+const LinearKernels& avx512bf16_kernels();
 #endif
 #if defined(__aarch64__)
 const LinearKernels& neon_kernels();

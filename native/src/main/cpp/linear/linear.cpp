@@ -16,6 +16,7 @@ const LinearKernels& kernels_for(Isa isa) {
 #if defined(__x86_64__)
     case Isa::Avx2: return avx2_kernels();
     case Isa::Avx512: return avx512_kernels();
+    case Isa::Avx512Bf16: return avx512bf16_kernels();
 #endif
 #if defined(__aarch64__)
     case Isa::Neon: return neon_kernels();
@@ -28,7 +29,15 @@ const LinearKernels& kernels_for(Isa isa) {
 // Rows of the packed activation copy (whole groups), none for one row.
 static int64_t tile_rows(int64_t T) { return T >= 2 ? (T + kActTileTokens - 1) / kActTileTokens * kActTileTokens : 0; }
 
+// Groups of bf16 activation tiles for T rows (none below kBf16DotMinRows: those keep the exact tiles).
+static int64_t bf16_groups(int64_t T) {
+  return T >= kBf16DotMinRows ? (T + kBf16TileTokens - 1) / kBf16TileTokens : 0;
+}
+static int64_t bf16_group_bytes(int64_t cols) { return (cols + 1) / 2 * 4 * kBf16TileTokens; }
+
 int64_t linear_scratch_bytes(int32_t dtype, int64_t T, int64_t cols) {
+  // Counted whatever the variant, so that forcing another one never outgrows the scratch.
+  if (dtype == EMBER_BF16) return bf16_groups(T) * bf16_group_bytes(cols);
   if (!is_quantized(dtype)) return 0;
   int64_t blocks = T * (cols / kBlockValues);
   int64_t tiles = tile_rows(T);
@@ -77,10 +86,28 @@ static ActQ8 quantize_input(ThreadPool& pool, const LinearKernels& k, const floa
   return act;
 }
 
+// x rounded to bf16 into scratch for the variant's bf16 tiles (on the pool when large enough to share).
+static const uint8_t* pack_bf16_input(ThreadPool& pool, const LinearKernels& k, const float* x, int64_t T,
+                                      int64_t cols, void* scratch) {
+  uint8_t* tiles = (uint8_t*)scratch;
+  const int64_t groups = bf16_groups(T);
+  if (T * cols <= kSerialQuantizeValues || pool.size() == 1) {
+    k.pack_bf16(x, T, cols, 0, groups, tiles);
+  } else {
+    pool.run([&](int tid, int nth) {
+      int64_t g0, g1;
+      split_range(groups, tid, nth, 1, &g0, &g1);
+      if (g0 < g1) k.pack_bf16(x, T, cols, g0, g1, tiles);
+    });
+  }
+  return tiles;
+}
+
 // Member tid's share of one product: its output rows (or T rows when there are too few weight rows
 // to go round), in weight chunks small enough to stay in L2 while every T tile passes over them.
-static void linear_share(const LinearKernels& k, const LinearOut& o, const float* x, const ActQ8& act, int64_t T,
-                         int tid, int nth) {
+// bf16 weights take the variant's bf16_dot tiles when the activations were packed for them.
+static void linear_share(const LinearKernels& k, const LinearOut& o, const float* x, const ActQ8& act,
+                         const uint8_t* bf16_tiles, int64_t T, int tid, int nth) {
   const Tensor& w = *o.w;
   const WeightView wv{(const uint8_t*)w.data, ember_dtype_bytes(w.dtype, w.cols), w.cols};
   const int64_t rows = w.rows;
@@ -100,7 +127,12 @@ static void linear_share(const LinearKernels& k, const LinearOut& o, const float
   if (r0 >= r1 || t0 >= t1) return;
   float* y = o.y;
   const int64_t ldy = o.ldy;
-  for (int64_t c0 = r0; c0 < r1; c0 += chunk) {
+  if (w.dtype == EMBER_BF16 && bf16_tiles != nullptr) {
+    // One call for the whole share: those tiles keep their weights in L1 (repacked per slab), so
+    // L2-sized chunks would only cut their row panels short.
+    k.bf16_dot(wv, bf16_tiles, r0, r1, t0, t1, y, ldy);
+  }
+  for (int64_t c0 = r0; c0 < r1 && !(w.dtype == EMBER_BF16 && bf16_tiles != nullptr); c0 += chunk) {
     int64_t c1 = c0 + chunk < r1 ? c0 + chunk : r1;
     if (is_quantized(w.dtype)) {
       qfn(wv, act, c0, c1, t0, t1, y, ldy);
@@ -118,15 +150,20 @@ static void linear_share(const LinearKernels& k, const LinearOut& o, const float
 void linear_group(ThreadPool& pool, const LinearOut* outs, int n, const float* x, int64_t T, void* scratch) {
   if (n <= 0) return;
   const LinearKernels& k = kernels_for(active_isa());
-  ActQ8 act{nullptr, nullptr, nullptr, outs[0].w->cols};
+  const int64_t cols = outs[0].w->cols;
+  ActQ8 act{nullptr, nullptr, nullptr, cols};
+  bool quantized = false, bf16 = false;
   for (int i = 0; i < n; i++) {
-    if (is_quantized(outs[i].w->dtype)) {
-      act = quantize_input(pool, k, x, T, outs[0].w->cols, scratch);
-      break;
-    }
+    quantized = quantized || is_quantized(outs[i].w->dtype);
+    bf16 = bf16 || outs[i].w->dtype == EMBER_BF16;
   }
+  if (quantized) act = quantize_input(pool, k, x, T, cols, scratch);
+  // The scratch holds one packed copy: a group mixing quantized and bf16 weights (no model has one)
+  // keeps the exact bf16 tiles.
+  const uint8_t* bf16_tiles =
+      bf16 && !quantized && k.bf16_dot != nullptr && T >= kBf16DotMinRows ? pack_bf16_input(pool, k, x, T, cols, scratch) : nullptr;
   pool.run([&](int tid, int nth) {
-    for (int i = 0; i < n; i++) linear_share(k, outs[i], x, act, T, tid, nth);
+    for (int i = 0; i < n; i++) linear_share(k, outs[i], x, act, bf16_tiles, T, tid, nth);
   });
 }
 

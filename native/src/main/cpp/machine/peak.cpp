@@ -23,6 +23,7 @@ double peak_ops_scalar(PeakKind kind, int64_t iters) {
 #if !defined(__x86_64__)
 double peak_ops_avx2(PeakKind, int64_t) { return 0; }
 double peak_ops_avx512(PeakKind, int64_t) { return 0; }
+double peak_ops_avx512bf16(int64_t) { return 0; }
 #endif
 #if !defined(__aarch64__)
 double peak_ops_neon(PeakKind, int64_t) { return 0; }
@@ -30,9 +31,14 @@ double peak_ops_neondot(PeakKind, int64_t) { return 0; }
 #endif
 
 static double probe(Isa isa, PeakKind kind, int64_t iters) {
+  if (kind == PeakKind::Bf16Dot) {
+    if (isa == Isa::Avx512Bf16) return peak_ops_avx512bf16(iters);
+    kind = PeakKind::F32Fma;
+  }
   switch (isa) {
     case Isa::Avx2: return peak_ops_avx2(kind, iters);
-    case Isa::Avx512: return peak_ops_avx512(kind, iters);
+    case Isa::Avx512:
+    case Isa::Avx512Bf16: return peak_ops_avx512(kind, iters);
     case Isa::Neon: return peak_ops_neon(kind, iters);
     case Isa::NeonDot: return peak_ops_neondot(kind, iters);
     default: return peak_ops_scalar(kind, iters);
@@ -40,7 +46,7 @@ static double probe(Isa isa, PeakKind kind, int64_t iters) {
 }
 
 static double peak_gops(int32_t kind, int32_t threads) {
-  PeakKind k = kind == 1 ? PeakKind::Int8Dot : PeakKind::F32Fma;
+  PeakKind k = kind == 1 ? PeakKind::Int8Dot : kind == 2 ? PeakKind::Bf16Dot : PeakKind::F32Fma;
   Isa isa = active_isa();
   int n = threads < 1 ? 1 : threads;
   // Calibrate so one run takes ~100 ms on one thread.

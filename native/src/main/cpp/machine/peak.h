@@ -10,13 +10,16 @@
 
 namespace ember {
 
-enum class PeakKind { F32Fma = 0, Int8Dot = 1 };
+// Bf16Dot: what the variant multiplies bf16 weights with for T >= 2 (vdpbf16ps on Avx512Bf16,
+// the f32 FMA elsewhere).
+enum class PeakKind { F32Fma = 0, Int8Dot = 1, Bf16Dot = 2 };
 
 // Runs the probe for `iters` iterations on the calling thread; returns operations performed
 // (2 per multiply-add). Returns 0 when the variant has no such probe.
 double peak_ops_scalar(PeakKind kind, int64_t iters);
 double peak_ops_avx2(PeakKind kind, int64_t iters);
 double peak_ops_avx512(PeakKind kind, int64_t iters);
+double peak_ops_avx512bf16(int64_t iters);  // vdpbf16ps only
 double peak_ops_neon(PeakKind kind, int64_t iters);
 double peak_ops_neondot(PeakKind kind, int64_t iters);
 

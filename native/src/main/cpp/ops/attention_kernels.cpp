@@ -73,7 +73,8 @@ const AttentionKernels& attention_kernels(Isa isa) {
   switch (isa) {
 #if defined(__x86_64__)
     case Isa::Avx2: return avx2_attention_kernels();
-    case Isa::Avx512: return avx512_attention_kernels();
+    case Isa::Avx512:
+    case Isa::Avx512Bf16: return avx512_attention_kernels();
 #endif
 #if defined(__aarch64__)
     case Isa::Neon:

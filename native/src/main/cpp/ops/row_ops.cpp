@@ -50,7 +50,8 @@ const RowKernels& row_kernels(Isa isa) {
   switch (isa) {
 #if defined(__x86_64__)
     case Isa::Avx2:
-    case Isa::Avx512: return avx2_row_kernels();
+    case Isa::Avx512:
+    case Isa::Avx512Bf16: return avx2_row_kernels();
 #endif
 #if defined(__aarch64__)
     case Isa::Neon:

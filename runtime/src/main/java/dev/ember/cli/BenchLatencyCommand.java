@@ -4,6 +4,7 @@ import dev.ember.engine.EngineBuildOptions;
 import dev.ember.engine.EngineOptions;
 import dev.ember.engine.LoadedEngine;
 import dev.ember.kernels.EmberNative;
+import dev.ember.model.DType;
 import dev.ember.model.ModelConfig;
 import dev.ember.runner.DirectDecoder;
 import dev.ember.runner.KvCacheMemory;
@@ -71,6 +72,10 @@ public final class BenchLatencyCommand implements Callable<Integer> {
       // compares the best of both (a single probe landing in a slow stretch of a shared machine
       // moved the ratio by a third between runs).
       boolean quantized = model.matrixDtype() != null && model.matrixDtype().quantized();
+      // bf16 weights: the peak of what multiplies them (vdpbf16ps where the variant has it)
+      int peakKind = quantized ? 1 : model.matrixDtype() == DType.BF16 ? 2 : 0;
+      String peakName = quantized ? "int8-dot" : peakKind == 2 && EmberNative.ember_isa().equals("avx512-bf16") ? "bf16-dot"
+          : "f32-FMA";
       long prefillNs = Long.MAX_VALUE;
       double peak = 0;
       for (int r = 0; r < Math.max(1, repeat); r++) {
@@ -78,7 +83,7 @@ public final class BenchLatencyCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         d.prefill(0, prompt);
         prefillNs = Math.min(prefillNs, System.nanoTime() - t0);
-        peak = Math.max(peak, EmberNative.ember_peak_gops(quantized ? 1 : 0, model.threads()));
+        peak = Math.max(peak, EmberNative.ember_peak_gops(peakKind, model.threads()));
       }
       // Each decode figure: the median step of a round of gen steps after the prompt, best round of repeat.
       double single = Double.MAX_VALUE;
@@ -108,7 +113,7 @@ public final class BenchLatencyCommand implements Callable<Integer> {
       System.out.printf("machine          %s kernels, %d threads, read bandwidth %.1f GB/s%n", EmberNative.ember_isa(),
           model.threads(), bandwidth);
       System.out.printf("prefill          %d tokens in %.1f ms: %.1f tok/s, %.1f G-ops/s = %.0f%% of the measured %s peak %.1f G-ops/s%n",
-          promptLen, prefillNs / 1e6, prefillTps, gflops, 100 * gflops / peak, quantized ? "int8-dot" : "f32-FMA", peak);
+          promptLen, prefillNs / 1e6, prefillTps, gflops, 100 * gflops / peak, peakName, peak);
       System.out.printf("decode (batch 1) %.2f ms/token: %.2f tok/s%n", single / 1e6, decodeTps);
       System.out.printf("decode bound     %.1f MB read per token / %.1f GB/s = %.2f tok/s; achieved %.0f%% of bound%n",
           model.weightBytesPerToken() / 1e6, bandwidth, boundTps, 100 * decodeTps / boundTps);
