@@ -1,5 +1,6 @@
 // Per-ISA kernel table behind linear(): each variant (linear_scalar.cpp, linear_avx2.cpp,
-// linear_avx512.cpp, linear_neon.cpp, linear_neondot.cpp) fills one LinearKernels.
+// linear_avx512.cpp, linear_avx512bf16.cpp, linear_neon.cpp, linear_neondot.cpp) fills one
+// LinearKernels.
 //
 //   const LinearKernels& k = kernels_for(active_isa());
 //   k.q8_0(w, act, r0, r1, t0, t1, y, ldy);   // y[t][r] for the tile, no bias

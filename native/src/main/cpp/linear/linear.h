@@ -6,7 +6,7 @@
 // W is row-major [rows][cols] in any ember_dtype; x is f32 [T][cols] with row stride cols;
 // y is f32 with row stride ldy. This is the hot path of every forward: the variant for the
 // active ISA is chosen at run time (linear_scalar.cpp, linear_avx2.cpp, linear_avx512.cpp,
-// linear_neon.cpp). Work is split over the pool's members by output rows (and T tiles).
+// linear_avx512bf16.cpp, linear_neon.cpp, linear_neondot.cpp). Work is split over the pool's members by output rows (and T tiles).
 #pragma once
 
 #include <cstdint>
