@@ -131,13 +131,14 @@ static void linear_share(const LinearKernels& k, const LinearOut& o, const float
     // One call for the whole share: those tiles keep their weights in L1 (repacked per slab), so
     // L2-sized chunks would only cut their row panels short.
     k.bf16_dot(wv, bf16_tiles, r0, r1, t0, t1, y, ldy);
-  }
-  for (int64_t c0 = r0; c0 < r1 && !(w.dtype == EMBER_BF16 && bf16_tiles != nullptr); c0 += chunk) {
-    int64_t c1 = c0 + chunk < r1 ? c0 + chunk : r1;
-    if (is_quantized(w.dtype)) {
-      qfn(wv, act, c0, c1, t0, t1, y, ldy);
-    } else {
-      ffn(wv, x, c0, c1, t0, t1, y, ldy);
+  } else {
+    for (int64_t c0 = r0; c0 < r1; c0 += chunk) {
+      int64_t c1 = c0 + chunk < r1 ? c0 + chunk : r1;
+      if (is_quantized(w.dtype)) {
+        qfn(wv, act, c0, c1, t0, t1, y, ldy);
+      } else {
+        ffn(wv, x, c0, c1, t0, t1, y, ldy);
+      }
     }
   }
   if (o.bias) {
@@ -160,8 +161,8 @@ void linear_group(ThreadPool& pool, const LinearOut* outs, int n, const float* x
   if (quantized) act = quantize_input(pool, k, x, T, cols, scratch);
   // The scratch holds one packed copy: a group mixing quantized and bf16 weights (no model has one)
   // keeps the exact bf16 tiles.
-  const uint8_t* bf16_tiles =
-      bf16 && !quantized && k.bf16_dot != nullptr && T >= kBf16DotMinRows ? pack_bf16_input(pool, k, x, T, cols, scratch) : nullptr;
+  const bool bf16_dot = bf16 && !quantized && k.bf16_dot != nullptr && T >= kBf16DotMinRows;
+  const uint8_t* bf16_tiles = bf16_dot ? pack_bf16_input(pool, k, x, T, cols, scratch) : nullptr;
   pool.run([&](int tid, int nth) {
     for (int i = 0; i < n; i++) linear_share(k, outs[i], x, act, bf16_tiles, T, tid, nth);
   });

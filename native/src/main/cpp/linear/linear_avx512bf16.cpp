@@ -1,12 +1,11 @@
 // AVX-512 + BF16 variant: the AVX-512 table, with bf16 weights multiplied by vdpbf16ps (32 bf16
 // products summed into 16 f32 lanes per instruction, twice the multiply-adds of an f32 FMA and no
 // weight conversion). The activations are rounded to bf16 (nearest even) once per product, by
-// pack_bf16; a bf16 checkpoint computes in bf16 anyway, which is what its own reference does.
-// Products and sums stay f32.
+// pack_bf16, as a bf16 checkpoint's own arithmetic rounds them. Products and sums stay f32.
 //
-// Tiles for T >= kBf16DotMinRows: 16 weight rows side by side in the 16 lanes of a vector, each lane holding
-// one pair of adjacent columns (the row's own 4 bytes: no reordering within a row), so one
-// vdpbf16ps advances 16 rows of one activation row by 2 columns, the activation pair broadcast.
+// Tiles for T >= kBf16DotMinRows: 16 weight rows side by side in the 16 lanes of a vector, each
+// lane holding one pair of adjacent columns (the row's own 4 bytes: no reordering within a row),
+// so one vdpbf16ps advances 16 rows of one activation row by 2 columns, the activation pair broadcast.
 // A slab of kSlabPairs pairs of 32 rows is transposed onto the stack (prefetching the next 32 rows
 // into L2), then every activation row runs over it kTokens at a time: 24 accumulators, 2 weight
 // vectors and one broadcast pair (the embedded-broadcast form of vdpbf16ps ran at half the rate on
