@@ -18,14 +18,31 @@ constexpr int kChains = 12;
 
 double peak_ops_avx512bf16(int64_t iters) {
   __m512i a = _mm512_set1_epi16(0x3f80), b = _mm512_set1_epi16(0x3000);  // 1.0 and 2^-31 in bf16
-  asm volatile("" : "+v"(a), "+v"(b));
-  __m512 acc[kChains];
-  for (int j = 0; j < kChains; j++) acc[j] = _mm512_set1_ps(1.0f + j);
+  // Written out, accumulators in registers, as the int8 probe (peak_avx512.cpp) had to be.
+  static_assert(kChains == 12, "the asm below names 12 accumulators");
+  __m512 c0 = _mm512_set1_ps(1.0f), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0, c8 = c0, c9 = c0,
+         c10 = c0, c11 = c0;
   for (int64_t i = 0; i < iters; i++) {
-    for (int j = 0; j < kChains; j++) acc[j] = _mm512_dpbf16_ps(acc[j], (__m512bh)a, (__m512bh)b);
+    __asm__(
+        "vdpbf16ps %13, %12, %0\n\t"
+        "vdpbf16ps %13, %12, %1\n\t"
+        "vdpbf16ps %13, %12, %2\n\t"
+        "vdpbf16ps %13, %12, %3\n\t"
+        "vdpbf16ps %13, %12, %4\n\t"
+        "vdpbf16ps %13, %12, %5\n\t"
+        "vdpbf16ps %13, %12, %6\n\t"
+        "vdpbf16ps %13, %12, %7\n\t"
+        "vdpbf16ps %13, %12, %8\n\t"
+        "vdpbf16ps %13, %12, %9\n\t"
+        "vdpbf16ps %13, %12, %10\n\t"
+        "vdpbf16ps %13, %12, %11"
+        : "+v"(c0), "+v"(c1), "+v"(c2), "+v"(c3), "+v"(c4), "+v"(c5), "+v"(c6), "+v"(c7), "+v"(c8), "+v"(c9),
+          "+v"(c10), "+v"(c11)
+        : "v"(a), "v"(b));
   }
-  __m512 s = acc[0];
-  for (int j = 1; j < kChains; j++) s = _mm512_add_ps(s, acc[j]);
+  const __m512 s = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(_mm512_add_ps(c0, c1), _mm512_add_ps(c2, c3)),
+                                               _mm512_add_ps(_mm512_add_ps(c4, c5), _mm512_add_ps(c6, c7))),
+                                 _mm512_add_ps(_mm512_add_ps(c8, c9), _mm512_add_ps(c10, c11)));
   sink = _mm512_reduce_add_ps(s);
   return 2.0 * 32 * kChains * iters;
 }
