@@ -3,7 +3,8 @@
 //   switch (active_isa()) { case Isa::Avx2: ... }
 //
 // x86-64: Scalar (baseline x86-64, SSE2), Avx2 (AVX2+FMA+F16C), Avx512 (F/BW/VL/DQ/VNNI),
-// Avx512Bf16 (Avx512 + BF16: bf16 weights times activations rounded to bf16, for T >= 2).
+// Avx512Bf16 (Avx512 + BF16: bf16 weights times activations rounded to bf16 in products of 16 rows
+// or more).
 // aarch64: Neon (ARMv8 Advanced SIMD), NeonDot (ARMv8.2-A + dotprod + fp16).
 //
 // A variant is the set of translation units built with its flags (linear_<v>.cpp, peak_<v>.cpp,

@@ -74,8 +74,8 @@ public final class BenchLatencyCommand implements Callable<Integer> {
       boolean quantized = model.matrixDtype() != null && model.matrixDtype().quantized();
       // bf16 weights: the peak of what multiplies them (vdpbf16ps where the variant has it)
       int peakKind = quantized ? 1 : model.matrixDtype() == DType.BF16 ? 2 : 0;
-      String peakName = quantized ? "int8-dot" : peakKind == 2 && EmberNative.ember_isa().equals("avx512-bf16") ? "bf16-dot"
-          : "f32-FMA";
+      boolean bf16Dot = peakKind == 2 && EmberNative.ember_isa().equals("avx512-bf16");
+      String peakName = quantized ? "int8-dot" : bf16Dot ? "bf16-dot" : "f32-FMA";
       long prefillNs = Long.MAX_VALUE;
       double peak = 0;
       for (int r = 0; r < Math.max(1, repeat); r++) {
