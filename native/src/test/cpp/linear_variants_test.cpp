@@ -3,7 +3,7 @@
 // Q8_0/Q4_0 weights: the reference applies the same activation quantization (ggml Q8_0 formula)
 // and sums exactly in double, so a variant may only differ by float rounding (1e-5 of the sum
 // of |terms|); a looser check against the unquantized float product bounds the quantization.
-// BF16 weights in a variant with bf16 tiles (avx512-bf16) for T >= kBf16DotMinRows: the reference rounds the
+// BF16 weights in a variant with bf16 tiles (avx512-bf16, neon-bf16) for T >= kBf16DotMinRows: the reference rounds the
 // activations to bf16 (nearest even) as the variant does, and sums exactly.
 #include <algorithm>
 #include <cmath>
@@ -250,4 +250,21 @@ TEST(isa_names_round_trip_and_force_reports_unsupported) {
 TEST(read_bandwidth_is_positive) {
   CHECK(ember_read_bandwidth_gbs(1 << 20, 2) > 0);
   CHECK(ember_read_bandwidth_gbs(16, 1) < 0);
+}
+
+// Each variant's probe of each kind runs on this CPU (the bf16 kind takes its own instruction on the
+// -bf16 variants) and reports a rate.
+TEST(peak_probes_of_every_variant_report_a_rate) {
+  for (Isa isa : kAllIsas) {
+    if (!isa_supported(isa)) continue;
+    force_isa(isa);
+    for (int32_t kind = 0; kind <= 2; kind++) {
+      const double gops = ember_peak_gops(kind, kind == 1 ? 2 : 1);
+      if (!(gops > 0 && std::isfinite(gops))) {
+        std::fprintf(stderr, "  %s kind %d: %g G-ops/s\n", isa_name(isa), kind, gops);
+        ember_test::failures++;
+      }
+    }
+  }
+  force_isa(detected_isa());
 }

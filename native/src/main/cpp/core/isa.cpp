@@ -87,6 +87,11 @@ bool isa_features(Isa isa, FeatureSet* out) {
     case Isa::NeonDot:
       *out = compiled::kLinearNeonDot | compiled::kPeakNeonDot | compiled::kAttentionNeon | compiled::kRowOpsNeon;
       return true;
+    // NeonBf16 is NeonDot with its own bf16 tiles and probe.
+    case Isa::NeonBf16:
+      *out = compiled::kLinearNeonDot | compiled::kLinearNeonBf16 | compiled::kPeakNeonDot | compiled::kPeakNeonBf16 |
+             compiled::kAttentionNeon | compiled::kRowOpsNeon;
+      return true;
 #endif
     default: return false;
   }
@@ -98,7 +103,7 @@ bool isa_runs_on(Isa isa, FeatureSet cpu) {
 }
 
 Isa best_isa(FeatureSet cpu) {
-  for (Isa isa : {Isa::Avx512Bf16, Isa::Avx512, Isa::Avx2, Isa::NeonDot, Isa::Neon}) {
+  for (Isa isa : {Isa::Avx512Bf16, Isa::Avx512, Isa::Avx2, Isa::NeonBf16, Isa::NeonDot, Isa::Neon}) {
     if (isa_runs_on(isa, cpu)) return isa;
   }
   return Isa::Scalar;
@@ -136,7 +141,7 @@ void force_isa(Isa isa) {
   if (isa_supported(isa)) forced.store((int)isa, std::memory_order_relaxed);
 }
 
-static const char* const kNames[] = {"scalar", "avx2", "avx512", "neon", "neon-dotprod", "avx512-bf16"};
+static const char* const kNames[] = {"scalar", "avx2", "avx512", "neon", "neon-dotprod", "avx512-bf16", "neon-bf16"};
 
 const char* isa_name(Isa isa) { return kNames[(int)isa]; }
 

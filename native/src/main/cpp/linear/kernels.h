@@ -40,8 +40,9 @@ struct ActQ8 {
 constexpr int kActTileTokens = 8;
 constexpr int64_t kActTileBlockBytes = kActTileTokens * (kBlockValues + 3 * 4);
 
-// Rows per group of a variant's bf16 activation tiles (pack_bf16): per group and pair of columns,
-// one 4-byte pair of bf16 values per row, kBf16TileTokens rows side by side.
+// Rows per group of a variant's bf16 activation tiles (pack_bf16), laid out as the variant's
+// bf16_dot reads them (avx512-bf16: per pair of columns, each row's pair side by side; neon-bf16:
+// per four columns, each pair of rows' four values side by side).
 constexpr int kBf16TileTokens = 12;
 // Fewest activation rows a product takes the bf16 tiles for: below, the weights stream from memory
 // for few rows each, which the exact float tiles do faster (Zen 5, 0.5b shapes: 1.5x slower at 2
@@ -66,7 +67,7 @@ using QuantizeActFn = void (*)(const float* x, int64_t n_blocks, int8_t* q, floa
 // kActTileBlockBytes per block of a row).
 using PackActFn = void (*)(const ActQ8& a, int64_t T, int64_t g0, int64_t g1, uint8_t* tiles);
 // Rounds groups [g0, g1) of kBf16TileTokens rows of x [T][cols] to bf16 into tiles, each group
-// taking (cols + 1) / 2 * 4 * kBf16TileTokens bytes.
+// taking at most (cols + 3) / 4 * 8 * kBf16TileTokens bytes.
 using PackBf16Fn = void (*)(const float* x, int64_t T, int64_t cols, int64_t g0, int64_t g1, uint8_t* tiles);
 // The FloatTileFn of bf16 weights over pack_bf16's tiles of the activations.
 using Bf16DotTileFn = void (*)(const WeightView& w, const uint8_t* tiles, int64_t r0, int64_t r1, int64_t t0,
@@ -95,6 +96,7 @@ const LinearKernels& avx512bf16_kernels();
 #if defined(__aarch64__)
 const LinearKernels& neon_kernels();
 const LinearKernels& neondot_kernels();
+const LinearKernels& neonbf16_kernels();
 #endif
 
 // The table of the given (supported) variant.

@@ -10,8 +10,8 @@
 
 namespace ember {
 
-// Bf16Dot: what the variant multiplies bf16 weights with for T >= 2 (vdpbf16ps on Avx512Bf16,
-// the f32 FMA elsewhere).
+// Bf16Dot: what the variant multiplies bf16 weights with in products of 16 rows or more (vdpbf16ps
+// on Avx512Bf16, BFMMLA on NeonBf16, the f32 FMA elsewhere).
 enum class PeakKind { F32Fma = 0, Int8Dot = 1, Bf16Dot = 2 };
 
 // Runs the probe for `iters` iterations on the calling thread; returns operations performed
@@ -22,5 +22,6 @@ double peak_ops_avx512(PeakKind kind, int64_t iters);
 double peak_ops_avx512bf16(int64_t iters);  // vdpbf16ps only
 double peak_ops_neon(PeakKind kind, int64_t iters);
 double peak_ops_neondot(PeakKind kind, int64_t iters);
+double peak_ops_neonbf16(int64_t iters);  // BFMMLA only
 
 }  // namespace ember

@@ -78,7 +78,8 @@ const AttentionKernels& attention_kernels(Isa isa) {
 #endif
 #if defined(__aarch64__)
     case Isa::Neon:
-    case Isa::NeonDot: return neon_attention_kernels();
+    case Isa::NeonDot:
+    case Isa::NeonBf16: return neon_attention_kernels();
 #endif
     default: return scalar_attention_kernels();
   }

@@ -55,7 +55,8 @@ const RowKernels& row_kernels(Isa isa) {
 #endif
 #if defined(__aarch64__)
     case Isa::Neon:
-    case Isa::NeonDot: return neon_row_kernels();
+    case Isa::NeonDot:
+    case Isa::NeonBf16: return neon_row_kernels();
 #endif
     default: return scalar_row_kernels();
   }

@@ -72,9 +72,9 @@ public final class BenchLatencyCommand implements Callable<Integer> {
       // compares the best of both (a single probe landing in a slow stretch of a shared machine
       // moved the ratio by a third between runs).
       boolean quantized = model.matrixDtype() != null && model.matrixDtype().quantized();
-      // bf16 weights: the peak of what multiplies them (vdpbf16ps where the variant has it)
+      // bf16 weights: the peak of what multiplies them (vdpbf16ps or BFMMLA where the variant has it)
       int peakKind = quantized ? 1 : model.matrixDtype() == DType.BF16 ? 2 : 0;
-      boolean bf16Dot = peakKind == 2 && EmberNative.ember_isa().equals("avx512-bf16");
+      boolean bf16Dot = peakKind == 2 && EmberNative.ember_isa().endsWith("-bf16");
       String peakName = quantized ? "int8-dot" : bf16Dot ? "bf16-dot" : "f32-FMA";
       long prefillNs = Long.MAX_VALUE;
       double peak = 0;
