@@ -58,16 +58,16 @@ TEST(isa_variants_record_the_features_of_their_flags) {
   CHECK((avx512 & kAvx512Bf16) == 0);  // Cascade Lake and Ice Lake run it
   FeatureSet bf16 = 0;
   CHECK(isa_features(Isa::Avx512Bf16, &bf16) && bf16 == (avx512 | kAvx512Bf16));
-  CHECK(!built(Isa::Neon) && !built(Isa::NeonDot) && !built(Isa::NeonBf16));
+  CHECK(!built(Isa::Neon) && !built(Isa::NeonDot) && !built(Isa::NeonMmla));
 #endif
 #if defined(__aarch64__)
   FeatureSet neon = 0, dot = 0;
   CHECK(isa_features(Isa::Neon, &neon) && isa_features(Isa::NeonDot, &dot));
   CHECK((neon & kAsimd) != 0 && (neon & (kAsimdDot | kFp16 | kAsimdFp16)) == 0);
   CHECK((dot & (kAsimd | kAsimdDot | kFp16 | kAsimdFp16)) == (kAsimd | kAsimdDot | kFp16 | kAsimdFp16));
-  CHECK((dot & kArmBf16) == 0);  // Neoverse N1 and Kunpeng 920 run it
-  FeatureSet bf16 = 0;
-  CHECK(isa_features(Isa::NeonBf16, &bf16) && bf16 == (dot | kArmBf16));
+  CHECK((dot & (kArmBf16 | kArmI8mm)) == 0);  // Neoverse N1 and Kunpeng 920 run it
+  FeatureSet mmla = 0;
+  CHECK(isa_features(Isa::NeonMmla, &mmla) && mmla == (dot | kArmBf16 | kArmI8mm));
   CHECK(!built(Isa::Avx2) && !built(Isa::Avx512) && !built(Isa::Avx512Bf16));
 #endif
 }
@@ -97,9 +97,10 @@ TEST(best_isa_for_cpu_families) {
       {kArmV82 & ~kAsimdFp16, Isa::Neon},  // dotprod but no half-precision vectors
       {kArmV82 & ~kAsimdDot, Isa::Neon},
       {kArmV82, Isa::NeonDot},
-      {kArmV82 | kArmBf16, Isa::NeonBf16},
-      {kArmV86, Isa::NeonBf16},             // Neoverse V1/N2/V2, Graviton 3/4
-      {kArmV86 & ~kAsimdDot, Isa::Neon},    // BF16 alone does not make a dotprod part
+      {kArmV86, Isa::NeonMmla},             // Neoverse V1/N2/V2, Graviton 3/4
+      {kArmV86 & ~kArmI8mm, Isa::NeonDot},  // the matrix variant needs both BF16 and I8MM
+      {kArmV86 & ~kArmBf16, Isa::NeonDot},
+      {kArmV86 & ~kAsimdDot, Isa::Neon},    // nor do they make a dotprod part
   };
 #endif
   for (const Row& r : rows) {

@@ -3,7 +3,7 @@
 // Q8_0/Q4_0 weights: the reference applies the same activation quantization (ggml Q8_0 formula)
 // and sums exactly in double, so a variant may only differ by float rounding (1e-5 of the sum
 // of |terms|); a looser check against the unquantized float product bounds the quantization.
-// BF16 weights in a variant with bf16 tiles (avx512-bf16, neon-bf16) for T >= kBf16DotMinRows: the reference rounds the
+// BF16 weights in a variant with bf16 tiles (avx512-bf16, neon-mmla) for T >= kBf16DotMinRows: the reference rounds the
 // activations to bf16 (nearest even) as the variant does, and sums exactly.
 #include <algorithm>
 #include <cmath>

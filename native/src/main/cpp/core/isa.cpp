@@ -87,9 +87,9 @@ bool isa_features(Isa isa, FeatureSet* out) {
     case Isa::NeonDot:
       *out = compiled::kLinearNeonDot | compiled::kPeakNeonDot | compiled::kAttentionNeon | compiled::kRowOpsNeon;
       return true;
-    // NeonBf16 is NeonDot with its own bf16 tiles and probe.
-    case Isa::NeonBf16:
-      *out = compiled::kLinearNeonDot | compiled::kLinearNeonBf16 | compiled::kPeakNeonDot | compiled::kPeakNeonBf16 |
+    // NeonMmla is NeonDot with its own tiles (SMMLA, BFMMLA) and probes for two activation rows or more.
+    case Isa::NeonMmla:
+      *out = compiled::kLinearNeonDot | compiled::kLinearNeonMmla | compiled::kPeakNeonDot | compiled::kPeakNeonMmla |
              compiled::kAttentionNeon | compiled::kRowOpsNeon;
       return true;
 #endif
@@ -103,7 +103,7 @@ bool isa_runs_on(Isa isa, FeatureSet cpu) {
 }
 
 Isa best_isa(FeatureSet cpu) {
-  for (Isa isa : {Isa::Avx512Bf16, Isa::Avx512, Isa::Avx2, Isa::NeonBf16, Isa::NeonDot, Isa::Neon}) {
+  for (Isa isa : {Isa::Avx512Bf16, Isa::Avx512, Isa::Avx2, Isa::NeonMmla, Isa::NeonDot, Isa::Neon}) {
     if (isa_runs_on(isa, cpu)) return isa;
   }
   return Isa::Scalar;
@@ -141,7 +141,7 @@ void force_isa(Isa isa) {
   if (isa_supported(isa)) forced.store((int)isa, std::memory_order_relaxed);
 }
 
-static const char* const kNames[] = {"scalar", "avx2", "avx512", "neon", "neon-dotprod", "avx512-bf16", "neon-bf16"};
+static const char* const kNames[] = {"scalar", "avx2", "avx512", "neon", "neon-dotprod", "avx512-bf16", "neon-mmla"};
 
 const char* isa_name(Isa isa) { return kNames[(int)isa]; }
 

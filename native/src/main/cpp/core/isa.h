@@ -5,8 +5,9 @@
 // x86-64: Scalar (baseline x86-64, SSE2), Avx2 (AVX2+FMA+F16C), Avx512 (F/BW/VL/DQ/VNNI),
 // Avx512Bf16 (Avx512 + BF16: bf16 weights times activations rounded to bf16 in products of 16 rows
 // or more).
-// aarch64: Neon (ARMv8 Advanced SIMD), NeonDot (ARMv8.2-A + dotprod + fp16), NeonBf16 (NeonDot + BF16:
-// bf16 weights times activations rounded to bf16 in products of 16 rows or more).
+// aarch64: Neon (ARMv8 Advanced SIMD), NeonDot (ARMv8.2-A + dotprod + fp16), NeonMmla (NeonDot + the
+// Armv8.6 matrix instructions, BF16 and I8MM: SMMLA for quantized weights in products of 2 rows or
+// more, and bf16 weights times activations rounded to bf16 in products of 16 rows or more).
 //
 // A variant is the set of translation units built with its flags (linear_<v>.cpp, peak_<v>.cpp,
 // attention_kernels_<v>.cpp). Each records the features its compiler flags enabled
@@ -17,9 +18,9 @@
 
 namespace ember {
 
-enum class Isa { Scalar, Avx2, Avx512, Neon, NeonDot, Avx512Bf16, NeonBf16 };
+enum class Isa { Scalar, Avx2, Avx512, Neon, NeonDot, Avx512Bf16, NeonMmla };
 // Every variant, built here or not (isa_features tells which are).
-constexpr Isa kAllIsas[] = {Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Avx512Bf16, Isa::Neon, Isa::NeonDot, Isa::NeonBf16};
+constexpr Isa kAllIsas[] = {Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Avx512Bf16, Isa::Neon, Isa::NeonDot, Isa::NeonMmla};
 
 // One bit per CPU feature a translation unit may be compiled for.
 enum CpuFeature : uint32_t {
@@ -79,7 +80,7 @@ extern const FeatureSet kLinearAvx2, kLinearAvx512, kLinearAvx512Bf16, kPeakAvx2
     kAttentionAvx2, kAttentionAvx512, kRowOpsAvx2;
 #endif
 #if defined(__aarch64__)
-extern const FeatureSet kLinearNeon, kLinearNeonDot, kLinearNeonBf16, kPeakNeon, kPeakNeonDot, kPeakNeonBf16,
+extern const FeatureSet kLinearNeon, kLinearNeonDot, kLinearNeonMmla, kPeakNeon, kPeakNeonDot, kPeakNeonMmla,
     kAttentionNeon, kRowOpsNeon;
 #endif
 }  // namespace compiled

@@ -41,7 +41,7 @@ constexpr int kActTileTokens = 8;
 constexpr int64_t kActTileBlockBytes = kActTileTokens * (kBlockValues + 3 * 4);
 
 // Rows per group of a variant's bf16 activation tiles (pack_bf16), laid out as the variant's
-// bf16_dot reads them (avx512-bf16: per pair of columns, each row's pair side by side; neon-bf16:
+// bf16_dot reads them (avx512-bf16: per pair of columns, each row's pair side by side; neon-mmla:
 // per four columns, each pair of rows' four values side by side).
 constexpr int kBf16TileTokens = 12;
 // Fewest activation rows a product takes the bf16 tiles for: below, the weights stream from memory
@@ -96,7 +96,7 @@ const LinearKernels& avx512bf16_kernels();
 #if defined(__aarch64__)
 const LinearKernels& neon_kernels();
 const LinearKernels& neondot_kernels();
-const LinearKernels& neonbf16_kernels();
+const LinearKernels& neonmmla_kernels();
 #endif
 
 // The table of the given (supported) variant.

@@ -21,7 +21,7 @@ const LinearKernels& kernels_for(Isa isa) {
 #if defined(__aarch64__)
     case Isa::Neon: return neon_kernels();
     case Isa::NeonDot: return neondot_kernels();
-    case Isa::NeonBf16: return neonbf16_kernels();
+    case Isa::NeonMmla: return neonmmla_kernels();
 #endif
     default: return scalar_kernels();
   }
@@ -35,7 +35,7 @@ static int64_t bf16_groups(int64_t T) {
   return T >= kBf16DotMinRows ? (T + kBf16TileTokens - 1) / kBf16TileTokens : 0;
 }
 // Bytes of one group: every row's bf16 values, the columns padded to a multiple of 4 (the most any
-// variant's layout takes: avx512-bf16 pads to pairs, neon-bf16 to fours).
+// variant's layout takes: avx512-bf16 pads to pairs, neon-mmla to fours).
 static int64_t bf16_group_bytes(int64_t cols) { return (cols + 3) / 4 * 8 * kBf16TileTokens; }
 
 int64_t linear_scratch_bytes(int32_t dtype, int64_t T, int64_t cols) {

@@ -28,13 +28,13 @@ double peak_ops_avx512bf16(int64_t) { return 0; }
 #if !defined(__aarch64__)
 double peak_ops_neon(PeakKind, int64_t) { return 0; }
 double peak_ops_neondot(PeakKind, int64_t) { return 0; }
-double peak_ops_neonbf16(int64_t) { return 0; }
+double peak_ops_neonmmla(PeakKind, int64_t) { return 0; }
 #endif
 
 static double probe(Isa isa, PeakKind kind, int64_t iters) {
   if (kind == PeakKind::Bf16Dot) {
     if (isa == Isa::Avx512Bf16) return peak_ops_avx512bf16(iters);
-    if (isa == Isa::NeonBf16) return peak_ops_neonbf16(iters);
+    if (isa == Isa::NeonMmla) return peak_ops_neonmmla(kind, iters);
     kind = PeakKind::F32Fma;
   }
   switch (isa) {
@@ -42,8 +42,8 @@ static double probe(Isa isa, PeakKind kind, int64_t iters) {
     case Isa::Avx512:
     case Isa::Avx512Bf16: return peak_ops_avx512(kind, iters);
     case Isa::Neon: return peak_ops_neon(kind, iters);
-    case Isa::NeonDot:
-    case Isa::NeonBf16: return peak_ops_neondot(kind, iters);
+    case Isa::NeonDot: return peak_ops_neondot(kind, iters);
+    case Isa::NeonMmla: return peak_ops_neonmmla(kind, iters);
     default: return peak_ops_scalar(kind, iters);
   }
 }

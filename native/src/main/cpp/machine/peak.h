@@ -11,7 +11,8 @@
 namespace ember {
 
 // Bf16Dot: what the variant multiplies bf16 weights with in products of 16 rows or more (vdpbf16ps
-// on Avx512Bf16, BFMMLA on NeonBf16, the f32 FMA elsewhere).
+// on Avx512Bf16, BFMMLA on NeonMmla, the f32 FMA elsewhere). Int8Dot on NeonMmla: SMMLA, which
+// its quantized tiles of two activation rows or more use.
 enum class PeakKind { F32Fma = 0, Int8Dot = 1, Bf16Dot = 2 };
 
 // Runs the probe for `iters` iterations on the calling thread; returns operations performed
@@ -22,6 +23,6 @@ double peak_ops_avx512(PeakKind kind, int64_t iters);
 double peak_ops_avx512bf16(int64_t iters);  // vdpbf16ps only
 double peak_ops_neon(PeakKind kind, int64_t iters);
 double peak_ops_neondot(PeakKind kind, int64_t iters);
-double peak_ops_neonbf16(int64_t iters);  // BFMMLA only
+double peak_ops_neonmmla(PeakKind kind, int64_t iters);  // SMMLA and BFMMLA
 
 }  // namespace ember

@@ -79,7 +79,7 @@ const AttentionKernels& attention_kernels(Isa isa) {
 #if defined(__aarch64__)
     case Isa::Neon:
     case Isa::NeonDot:
-    case Isa::NeonBf16: return neon_attention_kernels();
+    case Isa::NeonMmla: return neon_attention_kernels();
 #endif
     default: return scalar_attention_kernels();
   }

@@ -56,7 +56,7 @@ const RowKernels& row_kernels(Isa isa) {
 #if defined(__aarch64__)
     case Isa::Neon:
     case Isa::NeonDot:
-    case Isa::NeonBf16: return neon_row_kernels();
+    case Isa::NeonMmla: return neon_row_kernels();
 #endif
     default: return scalar_row_kernels();
   }

@@ -13,6 +13,7 @@ import dev.ember.runner.NativeModel;
 import dev.ember.sched.SchedulerOptions;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -74,7 +75,7 @@ public final class BenchLatencyCommand implements Callable<Integer> {
       boolean quantized = model.matrixDtype() != null && model.matrixDtype().quantized();
       // bf16 weights: the peak of what multiplies them (vdpbf16ps or BFMMLA where the variant has it)
       int peakKind = quantized ? 1 : model.matrixDtype() == DType.BF16 ? 2 : 0;
-      boolean bf16Dot = peakKind == 2 && EmberNative.ember_isa().endsWith("-bf16");
+      boolean bf16Dot = peakKind == 2 && List.of("avx512-bf16", "neon-mmla").contains(EmberNative.ember_isa());
       String peakName = quantized ? "int8-dot" : bf16Dot ? "bf16-dot" : "f32-FMA";
       long prefillNs = Long.MAX_VALUE;
       double peak = 0;
