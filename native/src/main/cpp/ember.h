@@ -193,7 +193,8 @@ int64_t ember_allocated_bytes(void);
 int ember_convert(const void* src, int32_t src_dtype, void* dst, int32_t dst_dtype, int64_t n, int32_t threads);
 
 /* ---- machine ----------------------------------------------------------------------- */
-/* Kernel variant in use: "scalar", "avx2", "avx512", "avx512-bf16", "neon", "neon-dotprod", "neon-mmla".
+/* Kernel variant in use: "scalar", "avx2", "avx2-vnni", "avx512", "avx512-bf16", "neon", "neon-dotprod",
+ * "neon-mmla".
  * avx512-bf16 and neon-mmla multiply bf16 weights by activations rounded to bf16 (vdpbf16ps, BFMMLA) in
  * products of 16 rows or more. */
 const char* ember_isa(void);
@@ -204,8 +205,8 @@ double ember_read_bandwidth_gbs(int64_t bytes, int32_t threads);
 
 /* Measured arithmetic peak in G-ops/s (2 ops per multiply-add) on threads threads, using the active
  * variant's widest instructions: kind 0 = f32 fused multiply-add, kind 1 = the int8 dot-product
- * sequence the quantized kernels use (AVX2 vpmaddubsw/vpmaddwd, AVX-512 VNNI, NEON SDOT, SMMLA on
- * neon-mmla), kind 2 =
+ * sequence the quantized kernels use (AVX2 vpmaddubsw/vpmaddwd, AVX-VNNI and AVX-512 VNNI vpdpbusd, NEON
+ * SDOT, SMMLA on neon-mmla), kind 2 =
  * what bf16 weights are multiplied with (vdpbf16ps on avx512-bf16, BFMMLA on neon-mmla, else the f32 FMA). */
 double ember_peak_gops(int32_t kind, int32_t threads);
 

@@ -16,6 +16,7 @@ constexpr FeatureSet kHaswell = kSseToAvx | kAvx2 | kFma | kF16c;
 constexpr FeatureSet kSkylakeX = kHaswell | kAvx512F | kAvx512Bw | kAvx512Vl | kAvx512Dq;
 constexpr FeatureSet kCascadeLake = kSkylakeX | kAvx512Vnni;  // also Ice Lake: VNNI, no BF16
 constexpr FeatureSet kZen4 = kCascadeLake | kAvx512Bf16;
+constexpr FeatureSet kAlderLake = kHaswell | kAvxVnni;  // also Sierra Forest, Arrow Lake
 constexpr FeatureSet kArmV80 = kAsimd | kCrc32;                                   // Cortex-A53/A72
 constexpr FeatureSet kArmV82 = kArmV80 | kAtomics | kAsimdRdm | kAsimdDot | kFp16 | kAsimdFp16;  // Neoverse N1
 constexpr FeatureSet kArmV86 = kArmV82 | kArmBf16 | kArmI8mm;                     // Neoverse V1/N2, Graviton 3
@@ -49,10 +50,11 @@ TEST(isa_runs_only_where_every_compiled_feature_is_present) {
 
 TEST(isa_variants_record_the_features_of_their_flags) {
 #if defined(__x86_64__)
-  FeatureSet avx2 = 0, avx512 = 0;
+  FeatureSet avx2 = 0, avx2vnni = 0, avx512 = 0;
   CHECK(isa_features(Isa::Avx2, &avx2) && isa_features(Isa::Avx512, &avx512));
   CHECK((avx2 & (kAvx2 | kFma | kF16c | kAvx)) == (kAvx2 | kFma | kF16c | kAvx));
-  CHECK((avx2 & (kAvx512F | kAvx512Bw | kAvx512Vl | kAvx512Dq | kAvx512Vnni | kAvx512Bf16)) == 0);
+  CHECK((avx2 & (kAvx512F | kAvx512Bw | kAvx512Vl | kAvx512Dq | kAvx512Vnni | kAvx512Bf16 | kAvxVnni)) == 0);
+  CHECK(isa_features(Isa::Avx2Vnni, &avx2vnni) && avx2vnni == (avx2 | kAvxVnni));
   const FeatureSet avx512_need = kAvx2 | kFma | kF16c | kAvx512F | kAvx512Bw | kAvx512Vl | kAvx512Dq | kAvx512Vnni;
   CHECK((avx512 & avx512_need) == avx512_need);
   CHECK((avx512 & kAvx512Bf16) == 0);  // Cascade Lake and Ice Lake run it
@@ -68,7 +70,7 @@ TEST(isa_variants_record_the_features_of_their_flags) {
   CHECK((dot & (kArmBf16 | kArmI8mm)) == 0);  // Neoverse N1 and Kunpeng 920 run it
   FeatureSet mmla = 0;
   CHECK(isa_features(Isa::NeonMmla, &mmla) && mmla == (dot | kArmBf16 | kArmI8mm));
-  CHECK(!built(Isa::Avx2) && !built(Isa::Avx512) && !built(Isa::Avx512Bf16));
+  CHECK(!built(Isa::Avx2) && !built(Isa::Avx2Vnni) && !built(Isa::Avx512) && !built(Isa::Avx512Bf16));
 #endif
 }
 
@@ -84,9 +86,12 @@ TEST(best_isa_for_cpu_families) {
       {kHaswell & ~kF16c, Isa::Scalar},             // AVX2 + FMA but no F16C
       {kHaswell & ~kFma, Isa::Scalar},              // AVX2 but no FMA
       {kHaswell, Isa::Avx2},                        // Haswell, Zen 1-3
+      {kAlderLake, Isa::Avx2Vnni},                  // AVX-VNNI without AVX-512
+      {kAlderLake & ~kF16c, Isa::Scalar},
       {kSkylakeX, Isa::Avx2},                       // AVX-512 without VNNI
       {kCascadeLake, Isa::Avx512},                  // AVX-512 VNNI without BF16 (also Ice Lake)
-      {kZen4, Isa::Avx512Bf16},                     // Zen 4, Sapphire Rapids
+      {kZen4, Isa::Avx512Bf16},                     // Zen 4
+      {kZen4 | kAvxVnni, Isa::Avx512Bf16},          // Zen 5, Sapphire Rapids
       {kZen4 & ~kAvx512Dq, Isa::Avx2},              // any AVX-512 part missing: back to AVX2
       {kZen4 & ~kAvx512Vnni, Isa::Avx2},            // BF16 alone does not make a VNNI part
   };

@@ -37,6 +37,7 @@ FeatureSet cpu_features() {
         {__builtin_cpu_supports("avx512dq") != 0, kAvx512Dq},
         {__builtin_cpu_supports("avx512vnni") != 0, kAvx512Vnni},
         {__builtin_cpu_supports("avx512bf16") != 0, kAvx512Bf16},
+        {__builtin_cpu_supports("avxvnni") != 0, kAvxVnni},
     };
     for (const auto& e : x86) {
       if (e.has) f |= e.bit;
@@ -68,6 +69,11 @@ bool isa_features(Isa isa, FeatureSet* out) {
     // Avx512 also runs the AVX2 attention and row kernels (all but its chunk kernel).
     case Isa::Avx2:
       *out = compiled::kLinearAvx2 | compiled::kPeakAvx2 | compiled::kAttentionAvx2 | compiled::kRowOpsAvx2;
+      return true;
+    // Avx2Vnni is Avx2 with its own quantized tiles and int8 probe.
+    case Isa::Avx2Vnni:
+      *out = compiled::kLinearAvx2Vnni | compiled::kPeakAvx2 | compiled::kPeakAvx2Vnni | compiled::kAttentionAvx2 |
+             compiled::kRowOpsAvx2;
       return true;
     case Isa::Avx512:
       *out = compiled::kLinearAvx512 | compiled::kPeakAvx512 | compiled::kAttentionAvx2 |
@@ -103,7 +109,7 @@ bool isa_runs_on(Isa isa, FeatureSet cpu) {
 }
 
 Isa best_isa(FeatureSet cpu) {
-  for (Isa isa : {Isa::Avx512Bf16, Isa::Avx512, Isa::Avx2, Isa::NeonMmla, Isa::NeonDot, Isa::Neon}) {
+  for (Isa isa : {Isa::Avx512Bf16, Isa::Avx512, Isa::Avx2Vnni, Isa::Avx2, Isa::NeonMmla, Isa::NeonDot, Isa::Neon}) {
     if (isa_runs_on(isa, cpu)) return isa;
   }
   return Isa::Scalar;
@@ -112,7 +118,7 @@ Isa best_isa(FeatureSet cpu) {
 void feature_names(FeatureSet set, char* buf, int size) {
   static const char* const kNames[] = {"sse3",     "ssse3",     "sse4.1",     "sse4.2",      "popcnt",   "avx",
                                        "avx2",     "fma",       "f16c",       "avx512f",     "avx512bw", "avx512vl",
-                                       "avx512dq", "avx512vnni", "avx512bf16", "",            "asimd",    "asimddp",
+                                       "avx512dq", "avx512vnni", "avx512bf16", "avxvnni",     "asimd",    "asimddp",
                                        "fphp",     "asimdhp",   "bf16",       "i8mm",        "atomics",  "crc32",
                                        "asimdrdm"};
   int n = 0;
@@ -141,7 +147,7 @@ void force_isa(Isa isa) {
   if (isa_supported(isa)) forced.store((int)isa, std::memory_order_relaxed);
 }
 
-static const char* const kNames[] = {"scalar", "avx2", "avx512", "neon", "neon-dotprod", "avx512-bf16", "neon-mmla"};
+static const char* const kNames[] = {"scalar", "avx2", "avx512", "neon", "neon-dotprod", "avx512-bf16", "neon-mmla", "avx2-vnni"};
 
 const char* isa_name(Isa isa) { return kNames[(int)isa]; }
 

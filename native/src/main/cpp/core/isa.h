@@ -2,7 +2,8 @@
 //
 //   switch (active_isa()) { case Isa::Avx2: ... }
 //
-// x86-64: Scalar (baseline x86-64, SSE2), Avx2 (AVX2+FMA+F16C), Avx512 (F/BW/VL/DQ/VNNI),
+// x86-64: Scalar (baseline x86-64, SSE2), Avx2 (AVX2+FMA+F16C), Avx2Vnni (Avx2 + AVX-VNNI: the VEX
+// vpdpbusd of AVX-512-less cores since Alder Lake and Sierra Forest), Avx512 (F/BW/VL/DQ/VNNI),
 // Avx512Bf16 (Avx512 + BF16: bf16 weights times activations rounded to bf16 in products of 16 rows
 // or more).
 // aarch64: Neon (ARMv8 Advanced SIMD), NeonDot (ARMv8.2-A + dotprod + fp16), NeonMmla (NeonDot + the
@@ -18,9 +19,10 @@
 
 namespace ember {
 
-enum class Isa { Scalar, Avx2, Avx512, Neon, NeonDot, Avx512Bf16, NeonMmla };
+enum class Isa { Scalar, Avx2, Avx512, Neon, NeonDot, Avx512Bf16, NeonMmla, Avx2Vnni };
 // Every variant, built here or not (isa_features tells which are).
-constexpr Isa kAllIsas[] = {Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Avx512Bf16, Isa::Neon, Isa::NeonDot, Isa::NeonMmla};
+constexpr Isa kAllIsas[] = {Isa::Scalar,   Isa::Avx2, Isa::Avx2Vnni, Isa::Avx512,
+                            Isa::Avx512Bf16, Isa::Neon, Isa::NeonDot,  Isa::NeonMmla};
 
 // One bit per CPU feature a translation unit may be compiled for.
 enum CpuFeature : uint32_t {
@@ -39,6 +41,7 @@ enum CpuFeature : uint32_t {
   kAvx512Dq = 1u << 12,
   kAvx512Vnni = 1u << 13,
   kAvx512Bf16 = 1u << 14,
+  kAvxVnni = 1u << 15,   // VEX-encoded vpdpbusd on 128/256-bit vectors
   kAsimd = 1u << 16,     // ARMv8 Advanced SIMD
   kAsimdDot = 1u << 17,  // SDOT/UDOT
   kFp16 = 1u << 18,      // scalar half-precision arithmetic (FPHP)
@@ -76,8 +79,8 @@ bool isa_from_name(const char* name, Isa* out);
 // What each variant's translation units were compiled with (defined in those units).
 namespace compiled {
 #if defined(__x86_64__)
-extern const FeatureSet kLinearAvx2, kLinearAvx512, kLinearAvx512Bf16, kPeakAvx2, kPeakAvx512, kPeakAvx512Bf16,
-    kAttentionAvx2, kAttentionAvx512, kRowOpsAvx2;
+extern const FeatureSet kLinearAvx2, kLinearAvx2Vnni, kLinearAvx512, kLinearAvx512Bf16, kPeakAvx2, kPeakAvx2Vnni,
+    kPeakAvx512, kPeakAvx512Bf16, kAttentionAvx2, kAttentionAvx512, kRowOpsAvx2;
 #endif
 #if defined(__aarch64__)
 extern const FeatureSet kLinearNeon, kLinearNeonDot, kLinearNeonMmla, kPeakNeon, kPeakNeonDot, kPeakNeonMmla,

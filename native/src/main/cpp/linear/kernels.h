@@ -90,6 +90,7 @@ struct LinearKernels {
 const LinearKernels& scalar_kernels();
 #if defined(__x86_64__)
 const LinearKernels& avx2_kernels();
+const LinearKernels& avx2vnni_kernels();
 const LinearKernels& avx512_kernels();
 const LinearKernels& avx512bf16_kernels();
 #endif

@@ -15,6 +15,7 @@ const LinearKernels& kernels_for(Isa isa) {
   switch (isa) {
 #if defined(__x86_64__)
     case Isa::Avx2: return avx2_kernels();
+    case Isa::Avx2Vnni: return avx2vnni_kernels();
     case Isa::Avx512: return avx512_kernels();
     case Isa::Avx512Bf16: return avx512bf16_kernels();
 #endif

@@ -15,6 +15,7 @@ namespace avx2 {
 namespace {
 
 struct DotU8S8 {
+  static constexpr bool kWide = false;  // u8 x s8 pairs saturate in int16 past |u8| = 128
   static __m256i dot(__m256i acc, __m256i u8, __m256i s8) {
     return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(u8, s8), _mm256_set1_epi16(1)));
   }

@@ -17,6 +17,7 @@ namespace avx512 {
 namespace {
 
 struct DotU8S8 {
+  static constexpr bool kWide = true;  // any u8 x s8: the sums are int32
   static __m256i dot(__m256i acc, __m256i u8, __m256i s8) { return _mm256_dpbusd_epi32(acc, u8, s8); }
 };
 

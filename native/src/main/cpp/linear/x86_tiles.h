@@ -1,14 +1,16 @@
 // Tile kernels shared by the x86 variants, compiled once per ISA translation unit.
 //
 //   #define EMBER_X86_NS avx2            // namespace of this copy
-//   struct DotU8S8 { static __m256i dot(__m256i acc, __m256i u8, __m256i s8); };  // += u8*s8 per 4 bytes
+//   struct DotU8S8 {                     // += u8*s8 per 4 bytes; kWide: exact for any u8 (else |u8| <= 128)
+//     static constexpr bool kWide; static __m256i dot(__m256i acc, __m256i u8, __m256i s8); };
 //   struct FloatVec { ... };             // float vector traits (width 8 or 16)
 //   #include "linear/x86_tiles.h"
 //
 // Everything here has internal linkage, so no AVX-512 code can leak into the AVX2 copy.
-// Quantized tiles: AVX2 holds one 32-value block in a 256-bit vector and R weight rows x TT
-// activation rows of float accumulators (QuantMicroOf); the VNNI variant (EMBER_X86_VNNI) has
-// its own T=1 rows (GemvOf) and 16-row panels for T >= 2 (PanelOf).
+// Quantized tiles: the AVX2 variants (avx2, and avx2-vnni, whose DotU8S8 is one vpdpbusd) hold one
+// 32-value block in a 256-bit vector and R weight rows x TT activation rows of float accumulators
+// (QuantMicroOf); the AVX-512 variant (EMBER_X86_VNNI) has its own T=1 rows (GemvOf) and 16-row
+// panels for T >= 2 (PanelOf).
 #pragma once
 
 #include <immintrin.h>
@@ -60,10 +62,14 @@ using FloatMicro = void (*)(const WeightView&, const float* x, int64_t r, int64_
 // Quantized micro-kernel (maddubs variants): R weight rows x TT activation rows of float
 // accumulators; each weight block is loaded once and reused TT times. With few accumulators the
 // FMA latency chain would bound a T=1 stream, so small tiles keep two accumulator sets (even/odd
-// blocks). Integer dot product per block: Q8 as |w| x sign(a, w); Q4 nibbles (unsigned) x a,
-// starting from -sum(a) in each of the 8 lanes (-8 * sum(a) in all).
+// blocks). Integer dot product per block: Q8 as |w| x sign(a, w), or where DotU8S8 is wide as
+// (w + 128) x a starting from -16 * sum(a) in each of the 8 lanes (no sign op, and the weights are
+// not read again per activation row); Q4 nibbles (unsigned) x a, starting from -sum(a) in each of
+// the 8 lanes (-8 * sum(a) in all).
 template <int DT, int R, int TT>
 struct QuantMicroOf {
+  static constexpr bool kSigned = DT == EMBER_Q8_0 && !DotU8S8::kWide;  // |w| x sign(a, w)
+  static constexpr bool kOffset = DT == EMBER_Q8_0 && DotU8S8::kWide;   // (w + 128) x a
   static constexpr int kSets = R * TT <= 4 ? 2 : 1;
   static constexpr int kGroup = 4;  // blocks per epilogue in group()
 
@@ -83,17 +89,17 @@ struct QuantMicroOf {
         q = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(packed, 4), packed), _mm256_set1_epi8(0x0F));
       }
       ws[i] = q;
-      wu[i] = DT == EMBER_Q8_0 ? _mm256_abs_epi8(q) : q;
+      wu[i] = kSigned ? _mm256_abs_epi8(q) : kOffset ? _mm256_xor_si256(q, _mm256_set1_epi8((char)0x80)) : q;
     }
     for (int j = 0; j < TT; j++) {
       const __m256i aq = _mm256_loadu_si256((const __m256i*)(a.q + (t + j) * a.cols + b * kBlockValues));
       const __m256 da = _mm256_broadcast_ss(a.d + (t + j) * nb + b);
       for (int i = 0; i < R; i++) {
         __m256i isum;
-        if constexpr (DT == EMBER_Q8_0) {
+        if constexpr (kSigned) {
           isum = DotU8S8::dot(_mm256_setzero_si256(), wu[i], _mm256_sign_epi8(aq, ws[i]));
         } else {
-          isum = DotU8S8::dot(_mm256_set1_epi32(-a.sum[(t + j) * nb + b]), wu[i], aq);
+          isum = DotU8S8::dot(_mm256_set1_epi32((kOffset ? -16 : -1) * a.sum[(t + j) * nb + b]), wu[i], aq);
         }
         acc[i][j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_mul_ps(dw[i], da), acc[i][j]);
       }
@@ -104,12 +110,12 @@ struct QuantMicroOf {
   // folded by two hadds (which run beside the multiply pipes) into one vector, [blocks 0-3 over lanes
   // 0-3 | over lanes 4-7], then converted, scaled by [dw * da of blocks 0-3 | the same] and added
   // with one FMA. Per block, the multiply and FMA took 2 of the 4 multiply-pipe ops (maddubs and
-  // madd being the others); here they take 2 of 10 per four blocks. Q4's -8 * sum(a) goes in as
-  // -4 * sum(a) in each of a block's two lanes.
+  // madd being the others, on AVX2); here they take 2 of 10 per four blocks (of 6 with AVX-VNNI's
+  // single vpdpbusd). Q4's -8 * sum(a) goes in as -4 * sum(a) in each of a block's two lanes, the
+  // offset Q8's -128 * sum(a) as -64 * sum(a).
   static inline void group(const uint8_t* const (&wp)[R], const ActQ8& a, int64_t nb, int64_t t, int64_t b,
                            int64_t ahead, __m256 (&acc)[R][TT]) {
     constexpr int64_t kBytes = DT == EMBER_Q8_0 ? kQ8Bytes : kQ4Bytes;
-    const __m256i ones = _mm256_set1_epi16(1);
     for (int i = 0; i < R; i++) {
       const uint8_t* blk = wp[i] + b * kBytes;
       for (int64_t line = 0; line < kGroup * kBytes; line += 64) {
@@ -126,7 +132,8 @@ struct QuantMicroOf {
       __m256i wu[kGroup];
       for (int k = 0; k < kGroup; k++) {
         if constexpr (DT == EMBER_Q8_0) {
-          wu[k] = _mm256_abs_epi8(_mm256_loadu_si256((const __m256i*)(blk + k * kBytes + 2)));
+          const __m256i q = _mm256_loadu_si256((const __m256i*)(blk + k * kBytes + 2));
+          wu[k] = kSigned ? _mm256_abs_epi8(q) : _mm256_xor_si256(q, _mm256_set1_epi8((char)0x80));
         } else {
           const __m128i packed = _mm_loadu_si128((const __m128i*)(blk + k * kBytes + 2));
           wu[k] = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(packed, 4), packed), _mm256_set1_epi8(0x0F));
@@ -137,15 +144,16 @@ struct QuantMicroOf {
         __m256i p[kGroup];
         for (int k = 0; k < kGroup; k++) {
           __m256i s = _mm256_loadu_si256((const __m256i*)(aq + k * kBlockValues));
-          if constexpr (DT == EMBER_Q8_0) {
+          if constexpr (kSigned) {
             s = _mm256_sign_epi8(s, _mm256_loadu_si256((const __m256i*)(blk + k * kBytes + 2)));
           }
-          p[k] = _mm256_madd_epi16(_mm256_maddubs_epi16(wu[k], s), ones);
+          p[k] = DotU8S8::dot(_mm256_setzero_si256(), wu[k], s);
         }
         __m256i sum = _mm256_hadd_epi32(_mm256_hadd_epi32(p[0], p[1]), _mm256_hadd_epi32(p[2], p[3]));
-        if constexpr (DT == EMBER_Q4_0) {
-          const __m128i c = _mm_sub_epi32(_mm_setzero_si128(),
-                                          _mm_slli_epi32(_mm_loadu_si128((const __m128i*)(a.sum + (t + j) * nb + b)), 2));
+        if constexpr (!kSigned) {
+          constexpr int kShift = kOffset ? 6 : 2;  // -64 or -4 times sum(a) per lane
+          const __m128i c = _mm_sub_epi32(
+              _mm_setzero_si128(), _mm_slli_epi32(_mm_loadu_si128((const __m128i*)(a.sum + (t + j) * nb + b)), kShift));
           sum = _mm256_add_epi32(sum, _mm256_set_m128i(c, c));
         }
         const __m128 a4 = _mm_loadu_ps(a.d + (t + j) * nb + b);
@@ -465,10 +473,10 @@ struct PanelOf {
 #endif
 
 #if !EMBER_X86_VNNI
-// T=1 (decode) rows of Q4_0 weights for the AVX2 variant, which the general micro-kernel left
+// T=1 (decode) rows of Q4_0 weights for the AVX2 variants, which the general micro-kernel left
 // compute bound (about 14 vector ops per block and row). Per block and row here: the 16 packed
 // bytes broadcast to both halves by the load, one variable shift (high half by 4) and one mask
-// give [low nibbles | high nibbles] as u8, then maddubs/madd with the activation block (loaded
+// give [low nibbles | high nibbles] as u8, then DotU8S8 with the activation block (loaded
 // once for all rows), the -8 * sum(a) offset as the int32 starting value, and one convert + FMA
 // with the block's scale product, computed kGroup blocks at a time per row (one f16 convert and
 // one multiply by the activation scales). Two accumulator sets (even/odd blocks) per row.
@@ -495,7 +503,7 @@ struct Q4Gemv {
     for (int i = 0; i < R; i++) wp[i] = w.data + (r + i) * w.row_bytes;
     const int64_t ahead = kGemvPrefetchRows * w.row_bytes;
     const __m256i shift = _mm256_setr_epi32(0, 0, 0, 0, 4, 4, 4, 4);
-    const __m256i low = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1);
+    const __m256i low = _mm256_set1_epi8(0x0F);
     alignas(32) float scale[R][kGroup];
     for (int64_t b0 = 0; b0 < nb; b0 += kGroup) {
       const int n = nb - b0 < kGroup ? (int)(nb - b0) : kGroup;
@@ -526,7 +534,7 @@ struct Q4Gemv {
           if ((k & 1) == 0) _mm_prefetch((const char*)(blk + ahead), _MM_HINT_T1);
           const __m256i packed = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i*)(blk + 2)));
           const __m256i q = _mm256_and_si256(_mm256_srlv_epi32(packed, shift), low);
-          const __m256i isum = _mm256_add_epi32(init, _mm256_madd_epi16(_mm256_maddubs_epi16(q, as), ones));
+          const __m256i isum = DotU8S8::dot(init, q, as);
           set[i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_set1_ps(scale[i][k]), set[i]);
         }
       };

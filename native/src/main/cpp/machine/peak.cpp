@@ -22,6 +22,7 @@ double peak_ops_scalar(PeakKind kind, int64_t iters) {
 
 #if !defined(__x86_64__)
 double peak_ops_avx2(PeakKind, int64_t) { return 0; }
+double peak_ops_avx2vnni(PeakKind, int64_t) { return 0; }
 double peak_ops_avx512(PeakKind, int64_t) { return 0; }
 double peak_ops_avx512bf16(int64_t) { return 0; }
 #endif
@@ -39,6 +40,7 @@ static double probe(Isa isa, PeakKind kind, int64_t iters) {
   }
   switch (isa) {
     case Isa::Avx2: return peak_ops_avx2(kind, iters);
+    case Isa::Avx2Vnni: return peak_ops_avx2vnni(kind, iters);
     case Isa::Avx512:
     case Isa::Avx512Bf16: return peak_ops_avx512(kind, iters);
     case Isa::Neon: return peak_ops_neon(kind, iters);

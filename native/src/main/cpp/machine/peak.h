@@ -19,6 +19,7 @@ enum class PeakKind { F32Fma = 0, Int8Dot = 1, Bf16Dot = 2 };
 // (2 per multiply-add). Returns 0 when the variant has no such probe.
 double peak_ops_scalar(PeakKind kind, int64_t iters);
 double peak_ops_avx2(PeakKind kind, int64_t iters);
+double peak_ops_avx2vnni(PeakKind kind, int64_t iters);  // VEX vpdpbusd for Int8Dot
 double peak_ops_avx512(PeakKind kind, int64_t iters);
 double peak_ops_avx512bf16(int64_t iters);  // vdpbf16ps only
 double peak_ops_neon(PeakKind kind, int64_t iters);

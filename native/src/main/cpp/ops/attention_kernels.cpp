@@ -72,7 +72,8 @@ const AttentionKernels& scalar_attention_kernels() {
 const AttentionKernels& attention_kernels(Isa isa) {
   switch (isa) {
 #if defined(__x86_64__)
-    case Isa::Avx2: return avx2_attention_kernels();
+    case Isa::Avx2:
+    case Isa::Avx2Vnni: return avx2_attention_kernels();
     case Isa::Avx512:
     case Isa::Avx512Bf16: return avx512_attention_kernels();
 #endif

@@ -50,6 +50,7 @@ const RowKernels& row_kernels(Isa isa) {
   switch (isa) {
 #if defined(__x86_64__)
     case Isa::Avx2:
+    case Isa::Avx2Vnni:
     case Isa::Avx512:
     case Isa::Avx512Bf16: return avx2_row_kernels();
 #endif

@@ -14,7 +14,7 @@ import picocli.CommandLine.Spec;
  */
 final class KernelIsaOptions {
   /** The variant names the native library knows. */
-  static final String NAMES = "scalar, avx2, avx512, avx512-bf16, neon, neon-dotprod, neon-mmla";
+  static final String NAMES = "scalar, avx2, avx2-vnni, avx512, avx512-bf16, neon, neon-dotprod, neon-mmla";
 
   @Spec(Spec.Target.MIXEE) CommandSpec spec;
 
