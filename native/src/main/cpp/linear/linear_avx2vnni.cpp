@@ -30,6 +30,7 @@ using FloatVec = Float8;
 #define EMBER_X86_MAX_R 2
 #define EMBER_X86_MAX_T 4
 #define EMBER_X86_VNNI 0
+#define EMBER_X86_AVXVNNI 1
 #include "linear/x86_tiles.h"
 
 namespace ember {

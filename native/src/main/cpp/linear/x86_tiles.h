@@ -26,6 +26,10 @@ namespace ember {
 namespace EMBER_X86_NS {
 namespace {
 
+#ifndef EMBER_X86_AVXVNNI
+#define EMBER_X86_AVXVNNI 0  // 1: the AVX2 structure plus Panel8Of (VEX vpdpbusd) for T >= 2
+#endif
+
 constexpr int kMaxR = EMBER_X86_MAX_R;
 constexpr int kMaxT = EMBER_X86_MAX_T;
 // Weight rows software-prefetched ahead of the rows being read: the hardware prefetcher alone
@@ -472,6 +476,151 @@ struct PanelOf {
 };
 #endif
 
+#if EMBER_X86_AVXVNNI
+// T >= 2 rows for the AVX-VNNI variant: PanelOf on 256-bit vectors. 8 weight rows side by side in
+// the 8 lanes of a vector (4 bytes each), so one vpdpbusd advances 8 rows of one activation row by 4
+// values, the activation's 4 bytes broadcast by the load (VEX vpdpbusd has no embedded broadcast).
+// The weights are the u8 side (Q8 as w + 128, Q4 as unpacked nibbles) and the block's int32 sums
+// start from the activation-side correction of pack_act's records, as in PanelOf. A slab of kSlab
+// blocks of 16 rows (two panels) is repacked on the stack, prefetching the next 16 rows into L2;
+// every activation row then runs over it kTokens at a time: 6 accumulators, 6 block sums, 2 weight
+// vectors and a broadcast in the 16 registers (6 chains of vpdpbusd per block).
+template <int DT>
+struct Panel8Of {
+  static constexpr int64_t kBytes = DT == EMBER_Q8_0 ? kQ8Bytes : kQ4Bytes;
+  static constexpr int kRows = 8;
+  static constexpr int kPanels = 2;
+  static constexpr int kSlab = 32;   // blocks per slab: 16 KiB of repacked weights, in L1
+  static constexpr int kTokens = 3;  // activation rows per micro step
+
+  struct Slab {
+    __m256i w[kSlab][kPanels][8];
+    float d[kSlab][kPanels][kRows];
+  };
+
+  // Block off of the 8 rows at wp as u8 into out[q] = [row][4 bytes of step q], and their scales.
+  static inline void pack_panel(const uint8_t* const* wp, int64_t off, int64_t ahead, __m256i (&out)[8], float* d) {
+    __m256i r[8];
+    for (int i = 0; i < 8; i++) {
+      const uint8_t* blk = wp[i] + off;
+      _mm_prefetch((const char*)(blk + ahead), _MM_HINT_T1);
+      if constexpr (DT == EMBER_Q8_0) {
+        r[i] = _mm256_xor_si256(_mm256_loadu_si256((const __m256i*)(blk + 2)), _mm256_set1_epi8((char)0x80));
+      } else {
+        const __m128i packed = _mm_loadu_si128((const __m128i*)(blk + 2));
+        r[i] = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(packed, 4), packed), _mm256_set1_epi8(0x0F));
+      }
+    }
+    // 8x8 dword transpose: out[q] holds dword q of rows 0..7.
+    __m256i u[8];
+    for (int h = 0; h < 2; h++) {
+      const __m256i* rr = r + 4 * h;
+      const __m256i lo01 = _mm256_unpacklo_epi32(rr[0], rr[1]), hi01 = _mm256_unpackhi_epi32(rr[0], rr[1]);
+      const __m256i lo23 = _mm256_unpacklo_epi32(rr[2], rr[3]), hi23 = _mm256_unpackhi_epi32(rr[2], rr[3]);
+      u[4 * h + 0] = _mm256_unpacklo_epi64(lo01, lo23);  // dwords 0 | 4 of rows 4h..4h+3
+      u[4 * h + 1] = _mm256_unpackhi_epi64(lo01, lo23);  // 1 | 5
+      u[4 * h + 2] = _mm256_unpacklo_epi64(hi01, hi23);  // 2 | 6
+      u[4 * h + 3] = _mm256_unpackhi_epi64(hi01, hi23);  // 3 | 7
+    }
+    for (int q = 0; q < 4; q++) {
+      out[q] = _mm256_permute2x128_si256(u[q], u[4 + q], 0x20);
+      out[4 + q] = _mm256_permute2x128_si256(u[q], u[4 + q], 0x31);
+    }
+    uint64_t h4[2];
+    for (int g = 0; g < 2; g++) {
+      uint16_t h[4];
+      for (int e = 0; e < 4; e++) std::memcpy(&h[e], wp[4 * g + e] + off, 2);
+      h4[g] = (uint64_t)h[0] | (uint64_t)h[1] << 16 | (uint64_t)h[2] << 32 | (uint64_t)h[3] << 48;
+    }
+    _mm256_store_ps(d, _mm256_cvtph_ps(_mm_insert_epi64(_mm_cvtsi64_si128((long long)h4[0]), (long long)h4[1], 1)));
+  }
+
+  // Rows t..t+TT-1 of y (rows r..r+15, lanes in mask) over the slab's n blocks from b0; adds to y
+  // unless first. The rows sit at lanes lane.. of their tile group.
+  template <int TT>
+  static void tokens(const Slab& s, int n, const ActQ8& a, int64_t nb, int64_t b0, int64_t t, bool first,
+                     const __m256i (&mask)[kPanels], float* y, int64_t ldy) {
+    const int64_t lane = t % kActTileTokens;
+    const uint8_t* rec = a.tiles + ((t / kActTileTokens) * nb + b0) * kActTileBlockBytes;
+    const int64_t corr = DT == EMBER_Q8_0 ? kTileCorr128 : kTileCorr8;
+    __m256 acc[kPanels][TT];
+    for (int p = 0; p < kPanels; p++)
+      for (int j = 0; j < TT; j++) {
+        acc[p][j] = first ? _mm256_setzero_ps() : _mm256_maskload_ps(y + (t + j) * ldy + p * kRows, mask[p]);
+      }
+    for (int k = 0; k < n; k++, rec += kActTileBlockBytes) {
+      const uint8_t* aq = rec + 4 * lane;
+      const int32_t* ac = (const int32_t*)(rec + corr) + lane;
+      const float* ad = (const float*)(rec + kTileScales) + lane;
+      __m256i isum[kPanels][TT];
+      for (int j = 0; j < TT; j++) {
+        const __m256i c = _mm256_set1_epi32(ac[j]);
+        for (int p = 0; p < kPanels; p++) isum[p][j] = c;
+      }
+      for (int q = 0; q < 8; q++) {
+        const __m256i w0 = _mm256_load_si256(&s.w[k][0][q]), w1 = _mm256_load_si256(&s.w[k][1][q]);
+        for (int j = 0; j < TT; j++) {
+          int32_t v;
+          std::memcpy(&v, aq + q * 4 * kActTileTokens + 4 * j, 4);
+          const __m256i b = _mm256_set1_epi32(v);
+          isum[0][j] = DotU8S8::dot(isum[0][j], w0, b);
+          isum[1][j] = DotU8S8::dot(isum[1][j], w1, b);
+        }
+      }
+      for (int p = 0; p < kPanels; p++) {
+        const __m256 dw = _mm256_load_ps(s.d[k][p]);
+        for (int j = 0; j < TT; j++) {
+          acc[p][j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[p][j]), _mm256_mul_ps(dw, _mm256_broadcast_ss(ad + j)),
+                                      acc[p][j]);
+        }
+      }
+    }
+    for (int p = 0; p < kPanels; p++)
+      for (int j = 0; j < TT; j++) _mm256_maskstore_ps(y + (t + j) * ldy + p * kRows, mask[p], acc[p][j]);
+  }
+
+  static void tile(const WeightView& w, const ActQ8& a, int64_t r0, int64_t r1, int64_t t0, int64_t t1, float* y,
+                   int64_t ldy) {
+    const int64_t nb = w.cols / kBlockValues;
+    constexpr int kBlockRows = kPanels * kRows;
+    alignas(32) Slab slab;
+    // Slabs outside, row blocks inside, as in PanelOf: every block reads the same columns of the
+    // activations, which stay in L2 from one block to the next.
+    for (int64_t b0 = 0; b0 < nb; b0 += kSlab) {
+      const int n = nb - b0 < kSlab ? (int)(nb - b0) : kSlab;
+      for (int64_t r = r0; r < r1; r += kBlockRows) {
+        const int nr = r1 - r < kBlockRows ? (int)(r1 - r) : kBlockRows;
+        const uint8_t* wp[kBlockRows];
+        for (int i = 0; i < kBlockRows; i++) wp[i] = w.data + (r + (i < nr ? i : nr - 1)) * w.row_bytes;
+        __m256i mask[kPanels];
+        for (int p = 0; p < kPanels; p++) {
+          mask[p] = _mm256_cmpgt_epi32(_mm256_set1_epi32(nr - p * kRows), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+        }
+        const int64_t ahead = kBlockRows * w.row_bytes;
+        for (int k = 0; k < n; k++) {
+          for (int p = 0; p < kPanels; p++) {
+            pack_panel(wp + p * kRows, (b0 + k) * kBytes, ahead, slab.w[k][p], slab.d[k][p]);
+          }
+        }
+        // Token runs never straddle a tile group (t0 need not start one when T is split over threads).
+        for (int64_t t = t0; t < t1;) {
+          const int64_t end = std::min(t1, (t / kActTileTokens + 1) * kActTileTokens);
+          const int64_t m = std::min<int64_t>(end - t, kTokens);
+          if (m == 3) {
+            tokens<3>(slab, n, a, nb, b0, t, b0 == 0, mask, y + r, ldy);
+          } else if (m == 2) {
+            tokens<2>(slab, n, a, nb, b0, t, b0 == 0, mask, y + r, ldy);
+          } else {
+            tokens<1>(slab, n, a, nb, b0, t, b0 == 0, mask, y + r, ldy);
+          }
+          t += m;
+        }
+      }
+    }
+  }
+};
+#endif
+
 #if !EMBER_X86_VNNI
 // T=1 (decode) rows of Q4_0 weights for the AVX2 variants, which the general micro-kernel left
 // compute bound (about 14 vector ops per block and row). Per block and row here: the 16 packed
@@ -725,6 +874,9 @@ void q8_0_tile(const WeightView& w, const ActQ8& a, int64_t r0, int64_t r1, int6
   if (t1 - t0 == 1) return GemvOf<EMBER_Q8_0>::tile(w, a, r0, r1, t0, y, ldy);
   return PanelOf<EMBER_Q8_0>::tile(w, a, r0, r1, t0, t1, y, ldy);
 #else
+#if EMBER_X86_AVXVNNI
+  if (a.tiles != nullptr && t1 - t0 >= 2) return Panel8Of<EMBER_Q8_0>::tile(w, a, r0, r1, t0, t1, y, ldy);
+#endif
   static const MicroTable<QuantMicro, Q8Micro> table;
   walk(table.fn, w, a, r0, r1, t0, t1, y, ldy);
 #endif
@@ -736,6 +888,9 @@ void q4_0_tile(const WeightView& w, const ActQ8& a, int64_t r0, int64_t r1, int6
   if (t1 - t0 == 1) return GemvOf<EMBER_Q4_0>::tile(w, a, r0, r1, t0, y, ldy);
   return PanelOf<EMBER_Q4_0>::tile(w, a, r0, r1, t0, t1, y, ldy);
 #else
+#if EMBER_X86_AVXVNNI
+  if (a.tiles != nullptr && t1 - t0 >= 2) return Panel8Of<EMBER_Q4_0>::tile(w, a, r0, r1, t0, t1, y, ldy);
+#endif
   if (t1 - t0 == 1) return Q4Gemv::tile(w, a, r0, r1, t0, y, ldy);
   static const MicroTable<QuantMicro, Q4Micro> table;
   walk(table.fn, w, a, r0, r1, t0, t1, y, ldy);
@@ -822,9 +977,9 @@ void quantize_act(const float* x, int64_t n_blocks, int8_t* q, float* d, int32_t
 }
 #endif
 
-#if EMBER_X86_VNNI
-// PanelOf's activation tiles: per group of kActTileTokens rows and block, one record of the block's
-// eight 4-byte steps with the group's rows side by side ([step][row], 256 bytes), then the rows'
+#if EMBER_X86_VNNI || EMBER_X86_AVXVNNI
+// PanelOf's and Panel8Of's activation tiles: per group of kActTileTokens rows and block, one record
+// of the block's eight 4-byte steps with the group's rows side by side ([step][row], 256 bytes), then the rows'
 // scales (kTileScales), -128 * sum (kTileCorr128, for Q8 weights as w + 128) and -8 * sum
 // (kTileCorr8, for Q4 nibbles). Rows past T repeat row T - 1 (their sums are never stored).
 void pack_act(const ActQ8& a, int64_t T, int64_t g0, int64_t g1, uint8_t* tiles) {
@@ -873,7 +1028,7 @@ void pack_act(const ActQ8& a, int64_t T, int64_t g0, int64_t g1, uint8_t* tiles)
 
 const LinearKernels kKernels{q8_0_tile, q4_0_tile, float_tile<EMBER_F32>, float_tile<EMBER_F16>,
                              float_tile<EMBER_BF16>, quantize_act, pack_act};
-#else
+#else  // the AVX2 variant's tiles read q, d and sum
 const LinearKernels kKernels{q8_0_tile, q4_0_tile, float_tile<EMBER_F32>, float_tile<EMBER_F16>,
                              float_tile<EMBER_BF16>, quantize_act};
 #endif
