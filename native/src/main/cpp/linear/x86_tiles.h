@@ -54,6 +54,24 @@ inline float hsum8(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
+// 8x8 transpose of 32-bit elements: out[q] holds element q of r[0..7].
+inline void transpose8x8_epi32(const __m256i (&r)[8], __m256i (&out)[8]) {
+  __m256i u[8];
+  for (int h = 0; h < 2; h++) {
+    const __m256i* rr = r + 4 * h;
+    const __m256i lo01 = _mm256_unpacklo_epi32(rr[0], rr[1]), hi01 = _mm256_unpackhi_epi32(rr[0], rr[1]);
+    const __m256i lo23 = _mm256_unpacklo_epi32(rr[2], rr[3]), hi23 = _mm256_unpackhi_epi32(rr[2], rr[3]);
+    u[4 * h + 0] = _mm256_unpacklo_epi64(lo01, lo23);  // elements 0 | 4 of rows 4h..4h+3
+    u[4 * h + 1] = _mm256_unpackhi_epi64(lo01, lo23);  // 1 | 5
+    u[4 * h + 2] = _mm256_unpacklo_epi64(hi01, hi23);  // 2 | 6
+    u[4 * h + 3] = _mm256_unpackhi_epi64(hi01, hi23);  // 3 | 7
+  }
+  for (int q = 0; q < 4; q++) {
+    out[q] = _mm256_permute2x128_si256(u[q], u[4 + q], 0x20);
+    out[4 + q] = _mm256_permute2x128_si256(u[q], u[4 + q], 0x31);
+  }
+}
+
 inline float scale_of(const uint8_t* block) {
   uint16_t h;
   std::memcpy(&h, block, 2);
@@ -511,21 +529,7 @@ struct Panel8Of {
         r[i] = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(packed, 4), packed), _mm256_set1_epi8(0x0F));
       }
     }
-    // 8x8 dword transpose: out[q] holds dword q of rows 0..7.
-    __m256i u[8];
-    for (int h = 0; h < 2; h++) {
-      const __m256i* rr = r + 4 * h;
-      const __m256i lo01 = _mm256_unpacklo_epi32(rr[0], rr[1]), hi01 = _mm256_unpackhi_epi32(rr[0], rr[1]);
-      const __m256i lo23 = _mm256_unpacklo_epi32(rr[2], rr[3]), hi23 = _mm256_unpackhi_epi32(rr[2], rr[3]);
-      u[4 * h + 0] = _mm256_unpacklo_epi64(lo01, lo23);  // dwords 0 | 4 of rows 4h..4h+3
-      u[4 * h + 1] = _mm256_unpackhi_epi64(lo01, lo23);  // 1 | 5
-      u[4 * h + 2] = _mm256_unpacklo_epi64(hi01, hi23);  // 2 | 6
-      u[4 * h + 3] = _mm256_unpackhi_epi64(hi01, hi23);  // 3 | 7
-    }
-    for (int q = 0; q < 4; q++) {
-      out[q] = _mm256_permute2x128_si256(u[q], u[4 + q], 0x20);
-      out[4 + q] = _mm256_permute2x128_si256(u[q], u[4 + q], 0x31);
-    }
+    transpose8x8_epi32(r, out);
     uint64_t h4[2];
     for (int g = 0; g < 2; g++) {
       uint16_t h[4];
@@ -999,21 +1003,10 @@ void pack_act(const ActQ8& a, int64_t T, int64_t g0, int64_t g1, uint8_t* tiles)
     for (int64_t b = 0; b < nb; b++, rec += kActTileBlockBytes) {
       __m256i r[8];
       for (int j = 0; j < 8; j++) r[j] = _mm256_loadu_si256((const __m256i*)(row[j] + b * kBlockValues));
-      // 8x8 dword transpose: step q of the record holds dword q of rows 0..7.
-      __m256i u[8];
-      for (int h = 0; h < 2; h++) {
-        const __m256i* rr = r + 4 * h;
-        const __m256i lo01 = _mm256_unpacklo_epi32(rr[0], rr[1]), hi01 = _mm256_unpackhi_epi32(rr[0], rr[1]);
-        const __m256i lo23 = _mm256_unpacklo_epi32(rr[2], rr[3]), hi23 = _mm256_unpackhi_epi32(rr[2], rr[3]);
-        u[4 * h + 0] = _mm256_unpacklo_epi64(lo01, lo23);  // steps 0 | 4 of rows 4h..4h+3
-        u[4 * h + 1] = _mm256_unpackhi_epi64(lo01, lo23);  // steps 1 | 5
-        u[4 * h + 2] = _mm256_unpacklo_epi64(hi01, hi23);  // steps 2 | 6
-        u[4 * h + 3] = _mm256_unpackhi_epi64(hi01, hi23);  // steps 3 | 7
-      }
-      for (int q = 0; q < 4; q++) {
-        _mm256_store_si256((__m256i*)(rec + 32 * q), _mm256_permute2x128_si256(u[q], u[4 + q], 0x20));
-        _mm256_store_si256((__m256i*)(rec + 32 * (4 + q)), _mm256_permute2x128_si256(u[q], u[4 + q], 0x31));
-      }
+      // Step q of the record holds dword q of rows 0..7.
+      __m256i steps[8];
+      transpose8x8_epi32(r, steps);
+      for (int q = 0; q < 8; q++) _mm256_store_si256((__m256i*)(rec + 32 * q), steps[q]);
       float* scales = (float*)(rec + kTileScales);
       int32_t* c128 = (int32_t*)(rec + kTileCorr128);
       int32_t* c8 = (int32_t*)(rec + kTileCorr8);
