@@ -139,6 +139,6 @@
   ((::ember::FeatureSet)(EMBER_F_SSE3 | EMBER_F_SSSE3 | EMBER_F_SSE41 | EMBER_F_SSE42 | EMBER_F_POPCNT |   \
                          EMBER_F_AVX | EMBER_F_AVX2 | EMBER_F_FMA | EMBER_F_F16C | EMBER_F_AVX512F |        \
                          EMBER_F_AVX512BW | EMBER_F_AVX512VL | EMBER_F_AVX512DQ | EMBER_F_AVX512VNNI |     \
-                         EMBER_F_AVX512BF16 | EMBER_F_AVXVNNI | EMBER_F_ASIMD | EMBER_F_ASIMDDOT | EMBER_F_FP16 |             \
-                         EMBER_F_ASIMDFP16 | EMBER_F_ARMBF16 | EMBER_F_ARMI8MM | EMBER_F_ATOMICS |          \
-                         EMBER_F_CRC32 | EMBER_F_ASIMDRDM))
+                         EMBER_F_AVX512BF16 | EMBER_F_AVXVNNI | EMBER_F_ASIMD | EMBER_F_ASIMDDOT |         \
+                         EMBER_F_FP16 | EMBER_F_ASIMDFP16 | EMBER_F_ARMBF16 | EMBER_F_ARMI8MM |            \
+                         EMBER_F_ATOMICS | EMBER_F_CRC32 | EMBER_F_ASIMDRDM))

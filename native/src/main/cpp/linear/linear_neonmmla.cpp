@@ -252,18 +252,16 @@ void q_tile(const WeightView& w, const ActQ8& a, int64_t r0, int64_t r1, int64_t
   }
 }
 
-// The dotprod table's quantized tiles, for one activation row (no records).
-QuantTileFn dot_q8_0 = nullptr, dot_q4_0 = nullptr;
-
+// One activation row (no records) takes the dotprod table's tiles.
 void q8_0_tile(const WeightView& w, const ActQ8& a, int64_t r0, int64_t r1, int64_t t0, int64_t t1, float* y,
                int64_t ldy) {
-  if (a.tiles == nullptr) return dot_q8_0(w, a, r0, r1, t0, t1, y, ldy);
+  if (a.tiles == nullptr) return neondot_kernels().q8_0(w, a, r0, r1, t0, t1, y, ldy);
   q_tile<EMBER_Q8_0>(w, a, r0, r1, t0, t1, y, ldy);
 }
 
 void q4_0_tile(const WeightView& w, const ActQ8& a, int64_t r0, int64_t r1, int64_t t0, int64_t t1, float* y,
                int64_t ldy) {
-  if (a.tiles == nullptr) return dot_q4_0(w, a, r0, r1, t0, t1, y, ldy);
+  if (a.tiles == nullptr) return neondot_kernels().q4_0(w, a, r0, r1, t0, t1, y, ldy);
   q_tile<EMBER_Q4_0>(w, a, r0, r1, t0, t1, y, ldy);
 }
 
@@ -299,8 +297,6 @@ void pack_act(const ActQ8& a, int64_t T, int64_t g0, int64_t g1, uint8_t* tiles)
 const LinearKernels& neonmmla_kernels() {
   static const LinearKernels k = [] {
     LinearKernels t = neondot_kernels();
-    neonmmla::dot_q8_0 = t.q8_0;
-    neonmmla::dot_q4_0 = t.q4_0;
     t.q8_0 = neonmmla::q8_0_tile;
     t.q4_0 = neonmmla::q4_0_tile;
     t.pack_act = neonmmla::pack_act;
