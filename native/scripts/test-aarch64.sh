@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Cross-builds the kernel library and C++ tests for aarch64 and runs them under qemu-user.
-# qemu's "max" CPU has dotprod, fp16 and BF16, so the tests exercise the NEON, NEON+dotprod and
-# NEON+BF16 variants (they loop over every variant the CPU supports).
+# qemu's "max" CPU has dotprod, fp16, BF16 and I8MM, so the tests exercise the neon, neon-dotprod and
+# neon-mmla variants (they loop over every variant the CPU supports).
 #
 #   native/scripts/test-aarch64.sh        # as root in CI (installs the cross toolchain if missing)
 set -euo pipefail

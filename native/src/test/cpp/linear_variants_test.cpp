@@ -252,8 +252,8 @@ TEST(read_bandwidth_is_positive) {
   CHECK(ember_read_bandwidth_gbs(16, 1) < 0);
 }
 
-// Each variant's probe of each kind runs on this CPU (the bf16 kind takes its own instruction on the
-// -bf16 variants) and reports a rate.
+// Each variant's probe of each kind runs on this CPU (avx2-vnni, avx512-bf16 and neon-mmla have
+// probes of their own) and reports a rate.
 TEST(peak_probes_of_every_variant_report_a_rate) {
   for (Isa isa : kAllIsas) {
     if (!isa_supported(isa)) continue;

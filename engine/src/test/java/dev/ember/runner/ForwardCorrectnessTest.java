@@ -56,12 +56,15 @@ class ForwardCorrectnessTest {
         : TestModels.create(shape, format, dtype, d);
   }
 
+  /** Kernel variants that multiply bf16 weights by activations rounded to bf16 (vdpbf16ps, BFMMLA). */
+  private static final List<String> BF16_DOT_VARIANTS = List.of("avx512-bf16", "neon-mmla");
+
   /**
    * Weight type, format, and the stated bound on the error relative to the largest logit. Float types
    * only differ from float64 by f32 arithmetic; Q8_0/Q4_0 weights are compared against the reference
    * on the same dequantized weights, so their bound covers the 8-bit quantization of activations that
-   * the integer dot products use. BF16 on the bf16-dot kernels (avx512-bf16, neon-mmla): products of 16 rows or more (the
-   * 23- and 40-token prompts) round their activations to bf16, 2^-9 of each value at most, as a bf16
+   * the integer dot products use. BF16 on the bf16-dot variants: products of 16 rows or more (the 23-
+   * and 40-token prompts) round their activations to bf16, 2^-9 of each value at most, as a bf16
    * checkpoint's own arithmetic does; the bound is that of the f16 KV cache below.
    */
   static Stream<Arguments> dtypes() {
@@ -69,7 +72,7 @@ class ForwardCorrectnessTest {
         Arguments.of(ModelShape.TINY, ModelFormat.HF, DType.F32, 1e-4),
         Arguments.of(ModelShape.TINY_LLAMA, ModelFormat.HF, DType.F32, 1e-4),
         Arguments.of(ModelShape.TINY, ModelFormat.HF, DType.F16, 1e-4),
-        Arguments.of(ModelShape.TINY, ModelFormat.HF, DType.BF16, List.of("avx512-bf16", "neon-mmla").contains(EmberNative.ember_isa()) ? 5e-3 : 1e-4),
+        Arguments.of(ModelShape.TINY, ModelFormat.HF, DType.BF16, BF16_DOT_VARIANTS.contains(EmberNative.ember_isa()) ? 5e-3 : 1e-4),
         Arguments.of(ModelShape.TINY_LLAMA, ModelFormat.GGUF, DType.F32, 1e-4),
         Arguments.of(ModelShape.TINY, ModelFormat.GGUF, DType.Q8_0, 2e-2),
         Arguments.of(ModelShape.TINY_LLAMA, ModelFormat.GGUF, DType.Q4_0, 2e-2));

@@ -60,7 +60,30 @@ class DevicePoolDrainTest {
     sub.setHandshakeIvl(1000);
     int port = sub.bindToRandomPort("tcp://127.0.0.1");
     publisher = KvEventPublisher.start(KvEventsOptions.of("tcp://127.0.0.1:" + port), new SimpleMeterRegistry());
+    awaitSubscription();
     registry.observeEngines(new LocalEngines(vertx.eventBus(), SELF, localIndex).andThen(publisher));
+  }
+
+  /**
+   * Waits until the publisher's messages reach the subscriber: a PUB socket drops what it sends before the
+   * subscription reaches it (and while a stalled handshake is retried), which once took the drain's removal
+   * when the whole test ran inside the connection's first second. Probes are the stop of an engine of
+   * another function the publisher never saw start; the ones still in flight are read off here.
+   */
+  private void awaitSubscription() {
+    EngineDescription probe = new EngineDescription("probe", "cpu", "w", 16, "sha256_cbor", "0", 8);
+    sub.setReceiveTimeOut(100);
+    boolean arrived = false;
+    for (int i = 0; i < 300 && !arrived; i++) {
+      publisher.stopped(probe);
+      arrived = sub.recv() != null;
+      if (arrived) {
+        sub.recv(); // sequence number
+        sub.recv(); // payload
+      }
+    }
+    assertTrue(arrived, "no message reached the subscriber");
+    drainMessages(new ArrayList<>(), Duration.ofMillis(300));
   }
 
   @AfterEach
