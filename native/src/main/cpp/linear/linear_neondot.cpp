@@ -1,4 +1,5 @@
-// NEON + dotprod variant (ARMv8.2-A): int8 block dot products with SDOT.
+// NEON + dotprod variant (ARMv8.2-A: Neoverse N1, Kunpeng 920): int8 block dot products with SDOT, in
+// the shared NEON tiles for one activation row and in 8-row panels (below) for two or more.
 #include <arm_neon.h>
 
 #include <algorithm>
