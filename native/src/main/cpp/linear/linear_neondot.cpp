@@ -155,11 +155,11 @@ void panel_tile(const WeightView& w, const ActQ8& a, int64_t r0, int64_t r1, int
     for (int64_t r = r0; r < r1; r += kPanelRows) {
       const uint8_t* rp[kPanelRows];
       for (int i = 0; i < kPanelRows; i++) rp[i] = w.data + std::min<int64_t>(r + i, r1 - 1) * w.row_bytes;
+      // The same blocks of the next 8 rows are prefetched while these are repacked.
+      const int64_t bytes = DT == EMBER_Q8_0 ? kQ8Bytes : kQ4Bytes, ahead = kPanelRows * w.row_bytes;
       for (int k = 0; k < n; k++) {
-        for (int v = 0; v < 2; v++) {
-          __builtin_prefetch(rp[4 * v] + (b0 + k) * (DT == EMBER_Q8_0 ? kQ8Bytes : kQ4Bytes) + kPanelRows * w.row_bytes);
-          pack4<DT>(rp + 4 * v, b0 + k, slab.w[k][v], &slab.d[k][v]);
-        }
+        for (int i = 0; i < kPanelRows; i++) __builtin_prefetch(rp[i] + (b0 + k) * bytes + ahead);
+        for (int v = 0; v < 2; v++) pack4<DT>(rp + 4 * v, b0 + k, slab.w[k][v], &slab.d[k][v]);
       }
       for (int64_t g = g0; g < g1; g++) {
         for (int half = 0; half < 2; half++) {
