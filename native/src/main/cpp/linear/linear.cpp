@@ -50,9 +50,13 @@ int64_t linear_scratch_bytes(int32_t dtype, int64_t T, int64_t cols) {
 
 // Activations quantized on the calling thread below this many values (a pool hop costs more).
 static constexpr int64_t kSerialQuantizeValues = 16384;
-// Weight bytes one tile call covers, so the chunk stays in L2 while every T tile passes over it.
+// Bytes one tile call keeps in L2 while every T tile passes over them: its weights, or for the
+// tiles that repack weights per slab, its partial sums in y.
 static constexpr int64_t kChunkBytes = 256 * 1024;
 static constexpr int64_t kRowGrain = 16;
+// A multiple of the row block of every tile that reads packed activations (AVX-512: 3 panels of
+// 16 for int8, 2 for bf16; AVX-VNNI: 2 of 8; NEON: 8, 6 or 4 rows).
+static constexpr int64_t kSlabTileRows = 96;
 
 // Quantizes x [T][cols] into scratch (on the pool when large enough to share).
 static ActQ8 quantize_input(ThreadPool& pool, const LinearKernels& k, const float* x, int64_t T, int64_t cols,
@@ -108,7 +112,7 @@ static const uint8_t* pack_bf16_input(ThreadPool& pool, const LinearKernels& k, 
 }
 
 // Member tid's share of one product: its output rows (or T rows when there are too few weight rows
-// to go round), in weight chunks small enough to stay in L2 while every T tile passes over them.
+// to go round), in chunks small enough to stay in L2 while every T tile passes over them.
 // bf16 weights take the variant's bf16_dot tiles when the activations were packed for them.
 static void linear_share(const LinearKernels& k, const LinearOut& o, const float* x, const ActQ8& act,
                          const uint8_t* bf16_tiles, int64_t T, int tid, int nth) {
@@ -131,10 +135,23 @@ static void linear_share(const LinearKernels& k, const LinearOut& o, const float
   if (r0 >= r1 || t0 >= t1) return;
   float* y = o.y;
   const int64_t ldy = o.ldy;
-  if (w.dtype == EMBER_BF16 && bf16_tiles != nullptr) {
-    // One call for the whole share: those tiles keep their weights in L1 (repacked per slab), so
-    // L2-sized chunks would only cut their row panels short.
-    k.bf16_dot(wv, bf16_tiles, r0, r1, t0, t1, y, ldy);
+  const bool bf16_slabs = w.dtype == EMBER_BF16 && bf16_tiles != nullptr;
+  if (bf16_slabs || (is_quantized(w.dtype) && act.tiles != nullptr && t1 - t0 >= 2)) {
+    // Tiles that read packed activations (pack_bf16's or pack_act's records) repack their weights
+    // per column slab, in L1, and keep partial sums in y between slabs. So their chunks are sized
+    // by those partial sums, which must stay in L2: with the whole share at once each slab pass
+    // re-read y from L3 (about 10% slower at 128 tokens on the 0.5b shapes, Zen 5), and chunks of
+    // kChunkBytes of weights would leave a long row (the 1.5b down projection) a single panel.
+    int64_t yrows = kChunkBytes / (int64_t)sizeof(float) / (t1 - t0);
+    yrows = yrows < kSlabTileRows ? kSlabTileRows : yrows - yrows % kSlabTileRows;
+    for (int64_t c0 = r0; c0 < r1; c0 += yrows) {
+      const int64_t c1 = std::min(r1, c0 + yrows);
+      if (bf16_slabs) {
+        k.bf16_dot(wv, bf16_tiles, c0, c1, t0, t1, y, ldy);
+      } else {
+        qfn(wv, act, c0, c1, t0, t1, y, ldy);
+      }
+    }
   } else {
     for (int64_t c0 = r0; c0 < r1; c0 += chunk) {
       int64_t c1 = c0 + chunk < r1 ? c0 + chunk : r1;

@@ -33,7 +33,6 @@ constexpr int kPanels = 2;                  // panels per micro step
 constexpr int kTokens = kBf16TileTokens;    // activation rows per micro step: one tile group
 constexpr int kSlabPairs = 128;             // column pairs per slab: 16 KiB of weights for 2 panels
 constexpr int64_t kRecordBytes = 4 * kTokens;  // one pair of every row of a group
-constexpr int64_t kPartialBytes = 192 * 1024;  // partial sums of y kept in L2 across slabs
 
 struct Slab {
   __m512i w[kPanels][kSlabPairs];
@@ -115,8 +114,9 @@ void tokens(const Slab& s, int n, const uint8_t* rec, int64_t t, int lo, int hi,
 
 // Rows [c0, c1) of y for tokens [t0, t1) from pack_bf16's tiles. Slabs outside, row blocks inside:
 // every block reads the same pairs of the activations, which stay in L2 from one block to the next.
-void chunk_rows(const WeightView& w, const uint8_t* tiles, int64_t c0, int64_t c1, int64_t t0, int64_t t1, float* y,
-                int64_t ldy, Slab& slab) {
+void bf16_dot_tile(const WeightView& w, const uint8_t* tiles, int64_t c0, int64_t c1, int64_t t0, int64_t t1,
+                   float* y, int64_t ldy) {
+  alignas(64) Slab slab;
   const int64_t pairs = (w.cols + 1) / 2;
   constexpr int64_t kBlock = kPanels * kRows;
   for (int64_t p0 = 0; p0 < pairs; p0 += kSlabPairs) {
@@ -150,18 +150,6 @@ void chunk_rows(const WeightView& w, const uint8_t* tiles, int64_t c0, int64_t c
       }
     }
   }
-}
-
-// y[t][r] for r in [r0, r1), t in [t0, t1), in chunks of rows whose partial sums (every token
-// group's rows of y) stay in L2 from one slab to the next: with all rows at once, each slab pass
-// re-read y from L3 (about 10% slower at 128 tokens on the 0.5b shapes, Zen 5).
-void bf16_dot_tile(const WeightView& w, const uint8_t* tiles, int64_t r0, int64_t r1, int64_t t0, int64_t t1,
-                   float* y, int64_t ldy) {
-  constexpr int64_t kBlock = kPanels * kRows;
-  const int64_t groups = (t1 - 1) / kTokens - t0 / kTokens + 1;
-  const int64_t chunk = std::max<int64_t>(kBlock, kPartialBytes / (groups * kTokens * 4) / kBlock * kBlock);
-  alignas(64) Slab slab;
-  for (int64_t c0 = r0; c0 < r1; c0 += chunk) chunk_rows(w, tiles, c0, std::min(r1, c0 + chunk), t0, t1, y, ldy, slab);
 }
 
 // Rows of groups [g0, g1) of x [T][cols] rounded to bf16 into tiles: per group and pair of columns,

@@ -65,7 +65,6 @@ constexpr int kTokenPairs = kTokens / 2;
 static_assert(kTokens % 2 == 0, "groups hold whole pairs of rows");
 constexpr int64_t kQuadBytes = kTokenPairs * 16;  // four columns of a group
 constexpr int64_t kSlabQuads = 128;              // columns per slab / 4: 6 KiB of weights for 6 rows
-constexpr int64_t kChunkRows = 96;               // rows whose partial sums (every group's) stay in L2
 
 // Bytes of one group of tiles for cols columns (within the scratch linear_scratch_bytes counts).
 inline int64_t group_bytes(int64_t cols) { return (cols + 3) / 4 * kQuadBytes; }
@@ -88,8 +87,8 @@ inline void quads(const bfloat16_t* const (&wp)[kRows], const uint8_t* tile, int
 
 // y[t][r] for rows [c0, c1) and tokens [t0, t1): slabs of columns outside, blocks of kRows rows inside
 // (rows past c1 repeat row c1 - 1 and are dropped), every group over the block's slab.
-void chunk_rows(const WeightView& w, const uint8_t* tiles, int64_t c0, int64_t c1, int64_t t0, int64_t t1, float* y,
-                int64_t ldy) {
+void bf16_dot_tile(const WeightView& w, const uint8_t* tiles, int64_t c0, int64_t c1, int64_t t0, int64_t t1,
+                   float* y, int64_t ldy) {
   const int64_t cols = w.cols, all = (cols + 3) / 4, full = cols / 4, stride = group_bytes(cols);
   const int64_t g0 = t0 / kTokens, g1 = (t1 - 1) / kTokens + 1;
   for (int64_t s0 = 0; s0 < all; s0 += kSlabQuads) {
@@ -120,11 +119,6 @@ void chunk_rows(const WeightView& w, const uint8_t* tiles, int64_t c0, int64_t c
       }
     }
   }
-}
-
-void bf16_dot_tile(const WeightView& w, const uint8_t* tiles, int64_t r0, int64_t r1, int64_t t0, int64_t t1,
-                   float* y, int64_t ldy) {
-  for (int64_t c0 = r0; c0 < r1; c0 += kChunkRows) chunk_rows(w, tiles, c0, std::min(r1, c0 + kChunkRows), t0, t1, y, ldy);
 }
 
 // Groups [g0, g1) of kTokens rows of x [T][cols] rounded to bf16 into tiles: per group and four

@@ -335,26 +335,36 @@ struct GemvOf {
 };
 
 // T >= 2 rows for the AVX-512 VNNI variant: 16 weight rows side by side in the 16 lanes of a
-// 512-bit vector, so one vpdpbusd advances 16 rows of one activation row by 4 values, the
-// activation's 4 bytes coming in as an embedded broadcast (the broadcast operand is the signed
-// one, so weights are the u8 side: Q8 as w + 128, Q4 as unpacked nibbles). A slab of up to kSlab
-// blocks of the 16 rows is first repacked on the stack (prefetching the next 16 rows into L2):
-// per block, 8 vectors of [row][4 bytes] weights and the 16 row scales as f32. The tile then runs
-// every activation row over the slab, kTokens at a time, with the block's int32 sums starting
-// from the activation-side correction (-128 * sum(a) or -8 * sum(a)) and one convert + FMA per
-// block for all 16 rows; partial sums live in y between slabs. The activations come from
-// pack_act's tiles (below), where a block of the kTokens rows is one record: the inner loop takes
-// every operand from that record and the slab, through one pointer each.
+// 512-bit vector (a panel), so one vpdpbusd advances 16 rows of one activation row by 4 values.
+// Weights are the u8 side (Q8 as w + 128, Q4 as unpacked nibbles); the block's int32 sums start
+// from the activation-side correction (-128 * sum(a) or -8 * sum(a)), then one convert, one
+// multiply (weight scale x activation scale) and one FMA per block fold them into f32.
+//
+// A slab of up to kSlab blocks of up to kPanels panels is first repacked on the stack
+// (prefetching the next panels into L2): per block and panel, 8 vectors of [row][4 bytes] weights
+// and the 16 rows' f16 scales. The tile then runs every activation row over the slab, a run of
+// kRunTokens rows at a time, each activation broadcast into a register once and fed to the
+// vpdpbusd of every panel. Sharing the broadcast matters: a vpdpbusd with its own embedded
+// broadcast is one load, and the single-panel form issued about 1.4 loads per vpdpbusd, which
+// held it to about 60% of the VNNI peak; three panels issue 0.7. Partial sums live in y between
+// slabs. The activations come from pack_act's records (below), one per block of a group of
+// kActTileTokens rows.
 template <int DT>
 struct PanelOf {
   static constexpr int64_t kBytes = DT == EMBER_Q8_0 ? kQ8Bytes : kQ4Bytes;
   static constexpr int kRows = 16;
-  static constexpr int kSlab = 32;    // blocks per repacked slab: 16 KiB of weights, in L1
-  static constexpr int kTokens = kActTileTokens;  // activation rows per micro step: one tile group
+  static constexpr int kPanels = 3;   // 12 int32 + 12 f32 accumulators at 4 tokens, 3 weight vectors
+  static constexpr int kSlab = 16;    // blocks per slab: 3 x 8.5 KiB of repacked weights, in L1
+
+  // Activation rows per run: one panel alone needs 8 (8 independent vpdpbusd chains cover the
+  // instruction's latency); with two or three panels 4 give 8 or 12 chains and fit the registers.
+  template <int P>
+  static constexpr int kRunTokens = P == 1 ? 8 : 4;
+  static_assert(kActTileTokens % 8 == 0, "runs never straddle a tile group");
 
   struct Slab {
     __m512i w[kSlab][8];
-    float d[kSlab][kRows];
+    uint16_t d[kSlab][kRows];  // f16, as stored
   };
 
   // One block of 8 row pairs into [row i | row i + 4] (i < 4) and [row 8 + i | row 12 + i]
@@ -375,15 +385,14 @@ struct PanelOf {
     }
   }
 
-  // acc += u8 lanes of w times the 4 int8 at a, broadcast (the embedded-broadcast form, which
-  // the compiler does not pick for the intrinsic: it spends a separate broadcast instead).
-  static inline __m512i dot_broadcast(__m512i acc, __m512i w, const uint8_t* a) {
-    __asm__("vpdpbusd %2%{1to16%}, %1, %0" : "+v"(acc) : "v"(w), "m"(*(const int32_t*)a));
-    return acc;
+  static inline __m512i broadcast32(const uint8_t* a) {
+    __m512i x;  // a register broadcast: the compiler would fold it into every vpdpbusd as a load
+    __asm__("vpbroadcastd %1, %0" : "=v"(x) : "m"(*(const int32_t*)a));
+    return x;
   }
 
-  // Repacks blocks [b0, b0 + n) of the rows wp[0..15] into s; rows holds wp[i] - wp[0].
-  static void pack(const uint8_t* const (&wp)[kRows], __m512i rows, int64_t ahead, int64_t b0, int n, Slab& s) {
+  // Repacks blocks [b0, b0 + n) of the rows wp[0..15] into s.
+  static void pack(const uint8_t* const (&wp)[kRows], int64_t ahead, int64_t b0, int n, Slab& s) {
     for (int k = 0; k < n; k++) {
       const int64_t off = (b0 + k) * kBytes;
       if (DT == EMBER_Q8_0 || (k & 1) == 0) {
@@ -410,84 +419,109 @@ struct PanelOf {
         _mm512_store_si512(&s.w[k][d], _mm512_shuffle_i32x4(u[0][d], u[1][d], _MM_SHUFFLE(2, 0, 2, 0)));
         _mm512_store_si512(&s.w[k][4 + d], _mm512_shuffle_i32x4(u[0][d], u[1][d], _MM_SHUFFLE(3, 1, 3, 1)));
       }
-      const __m512i h = _mm512_i32gather_epi32(rows, wp[0] + off, 1);
-      _mm512_store_ps(s.d[k], _mm512_cvtph_ps(_mm512_cvtepi32_epi16(h)));
+      // The scales through general registers: a vpgatherdd would hold the VNNI pipes ~13 cycles.
+      for (int i = 0; i < kRows; i++) memcpy(&s.d[k][i], wp[i] + off, 2);
     }
   }
 
-  // y[t + j][r..r+15] (lanes in mask) for TT activation rows over the slab's n blocks from b0, the
-  // rows sitting at lanes lane.. of their tile group; adds to y unless first.
-  template <int TT>
-  static void tokens(const Slab& s, int n, const ActQ8& a, int64_t nb, int64_t b0, int64_t t, bool first,
-                     __mmask16 mask, float* y, int64_t ldy) {
-    const int64_t lane = TT == kTokens ? 0 : t % kTokens;  // a whole group starts at lane 0: immediate offsets
-    const uint8_t* rec = a.tiles + ((t / kTokens) * nb + b0) * kActTileBlockBytes;
+  // y[t + j][16p .. 16p + 15] for the TT activation rows from t over the slabs' n blocks from b0
+  // (lanes in `last` for the last panel); adds to y unless first.
+  template <int P, int TT>
+  static void run(const Slab* s, int n, const ActQ8& a, int64_t nb, int64_t b0, int64_t t, bool first,
+                  __mmask16 last, float* y, int64_t ldy) {
+    const uint8_t* rec = a.tiles + ((t / kActTileTokens) * nb + b0) * kActTileBlockBytes + 4 * (t % kActTileTokens);
     const int64_t corr = DT == EMBER_Q8_0 ? kTileCorr128 : kTileCorr8;
-    __m512 acc[TT];
-    for (int j = 0; j < TT; j++) acc[j] = first ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(mask, y + (t + j) * ldy);
-    for (int k = 0; k < n; k++, rec += kActTileBlockBytes) {
-      const uint8_t* aq = rec + 4 * lane;
-      const int32_t* ac = (const int32_t*)(rec + corr) + lane;
-      const float* ad = (const float*)(rec + kTileScales) + lane;
-      // Two sums per activation row, over the even and the odd 4-value steps: chains of 4 dependent
-      // vpdpbusd instead of 8, so the block's latency hides behind the other rows' work (a chain of 8
-      // restarted every block left the VNNI unit idle about a fifth of the time).
-      __m512i isum[TT], osum[TT];
-      for (int j = 0; j < TT; j++) {
-        isum[j] = _mm512_set1_epi32(ac[j]);
-        osum[j] = _mm512_setzero_si512();
-      }
-      for (int q = 0; q < 8; q += 2) {
-        const __m512i we = _mm512_load_si512(&s.w[k][q]);
-        const __m512i wo = _mm512_load_si512(&s.w[k][q + 1]);
-        for (int j = 0; j < TT; j++) isum[j] = dot_broadcast(isum[j], we, aq + q * 4 * kTokens + 4 * j);
-        for (int j = 0; j < TT; j++) osum[j] = dot_broadcast(osum[j], wo, aq + (q + 1) * 4 * kTokens + 4 * j);
-      }
-      const __m512 dw = _mm512_load_ps(s.d[k]);
-      for (int j = 0; j < TT; j++) {
-        const __m512 sum = _mm512_cvtepi32_ps(_mm512_add_epi32(isum[j], osum[j]));
-        acc[j] = _mm512_fmadd_ps(sum, _mm512_mul_ps(dw, _mm512_set1_ps(ad[j])), acc[j]);
+    __m512 acc[P][TT];
+    for (int j = 0; j < TT; j++) {
+      for (int p = 0; p < P; p++) {
+        const __mmask16 m = p == P - 1 ? last : (__mmask16)0xFFFF;
+        acc[p][j] = first ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(m, y + (t + j) * ldy + p * kRows);
       }
     }
-    for (int j = 0; j < TT; j++) _mm512_mask_storeu_ps(y + (t + j) * ldy, mask, acc[j]);
+    for (int k = 0; k < n; k++, rec += kActTileBlockBytes) {
+      __m512i isum[P][TT];
+      for (int j = 0; j < TT; j++) {
+        isum[0][j] = broadcast32(rec + corr + 4 * j);
+        for (int p = 1; p < P; p++) isum[p][j] = isum[0][j];
+      }
+      for (int q = 0; q < 8; q++) {
+        __m512i w[P];
+        for (int p = 0; p < P; p++) w[p] = _mm512_load_si512(&s[p].w[k][q]);
+        for (int j = 0; j < TT; j++) {
+          const __m512i x = broadcast32(rec + q * 4 * kActTileTokens + 4 * j);
+          for (int p = 0; p < P; p++) isum[p][j] = _mm512_dpbusd_epi32(isum[p][j], w[p], x);
+        }
+      }
+      __m512 dw[P];
+      for (int p = 0; p < P; p++) dw[p] = _mm512_cvtph_ps(_mm256_load_si256((const __m256i*)s[p].d[k]));
+      const float* ad = (const float*)(rec + kTileScales);
+      for (int j = 0; j < TT; j++) {
+        const __m512 d = _mm512_set1_ps(ad[j]);
+        for (int p = 0; p < P; p++) {
+          acc[p][j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[p][j]), _mm512_mul_ps(dw[p], d), acc[p][j]);
+        }
+      }
+    }
+    for (int j = 0; j < TT; j++) {
+      for (int p = 0; p < P; p++) {
+        const __mmask16 m = p == P - 1 ? last : (__mmask16)0xFFFF;
+        _mm512_mask_storeu_ps(y + (t + j) * ldy + p * kRows, m, acc[p][j]);
+      }
+    }
   }
 
-  template <int TT>
-  static void token_rows(const Slab& s, int n, const ActQ8& a, int64_t nb, int64_t b0, int64_t t0, int64_t t1,
-                         bool first, __mmask16 mask, float* y, int64_t ldy) {
+  // run<P, TT> for a run of 1..TT rows.
+  template <int P, int TT>
+  static void short_run(const Slab* s, int n, const ActQ8& a, int64_t nb, int64_t b0, int64_t t0, int64_t t1,
+                        bool first, __mmask16 last, float* y, int64_t ldy) {
     if constexpr (TT > 0) {
-      if (t1 - t0 == TT) return tokens<TT>(s, n, a, nb, b0, t0, first, mask, y, ldy);
-      return token_rows<TT - 1>(s, n, a, nb, b0, t0, t1, first, mask, y, ldy);
+      if (t1 - t0 == TT) return run<P, TT>(s, n, a, nb, b0, t0, first, last, y, ldy);
+      return short_run<P, TT - 1>(s, n, a, nb, b0, t0, t1, first, last, y, ldy);
+    }
+  }
+
+  // Activation rows [t0, t1) over P panels of a slab; runs never straddle a tile group (t0 need
+  // not start one when T is split over threads).
+  template <int P>
+  static void runs(const Slab* s, int n, const ActQ8& a, int64_t nb, int64_t b0, int64_t t0, int64_t t1, bool first,
+                   __mmask16 last, float* y, int64_t ldy) {
+    constexpr int TT = kRunTokens<P>;
+    for (int64_t t = t0; t < t1;) {
+      const int64_t end = std::min({t1, (t / kActTileTokens + 1) * kActTileTokens, t + TT});
+      if (end - t == TT) {
+        run<P, TT>(s, n, a, nb, b0, t, first, last, y, ldy);
+      } else {
+        short_run<P, TT - 1>(s, n, a, nb, b0, t, end, first, last, y, ldy);
+      }
+      t = end;
     }
   }
 
   static void tile(const WeightView& w, const ActQ8& a, int64_t r0, int64_t r1, int64_t t0, int64_t t1, float* y,
                    int64_t ldy) {
     const int64_t nb = w.cols / kBlockValues;
-    alignas(64) Slab slab;
-    // Slabs outside, panels inside: every panel of the chunk reads the same columns of the
-    // activations, which stay in L2 from one panel to the next (with the panels outside, a long
+    constexpr int kGroupRows = kPanels * kRows;
+    alignas(64) Slab slab[kPanels];
+    // Slabs outside, panels inside: every panel group of the chunk reads the same columns of the
+    // activations, which stay in L2 from one group to the next (with the panels outside, a long
     // row such as the down projection's read all T rows of activations once per panel, from L3
     // once they outgrew L2). Each output still sums its slabs in order, so results are unchanged.
     for (int64_t b0 = 0; b0 < nb; b0 += kSlab) {
       const int n = nb - b0 < kSlab ? (int)(nb - b0) : kSlab;
-      for (int64_t r = r0; r < r1; r += kRows) {
-        const int nr = r1 - r < kRows ? (int)(r1 - r) : kRows;
-        const __mmask16 mask = (__mmask16)((1u << nr) - 1);
-        const uint8_t* wp[kRows];
-        for (int i = 0; i < kRows; i++) wp[i] = w.data + (r + (i < nr ? i : nr - 1)) * w.row_bytes;
-        const __m512i rows = _mm512_mullo_epi32(_mm512_min_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), _mm512_set1_epi32(nr - 1)), _mm512_set1_epi32((int)w.row_bytes));
-        pack(wp, rows, kRows * w.row_bytes, b0, n, slab);
-        // Token runs never straddle a tile group (t0 need not start one when T is split over threads).
-        for (int64_t t = t0; t < t1;) {
-          const int64_t end = std::min(t1, (t / kTokens + 1) * kTokens);
-          if (end - t == kTokens) {
-            tokens<kTokens>(slab, n, a, nb, b0, t, b0 == 0, mask, y + r, ldy);
-          } else {
-            token_rows<kTokens - 1>(slab, n, a, nb, b0, t, end, b0 == 0, mask, y + r, ldy);
-          }
-          t = end;
+      for (int64_t r = r0; r < r1; r += kGroupRows) {
+        const int nr = r1 - r < kGroupRows ? (int)(r1 - r) : kGroupRows;
+        const int np = (nr + kRows - 1) / kRows;
+        for (int p = 0; p < np; p++) {
+          const int pr = std::min(kRows, nr - p * kRows);  // rows past the last repeat it
+          const uint8_t* wp[kRows];
+          for (int i = 0; i < kRows; i++) wp[i] = w.data + (r + p * kRows + std::min(i, pr - 1)) * w.row_bytes;
+          pack(wp, kGroupRows * w.row_bytes, b0, n, slab[p]);
         }
+        const __mmask16 last = (__mmask16)((1u << (nr - (np - 1) * kRows)) - 1);
+        const bool first = b0 == 0;
+        if (np == 3) runs<3>(slab, n, a, nb, b0, t0, t1, first, last, y + r, ldy);
+        if (np == 2) runs<2>(slab, n, a, nb, b0, t0, t1, first, last, y + r, ldy);
+        if (np == 1) runs<1>(slab, n, a, nb, b0, t0, t1, first, last, y + r, ldy);
       }
     }
   }
