@@ -340,21 +340,26 @@ struct GemvOf {
 // from the activation-side correction (-128 * sum(a) or -8 * sum(a)), then one convert, one
 // multiply (weight scale x activation scale) and one FMA per block fold them into f32.
 //
-// A slab of up to kSlab blocks of up to kPanels panels is first repacked on the stack
-// (prefetching the next panels into L2): per block and panel, 8 vectors of [row][4 bytes] weights
-// and the 16 rows' f16 scales. The tile then runs every activation row over the slab, a run of
-// kRunTokens rows at a time, each activation broadcast into a register once and fed to the
-// vpdpbusd of every panel. Sharing the broadcast matters: a vpdpbusd with its own embedded
-// broadcast is one load, and the single-panel form issued about 1.4 loads per vpdpbusd, which
-// held it to about 60% of the VNNI peak; three panels issue 0.7. Partial sums live in y between
-// slabs. The activations come from pack_act's records (below), one per block of a group of
-// kActTileTokens rows.
+// A slab of up to kSlab blocks of a group of panels is first repacked on the stack (prefetching
+// the next group into L2): per block and panel, 8 vectors of [row][4 bytes] weights and the 16
+// rows' f16 scales. The tile then runs every activation row over the slab, a run of kRunTokens
+// rows at a time, each activation broadcast into a register once and fed to the vpdpbusd of every
+// panel of the group. Sharing the broadcast matters: a vpdpbusd with its own embedded broadcast is
+// one load, and one panel issues about 1.4 loads per vpdpbusd, which held prefill to about 60% of
+// the VNNI peak; three panels issue 0.7. Products of one tile group of activation rows or fewer
+// (decode batches) are bound by the weights' stream instead, and keep one panel per group: each
+// panel's repack then overlaps the previous panel's few products (three panels ran a batch of 8
+// 7-12% slower). Partial sums live in y between slabs. The activations come from pack_act's
+// records (below), one per block of a group of kActTileTokens rows.
 template <int DT>
 struct PanelOf {
   static constexpr int64_t kBytes = DT == EMBER_Q8_0 ? kQ8Bytes : kQ4Bytes;
   static constexpr int kRows = 16;
   static constexpr int kPanels = 3;   // 12 int32 + 12 f32 accumulators at 4 tokens, 3 weight vectors
-  static constexpr int kSlab = 16;    // blocks per slab: 3 x 8.5 KiB of repacked weights, in L1
+  // Blocks per slab: 1,024 values, a whole 0.5b row (896) in one slab (reading rows in halves, 16
+  // blocks, slowed a decode batch's weight stream about 10%); 3 x 17 KiB of repacked weights, about
+  // the 48 KiB of L1 on Zen 5.
+  static constexpr int kSlab = 32;
 
   // Activation rows per run: one panel alone needs 8 (8 independent vpdpbusd chains cover the
   // instruction's latency); with two or three panels 4 give 8 or 12 chains and fit the registers.
@@ -391,13 +396,13 @@ struct PanelOf {
     return x;
   }
 
-  // Repacks blocks [b0, b0 + n) of the rows wp[0..15] into s.
-  static void pack(const uint8_t* const (&wp)[kRows], int64_t ahead, int64_t b0, int n, Slab& s) {
+  // Repacks blocks [b0, b0 + n) of the rows wp[0..15] into s; rows holds wp[i] - wp[0].
+  static void pack(const uint8_t* const (&wp)[kRows], __m512i rows, int64_t ahead, int64_t b0, int n, Slab& s) {
     for (int k = 0; k < n; k++) {
       const int64_t off = (b0 + k) * kBytes;
-      // One prefetch per row every two blocks (68 bytes of Q8, 36 of Q4; a line the pair straddles
-      // now and then is left to the hardware prefetcher): one per block cost Q8 2-5%.
-      if ((k & 1) == 0) {
+      // Every Q8 block (34 bytes) and every other Q4 block: one every two Q8 blocks ran a decode
+      // batch's weight stream 20% slower.
+      if (DT == EMBER_Q8_0 || (k & 1) == 0) {
         for (int i = 0; i < kRows; i++) _mm_prefetch((const char*)(wp[i] + off + ahead), _MM_HINT_T1);
       }
       __m512i z[8];
@@ -421,8 +426,10 @@ struct PanelOf {
         _mm512_store_si512(&s.w[k][d], _mm512_shuffle_i32x4(u[0][d], u[1][d], _MM_SHUFFLE(2, 0, 2, 0)));
         _mm512_store_si512(&s.w[k][4 + d], _mm512_shuffle_i32x4(u[0][d], u[1][d], _MM_SHUFFLE(3, 1, 3, 1)));
       }
-      // The scales through general registers: a vpgatherdd would hold the VNNI pipes ~13 cycles.
-      for (int i = 0; i < kRows; i++) memcpy(&s.d[k][i], wp[i] + off, 2);
+      // The gather holds the VNNI pipes about 13 cycles, but 16 scalar copies (about as fast in
+      // prefill) ran a decode batch's weight stream 5-10% slower.
+      const __m512i h = _mm512_i32gather_epi32(rows, wp[0] + off, 1);
+      _mm256_store_si256((__m256i*)s.d[k], _mm512_cvtepi32_epi16(h));
     }
   }
 
@@ -502,7 +509,7 @@ struct PanelOf {
   static void tile(const WeightView& w, const ActQ8& a, int64_t r0, int64_t r1, int64_t t0, int64_t t1, float* y,
                    int64_t ldy) {
     const int64_t nb = w.cols / kBlockValues;
-    constexpr int kGroupRows = kPanels * kRows;
+    const int64_t group_rows = (t1 - t0 > kActTileTokens ? kPanels : 1) * kRows;
     alignas(64) Slab slab[kPanels];
     // Slabs outside, panels inside: every panel group of the chunk reads the same columns of the
     // activations, which stay in L2 from one group to the next (with the panels outside, a long
@@ -510,14 +517,17 @@ struct PanelOf {
     // once they outgrew L2). Each output still sums its slabs in order, so results are unchanged.
     for (int64_t b0 = 0; b0 < nb; b0 += kSlab) {
       const int n = nb - b0 < kSlab ? (int)(nb - b0) : kSlab;
-      for (int64_t r = r0; r < r1; r += kGroupRows) {
-        const int nr = r1 - r < kGroupRows ? (int)(r1 - r) : kGroupRows;
+      for (int64_t r = r0; r < r1; r += group_rows) {
+        const int nr = (int)std::min(r1 - r, group_rows);
         const int np = (nr + kRows - 1) / kRows;
         for (int p = 0; p < np; p++) {
           const int pr = std::min(kRows, nr - p * kRows);  // rows past the last repeat it
           const uint8_t* wp[kRows];
           for (int i = 0; i < kRows; i++) wp[i] = w.data + (r + p * kRows + std::min(i, pr - 1)) * w.row_bytes;
-          pack(wp, kGroupRows * w.row_bytes, b0, n, slab[p]);
+          const __m512i rows = _mm512_mullo_epi32(
+              _mm512_min_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), _mm512_set1_epi32(pr - 1)),
+              _mm512_set1_epi32((int)w.row_bytes));
+          pack(wp, rows, group_rows * w.row_bytes, b0, n, slab[p]);
         }
         const __mmask16 last = (__mmask16)((1u << (nr - (np - 1) * kRows)) - 1);
         const bool first = b0 == 0;
