@@ -54,8 +54,9 @@ static constexpr int64_t kSerialQuantizeValues = 16384;
 // tiles that repack weights per slab, its partial sums in y.
 static constexpr int64_t kChunkBytes = 256 * 1024;
 static constexpr int64_t kRowGrain = 16;
-// A multiple of the row block of every tile that reads packed activations (AVX-512: 3 panels of
-// 16 for int8, 2 for bf16; AVX-VNNI: 2 of 8; NEON: 8, 6 or 4 rows).
+// The fewest rows a tile that reads packed activations gets for more than one tile group of
+// activation rows: a multiple of every such tile's row block (AVX-512: 3 panels of 16 for int8, 2
+// for bf16; AVX-VNNI: 2 of 8; NEON: 8, 6 or 4 rows).
 static constexpr int64_t kSlabTileRows = 96;
 
 // Quantizes x [T][cols] into scratch (on the pool when large enough to share).
@@ -138,12 +139,14 @@ static void linear_share(const LinearKernels& k, const LinearOut& o, const float
   const bool bf16_slabs = w.dtype == EMBER_BF16 && bf16_tiles != nullptr;
   if (bf16_slabs || (is_quantized(w.dtype) && act.tiles != nullptr && t1 - t0 >= 2)) {
     // Tiles that read packed activations (pack_bf16's or pack_act's records) repack their weights
-    // per column slab, in L1, and keep partial sums in y between slabs. So their chunks are sized
-    // by those partial sums, which must stay in L2: with the whole share at once each slab pass
-    // re-read y from L3 (about 10% slower at 128 tokens on the 0.5b shapes, Zen 5), and chunks of
-    // kChunkBytes of weights would leave a long row (the 1.5b down projection) a single panel.
-    int64_t yrows = kChunkBytes / (int64_t)sizeof(float) / (t1 - t0);
-    yrows = yrows < kSlabTileRows ? kSlabTileRows : yrows - yrows % kSlabTileRows;
+    // per column slab, in L1, and keep partial sums in y between slabs. Their chunks keep both the
+    // weights and those partial sums in L2 (with the whole share at once, each slab pass re-read y
+    // from L3 at 128 tokens and read the weights in strided pieces at 8: both slower), but hold at
+    // least kSlabTileRows rows once there is more than one tile group of activation rows: chunks of
+    // kChunkBytes of weights alone left a long row (the 1.5b down projection) a single panel.
+    int64_t yrows = std::min(chunk, kChunkBytes / (int64_t)sizeof(float) / (t1 - t0));
+    const int64_t least = t1 - t0 > kActTileTokens ? kSlabTileRows : grain;
+    yrows = yrows < least ? least : yrows - yrows % grain;
     for (int64_t c0 = r0; c0 < r1; c0 += yrows) {
       const int64_t c1 = std::min(r1, c0 + yrows);
       if (bf16_slabs) {

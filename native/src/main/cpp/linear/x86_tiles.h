@@ -390,6 +390,13 @@ struct PanelOf {
     }
   }
 
+  // acc += u8 lanes of w times the 4 int8 at a, broadcast (the embedded-broadcast form, which the
+  // compiler does not pick for the intrinsic).
+  static inline __m512i dot_broadcast(__m512i acc, __m512i w, const uint8_t* a) {
+    __asm__("vpdpbusd %2%{1to16%}, %1, %0" : "+v"(acc) : "v"(w), "m"(*(const int32_t*)a));
+    return acc;
+  }
+
   static inline __m512i broadcast32(const uint8_t* a) {
     __m512i x;  // a register broadcast: the compiler would fold it into every vpdpbusd as a load
     __asm__("vpbroadcastd %1, %0" : "=v"(x) : "m"(*(const int32_t*)a));
@@ -457,8 +464,13 @@ struct PanelOf {
         __m512i w[P];
         for (int p = 0; p < P; p++) w[p] = _mm512_load_si512(&s[p].w[k][q]);
         for (int j = 0; j < TT; j++) {
-          const __m512i x = broadcast32(rec + q * 4 * kActTileTokens + 4 * j);
-          for (int p = 0; p < P; p++) isum[p][j] = _mm512_dpbusd_epi32(isum[p][j], w[p], x);
+          const uint8_t* x4 = rec + q * 4 * kActTileTokens + 4 * j;
+          if constexpr (P == 1) {  // one load either way: the embedded broadcast saves an instruction
+            isum[0][j] = dot_broadcast(isum[0][j], w[0], x4);
+          } else {
+            const __m512i x = broadcast32(x4);
+            for (int p = 0; p < P; p++) isum[p][j] = _mm512_dpbusd_epi32(isum[p][j], w[p], x);
+          }
         }
       }
       __m512 dw[P];
