@@ -454,24 +454,33 @@ struct PanelOf {
         acc[p][j] = first ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(m, y + (t + j) * ldy + p * kRows);
       }
     }
+    // One panel sums the even and the odd 4-value steps apart: 16 chains of 4 dependent vpdpbusd
+    // instead of 8 of 8, restarted every block (a Q4 decode batch of 8 ran about 8% slower).
+    constexpr int kChains = P == 1 ? 2 : 1;
     for (int k = 0; k < n; k++, rec += kActTileBlockBytes) {
-      __m512i isum[P][TT];
+      __m512i isum[kChains][P][TT];
       for (int j = 0; j < TT; j++) {
-        isum[0][j] = broadcast32(rec + corr + 4 * j);
-        for (int p = 1; p < P; p++) isum[p][j] = isum[0][j];
+        isum[0][0][j] = broadcast32(rec + corr + 4 * j);
+        for (int p = 1; p < P; p++) isum[0][p][j] = isum[0][0][j];
+        for (int c = 1; c < kChains; c++) isum[c][0][j] = _mm512_setzero_si512();
       }
-      for (int q = 0; q < 8; q++) {
-        __m512i w[P];
-        for (int p = 0; p < P; p++) w[p] = _mm512_load_si512(&s[p].w[k][q]);
-        for (int j = 0; j < TT; j++) {
-          const uint8_t* x4 = rec + q * 4 * kActTileTokens + 4 * j;
-          if constexpr (P == 1) {  // one load either way: the embedded broadcast saves an instruction
-            isum[0][j] = dot_broadcast(isum[0][j], w[0], x4);
-          } else {
-            const __m512i x = broadcast32(x4);
-            for (int p = 0; p < P; p++) isum[p][j] = _mm512_dpbusd_epi32(isum[p][j], w[p], x);
+      for (int q0 = 0; q0 < 8; q0 += kChains) {
+        for (int c = 0; c < kChains; c++) {
+          __m512i w[P];
+          for (int p = 0; p < P; p++) w[p] = _mm512_load_si512(&s[p].w[k][q0 + c]);
+          for (int j = 0; j < TT; j++) {
+            const uint8_t* x4 = rec + (q0 + c) * 4 * kActTileTokens + 4 * j;
+            if constexpr (P == 1) {  // one load either way: the embedded broadcast saves an instruction
+              isum[c][0][j] = dot_broadcast(isum[c][0][j], w[0], x4);
+            } else {
+              const __m512i x = broadcast32(x4);
+              for (int p = 0; p < P; p++) isum[c][p][j] = _mm512_dpbusd_epi32(isum[c][p][j], w[p], x);
+            }
           }
         }
+      }
+      for (int c = 1; c < kChains; c++) {
+        for (int j = 0; j < TT; j++) isum[0][0][j] = _mm512_add_epi32(isum[0][0][j], isum[c][0][j]);
       }
       __m512 dw[P];
       for (int p = 0; p < P; p++) dw[p] = _mm512_cvtph_ps(_mm256_load_si256((const __m256i*)s[p].d[k]));
@@ -479,7 +488,7 @@ struct PanelOf {
       for (int j = 0; j < TT; j++) {
         const __m512 d = _mm512_set1_ps(ad[j]);
         for (int p = 0; p < P; p++) {
-          acc[p][j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[p][j]), _mm512_mul_ps(dw[p], d), acc[p][j]);
+          acc[p][j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[0][p][j]), _mm512_mul_ps(dw[p], d), acc[p][j]);
         }
       }
     }
