@@ -361,8 +361,8 @@ struct PanelOf {
   // the 48 KiB of L1 on Zen 5.
   static constexpr int kSlab = 32;
 
-  // Activation rows per run: one panel alone needs 8 (8 independent vpdpbusd chains cover the
-  // instruction's latency); with two or three panels 4 give 8 or 12 chains and fit the registers.
+  // Activation rows per run: one panel runs 8 (16 vpdpbusd chains with its even and odd steps
+  // apart, see run()); two or three panels run 4, which gives 8 or 12 chains and fits the registers.
   template <int P>
   static constexpr int kRunTokens = P == 1 ? 8 : 4;
   static_assert(kActTileTokens % 8 == 0, "runs never straddle a tile group");
