@@ -50,8 +50,8 @@ int64_t linear_scratch_bytes(int32_t dtype, int64_t T, int64_t cols) {
 
 // Activations quantized on the calling thread below this many values (a pool hop costs more).
 static constexpr int64_t kSerialQuantizeValues = 16384;
-// Bytes one tile call keeps in L2 while every T tile passes over them: its weights, or for the
-// tiles that repack weights per slab, its partial sums in y.
+// Bytes one tile call keeps in L2 while every T tile passes over them: its weights, and for the
+// tiles that repack weights per slab, its partial sums in y as well.
 static constexpr int64_t kChunkBytes = 256 * 1024;
 static constexpr int64_t kRowGrain = 16;
 // The fewest rows a tile that reads packed activations gets for more than one tile group of
