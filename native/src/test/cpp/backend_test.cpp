@@ -8,6 +8,7 @@
 
 #include "backend/backend.h"
 #include "backend/cpu_backend.h"
+#include "backend/shared_panels.h"
 #include "ember.h"
 #include "model/model.h"
 #include "test.h"
@@ -34,7 +35,7 @@ class CountingBackend final : public ember::Backend {
   void copy_to_device(void* d, const void* s, int64_t n) override { cpu_.copy_to_device(d, s, n); }
   void copy_to_host(void* d, const void* s, int64_t n) override { cpu_.copy_to_host(d, s, n); }
   void copy_on_device(void* d, const void* s, int64_t n) override { cpu_.copy_on_device(d, s, n); }
-  int upload_weight(const ember::Tensor& h, ember::Tensor* d) override { return cpu_.upload_weight(h, d); }
+  int upload_weight(const ember::Tensor& h, ember::WeightUse u, ember::Tensor* d) override { return cpu_.upload_weight(h, u, d); }
   void free_weight(const ember::Tensor& d) override { cpu_.free_weight(d); }
   void synchronize() override {}
   int reserve_matmul(const ember::Tensor& w, int64_t rows) override { return cpu_.reserve_matmul(w, rows); }
@@ -184,4 +185,36 @@ TEST(forward_runs_only_through_the_backend_ops) {
   ember_kv_free(kv_plain);
   ember_model_free(watched);
   ember_model_free(plain);
+}
+
+// Q8_0/Q4_0 matrices only products read are packed once into the variant's panel layout and shared
+// by every context that uploads the same host matrix (the last free_weight frees the copy); the
+// embedding (Rows) and float matrices stay in place. Variants without a panel layout pack nothing.
+TEST(cpu_backend_packs_product_weights_once_for_all_contexts) {
+  std::vector<uint8_t> host(ember_dtype_bytes(EMBER_Q8_0, 40 * 64));
+  for (size_t i = 0; i < host.size(); i++) host[i] = (uint8_t)(i * 37 + 11);
+  const ember::Tensor q8{host.data(), EMBER_Q8_0, 40, 64};
+  const bool packs = ember::panel_layout_bytes(q8) > 0;
+  const int64_t before = ember::SharedPanels::count();
+  ember::CpuBackend a(1), b(2);
+  ember::Tensor da, db, rows, f32;
+  CHECK(a.upload_weight(q8, ember::WeightUse::Matmul, &da) == 0);
+  CHECK(b.upload_weight(q8, ember::WeightUse::Matmul, &db) == 0);
+  CHECK(a.upload_weight(q8, ember::WeightUse::Rows, &rows) == 0);
+  std::vector<float> fw(16 * 64, 0.5f);
+  CHECK(a.upload_weight(ember::Tensor{fw.data(), EMBER_F32, 16, 64}, ember::WeightUse::Matmul, &f32) == 0);
+  CHECK(rows.data == host.data() && rows.layout == ember::kRowMajor);
+  CHECK(f32.data == fw.data() && f32.layout == ember::kRowMajor);
+  if (packs) {
+    CHECK(da.layout == ember::kX86Panels && da.data != host.data() && da.data == db.data);
+    CHECK(ember::SharedPanels::count() == before + 1);
+  } else {
+    CHECK(da.layout == ember::kRowMajor && da.data == host.data());
+  }
+  a.free_weight(da);
+  CHECK(ember::SharedPanels::count() == before + (packs ? 1 : 0));
+  b.free_weight(db);
+  a.free_weight(rows);
+  a.free_weight(f32);
+  CHECK(ember::SharedPanels::count() == before);
 }

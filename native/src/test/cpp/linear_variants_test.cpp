@@ -54,6 +54,10 @@ std::vector<double> act_as_quantized(const std::vector<float>& x) {
   return out;
 }
 
+bool check_against_reference(const std::vector<float>& y, const std::vector<float>& wd, const std::vector<float>& x,
+                             const std::vector<double>& xq, const std::vector<float>& bias, int32_t dtype, int64_t rows,
+                             int64_t cols, int64_t T, int64_t ldy, bool with_bias, bool bf16_act, int threads);
+
 // Runs one case and compares it with the references; returns false on the first mismatch.
 bool check_case(ThreadPool& pool, int32_t dtype, int64_t rows, int64_t cols, int64_t T, bool with_bias, Rng& rng) {
   std::vector<float> wf(rows * cols), x(T * cols), bias(rows);
@@ -73,9 +77,37 @@ bool check_case(ThreadPool& pool, int32_t dtype, int64_t rows, int64_t cols, int
   const int64_t ldy = rows + 3;
   std::vector<float> y(T * ldy, NAN);
   AlignedBuf scratch(linear_scratch_bytes(dtype, T, cols));
-  linear(pool, Tensor{w.data(), dtype, rows, cols}, x.data(), T, y.data(), ldy, with_bias ? bias.data() : nullptr,
-         scratch.p);
+  const Tensor rows_w{w.data(), dtype, rows, cols};
+  linear(pool, rows_w, x.data(), T, y.data(), ldy, with_bias ? bias.data() : nullptr, scratch.p);
+  if (!check_against_reference(y, wd, x, xq, bias, dtype, rows, cols, T, ldy, with_bias, bf16_act, pool.size())) return false;
 
+  // The same weights packed into the variant's panel layout, where it has one: equal to the last bit
+  // wherever both products run the same tiles (T >= 2, shared out by rows; a share of one token
+  // takes GemvOf in row-major), and within the reference's bounds everywhere.
+  const int64_t packed = panel_layout_bytes(rows_w);
+  if (packed > 0) {
+    AlignedBuf panels(packed);
+    const Tensor pw = pack_panels(pool, rows_w, panels.p);
+    std::vector<float> yp(T * ldy, NAN);
+    linear(pool, pw, x.data(), T, yp.data(), ldy, with_bias ? bias.data() : nullptr, scratch.p);
+    if (!check_against_reference(yp, wd, x, xq, bias, dtype, rows, cols, T, ldy, with_bias, bf16_act, pool.size()))
+      return false;
+    const bool same_tiles = T >= 2 && (rows >= 8 * pool.size() || T < pool.size());
+    for (int64_t t = 0; same_tiles && t < T; t++) {
+      if (std::memcmp(&y[t * ldy], &yp[t * ldy], rows * sizeof(float)) != 0) {
+        std::fprintf(stderr, "  %s dtype %d rows %lld cols %lld T %lld threads %d: panels differ from rows in row %lld\n",
+                     ember_isa(), dtype, (long long)rows, (long long)cols, (long long)T, pool.size(), (long long)t);
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+// y against the double references of check_case.
+bool check_against_reference(const std::vector<float>& y, const std::vector<float>& wd, const std::vector<float>& x,
+                             const std::vector<double>& xq, const std::vector<float>& bias, int32_t dtype, int64_t rows,
+                             int64_t cols, int64_t T, int64_t ldy, bool with_bias, bool bf16_act, int threads) {
   for (int64_t t = 0; t < T; t++) {
     for (int64_t r = 0; r < rows; r++) {
       double ref = with_bias ? bias[r] : 0, mag = std::fabs(ref), pure = ref, pure_mag = mag;
@@ -96,7 +128,7 @@ bool check_case(ThreadPool& pool, int32_t dtype, int64_t rows, int64_t cols, int
       if (!ok) {
         std::fprintf(stderr, "  %s dtype %d rows %lld cols %lld T %lld bias %d threads %d: y[%lld][%lld] = %.9g, "
                      "want %.9g (sum |terms| %.3g)\n", ember_isa(), dtype, (long long)rows, (long long)cols,
-                     (long long)T, with_bias, pool.size(), (long long)t, (long long)r, got, ref, mag);
+                     (long long)T, with_bias, threads, (long long)t, (long long)r, got, ref, mag);
         return false;
       }
     }
@@ -267,4 +299,34 @@ TEST(peak_probes_of_every_variant_report_a_rate) {
     }
   }
   force_isa(detected_isa());
+}
+
+// Panel weights keep their kernels when another variant is forced after packing (a model built
+// under avx512-bf16, then --isa avx2): the product still matches the row-major one.
+TEST(panel_weights_multiply_right_under_a_variant_forced_later) {
+  const int64_t rows = 48, cols = 256, T = 5;
+  ThreadPool pool(2);
+  Rng rng{99};
+  std::vector<float> wf(rows * cols), x(T * cols);
+  for (auto& v : wf) v = rng.next();
+  for (auto& v : x) v = rng.next();
+  for (int32_t dtype : {EMBER_Q8_0, EMBER_Q4_0}) {
+    std::vector<uint8_t> w(ember_dtype_bytes(dtype, rows * cols));
+    convert(pool, wf.data(), EMBER_F32, w.data(), dtype, rows * cols);
+    const Tensor rows_w{w.data(), dtype, rows, cols};
+    const int64_t packed = panel_layout_bytes(rows_w);
+    if (packed == 0) continue;  // this variant has no panel layout
+    AlignedBuf panels(packed), scratch(linear_scratch_bytes(dtype, T, cols));
+    const Tensor pw = pack_panels(pool, rows_w, panels.p);
+    std::vector<float> want(T * rows), got(T * rows);
+    linear(pool, rows_w, x.data(), T, want.data(), rows, nullptr, scratch.p);
+    for (Isa isa : kAllIsas) {
+      if (!isa_supported(isa)) continue;
+      force_isa(isa);
+      std::fill(got.begin(), got.end(), NAN);
+      linear(pool, pw, x.data(), T, got.data(), rows, nullptr, scratch.p);
+      CHECK(std::memcmp(want.data(), got.data(), want.size() * sizeof(float)) == 0);
+    }
+    force_isa(detected_isa());
+  }
 }

@@ -38,6 +38,10 @@ struct SampleParams {
   uint64_t seed = 0;
 };
 
+// What a weight matrix serves: products only (the backend may keep it in a layout of its own), or
+// embedding lookups too, which read its rows.
+enum class WeightUse { Matmul, Rows };
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -56,9 +60,10 @@ class Backend {
   virtual void copy_to_device(void* dst, const void* host_src, int64_t bytes) = 0;
   virtual void copy_to_host(void* host_dst, const void* src, int64_t bytes) = 0;
   virtual void copy_on_device(void* dst, const void* src, int64_t bytes) = 0;
-  // Makes a host weight matrix usable by matmul/embed: the CPU references it in place; a device
-  // backend copies it into memory it owns until free_weight. 0, or a negative code.
-  virtual int upload_weight(const Tensor& host, Tensor* device) = 0;
+  // Makes a host weight matrix usable by matmul (and by embed unless use is Matmul): the CPU
+  // references it in place, or packs a matrix only matmul reads into its variant's panel layout; a
+  // device backend copies it into memory it owns until free_weight. 0, or a negative code.
+  virtual int upload_weight(const Tensor& host, WeightUse use, Tensor* device) = 0;
   virtual void free_weight(const Tensor& device) = 0;
   // Waits until every op issued so far has finished.
   virtual void synchronize() = 0;

@@ -9,6 +9,7 @@
 
 #include "api/error.h"
 #include "backend/numa.h"
+#include "backend/shared_panels.h"
 #include "core/isa.h"
 #include "ops/parallel.h"
 
@@ -64,19 +65,30 @@ void CpuBackend::copy_to_host(void* host_dst, const void* src, int64_t bytes) { 
 
 void CpuBackend::copy_on_device(void* dst, const void* src, int64_t bytes) { std::memcpy(dst, src, bytes); }
 
-int CpuBackend::upload_weight(const Tensor& host, Tensor* device) {
+int CpuBackend::upload_weight(const Tensor& host, WeightUse use, Tensor* device) {
+  const int64_t packed = use == WeightUse::Matmul ? panel_layout_bytes(host) : 0;
   if (!placement_.replicate_weights) {
-    *device = host;
+    if (packed == 0) {
+      *device = host;
+      return 0;
+    }
+    const void* p = SharedPanels::acquire(host, packed, [&](void* dst) { pack_panels(pool_, host, dst); });
+    if (p == nullptr) return -1;
+    *device = Tensor{p, host.dtype, host.rows, host.cols, kX86Panels};
     return 0;
   }
   // A copy of the context's own: bound to its node, and each page written by the pinned member that
-  // copies it (first touch), so the matmuls of this context read node-local memory.
-  int64_t bytes = ember_dtype_bytes(host.dtype, host.rows * host.cols);
+  // copies (or packs) it (first touch), so the matmuls of this context read node-local memory.
+  const int64_t bytes = packed > 0 ? packed : ember_dtype_bytes(host.dtype, host.rows * host.cols);
   void* p = ember_alloc(bytes);
   if (p == nullptr) return -1;
   bind(p, bytes);
-  constexpr int64_t kPage = 4096;
   pool_.pin_caller();
+  if (packed > 0) {
+    *device = pack_panels(pool_, host, p);
+    return 0;
+  }
+  constexpr int64_t kPage = 4096;
   pool_.run([&](int tid, int nth) {
     int64_t b, e;
     split_range(bytes, tid, nth, kPage, &b, &e);
@@ -87,7 +99,11 @@ int CpuBackend::upload_weight(const Tensor& host, Tensor* device) {
 }
 
 void CpuBackend::free_weight(const Tensor& device) {
-  if (placement_.replicate_weights) ember_free(const_cast<void*>(device.data));
+  if (placement_.replicate_weights) {
+    ember_free(const_cast<void*>(device.data));
+  } else if (device.layout == kX86Panels) {
+    SharedPanels::release(device.data);
+  }
 }
 
 int CpuBackend::reserve_matmul(const Tensor& w, int64_t max_rows) {

@@ -4,8 +4,10 @@
 //   CpuBackend cpu(threads);
 //   cpu.reserve_matmul(w, max_rows); cpu.matmul(w, x, T, y, ldy, bias);
 //
-// Weights are used in place (upload_weight copies nothing); ops run synchronously on the pool, so
-// synchronize() has nothing to wait for. Sampling stays on the host (samples_on_device() is false).
+// Weights are used in place, except that where the active variant has a panel layout (x86 VNNI)
+// the Q8_0/Q4_0 matrices only products read are packed into it once, at upload, rather than in L1
+// on every product (one packed copy per matrix for all contexts that share it; see SharedPanels).
+// Ops run synchronously on the pool, so synchronize() has nothing to wait for. Sampling stays on the host (samples_on_device() is false).
 //
 // Given a CPU list ("cpu:4-7"), the pool's members are pinned one per CPU, the thread that creates
 // the backend and the thread of each step (stage_step) are pinned to the first, and alloc touches new
@@ -13,8 +15,9 @@
 // (Linux places a page on the node of the CPU that first writes it). Given a node too
 // ("cpu:4-7;node=1"), alloc also binds new memory to that node (mbind, preferred) before touching it;
 // when the kernel refuses (EPERM in a sandbox, ENOSYS, no such node) first touch alone places it and
-// the backend says so once on stderr. With weights=replicate, upload_weight copies each weight matrix
-// into memory placed the same way instead of referencing the mapped file (one copy per context).
+// the backend says so once on stderr. With weights=replicate, upload_weight copies (or packs) each
+// weight matrix into memory placed the same way instead of referencing the mapped file (one copy
+// per context).
 #pragma once
 
 #include <memory>
@@ -52,7 +55,7 @@ class CpuBackend final : public Backend {
   void copy_to_device(void* dst, const void* host_src, int64_t bytes) override;
   void copy_to_host(void* host_dst, const void* src, int64_t bytes) override;
   void copy_on_device(void* dst, const void* src, int64_t bytes) override;
-  int upload_weight(const Tensor& host, Tensor* device) override;
+  int upload_weight(const Tensor& host, WeightUse use, Tensor* device) override;
   void free_weight(const Tensor& device) override;
   void synchronize() override {}
 

@@ -49,11 +49,14 @@ constexpr int kBf16TileTokens = 12;
 // rows, even at 16).
 constexpr int64_t kBf16DotMinRows = 16;
 
-// Weight view handed to tile kernels: row r starts at data + r * row_bytes.
+// Weight view handed to tile kernels: row r starts at data + r * row_bytes, or, where panel_bytes
+// is not 0, the weights are in the variant's panel layout (pack_panels) and rows r..r + 15 of
+// panel r / 16 start at data + r / 16 * panel_bytes.
 struct WeightView {
   const uint8_t* data;
   int64_t row_bytes;
   int64_t cols;
+  int64_t panel_bytes = 0;
 };
 
 // Computes y[t * ldy + r] = dot(W[r], x[t]) for r in [r0, r1), t in [t0, t1) (no bias).
@@ -72,6 +75,11 @@ using PackBf16Fn = void (*)(const float* x, int64_t T, int64_t cols, int64_t g0,
 // The FloatTileFn of bf16 weights over pack_bf16's tiles of the activations.
 using Bf16DotTileFn = void (*)(const WeightView& w, const uint8_t* tiles, int64_t r0, int64_t r1, int64_t t0,
                                int64_t t1, float* y, int64_t ldy);
+// Packs panels [p0, p1) of 16 rows of the row-major Q8_0/Q4_0 weights w (rows of them) into dst, each
+// panel_bytes (panel_layout_bytes) apart: per panel, every block's 16 rows side by side (the
+// variant's vectors), then every block's 16 f16 scales. Rows past the last repeat it.
+using PackPanelsFn = void (*)(const WeightView& w, int32_t dtype, int64_t rows, int64_t p0, int64_t p1,
+                              int64_t panel_bytes, uint8_t* dst);
 
 struct LinearKernels {
   QuantTileFn q8_0;
@@ -85,7 +93,16 @@ struct LinearKernels {
   // activations to bf16) for T >= kBf16DotMinRows; bf16 above serves fewer rows.
   PackBf16Fn pack_bf16 = nullptr;
   Bf16DotTileFn bf16_dot = nullptr;
+  // Null unless the variant's quantized tiles also read weights pre-packed into panels of 16 rows
+  // (WeightView::panel_bytes): then every product, T = 1 included, reads them.
+  PackPanelsFn pack_panels = nullptr;
 };
+
+// Rows per panel of the panel layout, and the bytes of one panel of Q8_0/Q4_0 weights of cols columns
+// (linear.cpp): 16 rows' values (as many bytes as the rows take, less their scales), then their f16
+// scales, padded to 64 bytes.
+constexpr int64_t kPanelRows = 16;
+int64_t panel_bytes_of(int32_t dtype, int64_t cols);
 
 const LinearKernels& scalar_kernels();
 #if defined(__x86_64__)

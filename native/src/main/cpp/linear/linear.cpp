@@ -28,8 +28,45 @@ const LinearKernels& kernels_for(Isa isa) {
   }
 }
 
-// Rows of the packed activation copy (whole groups), none for one row.
-static int64_t tile_rows(int64_t T) { return T >= 2 ? (T + kActTileTokens - 1) / kActTileTokens * kActTileTokens : 0; }
+// The kernels of a product: the active variant's, unless its weights are panels and the variant
+// (forced since they were packed) reads none: then the variant that packed them.
+static const LinearKernels& kernels_of(bool panels) {
+  const LinearKernels& k = kernels_for(active_isa());
+#if defined(__x86_64__)
+  if (panels && k.pack_panels == nullptr) return avx512_kernels();
+#endif
+  return k;
+}
+
+int64_t panel_bytes_of(int32_t dtype, int64_t cols) {
+  const int64_t nb = cols / kBlockValues, values = dtype == EMBER_Q8_0 ? kBlockValues : kBlockValues / 2;
+  return nb * values * kPanelRows + (nb * 2 * kPanelRows + 63) / 64 * 64;
+}
+
+int64_t panel_layout_bytes(const Tensor& w) {
+  if (!is_quantized(w.dtype) || w.layout != kRowMajor || kernels_for(active_isa()).pack_panels == nullptr) return 0;
+  return (w.rows + kPanelRows - 1) / kPanelRows * panel_bytes_of(w.dtype, w.cols);
+}
+
+Tensor pack_panels(ThreadPool& pool, const Tensor& w, void* dst) {
+  const LinearKernels& k = kernels_for(active_isa());
+  const bool panels = w.layout == kX86Panels;
+  const WeightView wv{(const uint8_t*)w.data, ember_dtype_bytes(w.dtype, w.cols), w.cols,
+                      panels ? panel_bytes_of(w.dtype, w.cols) : 0};
+  const int64_t count = (w.rows + kPanelRows - 1) / kPanelRows, bytes = panel_bytes_of(w.dtype, w.cols);
+  pool.run([&](int tid, int nth) {
+    int64_t p0, p1;
+    split_range(count, tid, nth, 1, &p0, &p1);
+    if (p0 < p1) k.pack_panels(wv, w.dtype, w.rows, p0, p1, bytes, (uint8_t*)dst);
+  });
+  return Tensor{dst, w.dtype, w.rows, w.cols, kX86Panels};
+}
+
+// Rows of the packed activation copy (whole groups): none for one row unless the weights are
+// panels, whose tiles read it for every T.
+static int64_t tile_rows(int64_t T, bool panels) {
+  return T >= 2 || panels ? (T + kActTileTokens - 1) / kActTileTokens * kActTileTokens : 0;
+}
 
 // Groups of bf16 activation tiles for T rows (none below kBf16DotMinRows: those keep the exact tiles).
 static int64_t bf16_groups(int64_t T) {
@@ -44,7 +81,7 @@ int64_t linear_scratch_bytes(int32_t dtype, int64_t T, int64_t cols) {
   if (dtype == EMBER_BF16) return bf16_groups(T) * bf16_group_bytes(cols);
   if (!is_quantized(dtype)) return 0;
   int64_t blocks = T * (cols / kBlockValues);
-  int64_t tiles = tile_rows(T);
+  int64_t tiles = tile_rows(T, true);
   return align64(T * cols) + 2 * align64(blocks * 4) + tiles / kActTileTokens * (cols / kBlockValues) * kActTileBlockBytes;
 }
 
@@ -61,7 +98,7 @@ static constexpr int64_t kSlabTileRows = 96;
 
 // Quantizes x [T][cols] into scratch (on the pool when large enough to share).
 static ActQ8 quantize_input(ThreadPool& pool, const LinearKernels& k, const float* x, int64_t T, int64_t cols,
-                            void* scratch) {
+                            bool panels, void* scratch) {
   int64_t blocks = T * (cols / kBlockValues);
   int8_t* q = (int8_t*)scratch;
   float* d = (float*)((uint8_t*)scratch + align64(T * cols));
@@ -77,7 +114,7 @@ static ActQ8 quantize_input(ThreadPool& pool, const LinearKernels& k, const floa
     });
   }
   ActQ8 act{q, d, sum, cols};
-  const int64_t tiles = tile_rows(T);
+  const int64_t tiles = tile_rows(T, panels);
   if (k.pack_act != nullptr && tiles > 0) {
     uint8_t* packed = (uint8_t*)sum + align64(blocks * 4);
     const int64_t groups = tiles / kActTileTokens;
@@ -118,13 +155,15 @@ static const uint8_t* pack_bf16_input(ThreadPool& pool, const LinearKernels& k, 
 static void linear_share(const LinearKernels& k, const LinearOut& o, const float* x, const ActQ8& act,
                          const uint8_t* bf16_tiles, int64_t T, int tid, int nth) {
   const Tensor& w = *o.w;
-  const WeightView wv{(const uint8_t*)w.data, ember_dtype_bytes(w.dtype, w.cols), w.cols};
+  const bool panels = w.layout == kX86Panels;
+  const WeightView wv{(const uint8_t*)w.data, ember_dtype_bytes(w.dtype, w.cols), w.cols,
+                      panels ? panel_bytes_of(w.dtype, w.cols) : 0};
   const int64_t rows = w.rows;
   QuantTileFn qfn = w.dtype == EMBER_Q8_0 ? k.q8_0 : k.q4_0;
   FloatTileFn ffn = w.dtype == EMBER_F32 ? k.f32 : w.dtype == EMBER_F16 ? k.f16 : k.bf16;
-  // Rows come in multiples of kRowGrain (the widest row panel of any tile kernel) for T >= 2, so
-  // that chunk and thread boundaries never cut a panel short.
-  const int64_t grain = T >= 2 ? kRowGrain : 4;
+  // Rows come in multiples of kRowGrain (the widest row panel of any tile kernel) for T >= 2 and
+  // for panel weights, so that chunk and thread boundaries never cut a panel short.
+  const int64_t grain = T >= 2 || panels ? kRowGrain : 4;
   int64_t chunk = kChunkBytes / (wv.row_bytes > 0 ? wv.row_bytes : 1);
   chunk = chunk < grain ? grain : chunk - chunk % grain;
   int64_t r0 = 0, r1 = rows, t0 = 0, t1 = T;
@@ -174,15 +213,17 @@ static void linear_share(const LinearKernels& k, const LinearOut& o, const float
 
 void linear_group(ThreadPool& pool, const LinearOut* outs, int n, const float* x, int64_t T, void* scratch) {
   if (n <= 0) return;
-  const LinearKernels& k = kernels_for(active_isa());
   const int64_t cols = outs[0].w->cols;
   ActQ8 act{nullptr, nullptr, nullptr, cols};
-  bool quantized = false, bf16 = false;
+  bool quantized = false, bf16 = false, panels = false;
   for (int i = 0; i < n; i++) {
     quantized = quantized || is_quantized(outs[i].w->dtype);
     bf16 = bf16 || outs[i].w->dtype == EMBER_BF16;
+    panels = panels || outs[i].w->layout == kX86Panels;
   }
-  if (quantized) act = quantize_input(pool, k, x, T, cols, scratch);
+  // Panel weights are multiplied by the kernels that packed them, whatever variant is forced since.
+  const LinearKernels& k = kernels_of(panels);
+  if (quantized) act = quantize_input(pool, k, x, T, cols, panels, scratch);
   // The scratch holds one packed copy: a group mixing quantized and bf16 weights (no model has one)
   // keeps the exact bf16 tiles.
   const bool bf16_dot = bf16 && !quantized && k.bf16_dot != nullptr && T >= kBf16DotMinRows;

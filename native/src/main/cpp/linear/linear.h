@@ -15,12 +15,25 @@
 
 namespace ember {
 
+// How a matrix's bytes are laid out: row-major as in the model file, or (Q8_0/Q4_0 only) the
+// x86 VNNI panels of 16 rows that pack_panels() makes, which only linear() reads.
+enum WeightLayout : int32_t { kRowMajor = 0, kX86Panels = 1 };
+
 struct Tensor {
   const void* data = nullptr;
   int32_t dtype = 0;  // enum ember_dtype
   int64_t rows = 0;
   int64_t cols = 0;
+  int32_t layout = kRowMajor;
 };
+
+// Bytes of w (row-major, Q8_0 or Q4_0) packed into the active variant's panel layout, or 0 when
+// the variant has none (or w is another dtype): then linear() reads w as it is.
+int64_t panel_layout_bytes(const Tensor& w);
+
+// Packs w into dst (panel_layout_bytes(w) bytes, 64-byte aligned) on the pool; returns the packed
+// tensor, which linear() multiplies to the same results as w, and which nothing else may read.
+Tensor pack_panels(ThreadPool& pool, const Tensor& w, void* dst);
 
 // Scratch bytes linear() needs for T input rows of cols values against weights of dtype
 // (e.g. the activations quantized to 8-bit blocks for Q8_0/Q4_0 weights).

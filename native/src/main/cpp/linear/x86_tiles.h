@@ -360,6 +360,9 @@ struct PanelOf {
   // blocks, slowed a decode batch's weight stream about 10%); 3 x 17 KiB of repacked weights, about
   // the 48 KiB of L1 on Zen 5.
   static constexpr int kSlab = 32;
+  // How far ahead a decode batch's run over pre-packed panels prefetches the panel's stream (1, 2,
+  // 4 and 8 KiB: 4 KiB ran T = 1 and 8 fastest on the 0.5b shapes).
+  static constexpr int64_t kPanelAhead = 4096;
 
   // Activation rows per run: one panel runs 8 (16 vpdpbusd chains with its even and odd steps
   // apart, see run()); two or three panels run 4, which gives 8 or 12 chains and fits the registers.
@@ -367,27 +370,29 @@ struct PanelOf {
   static constexpr int kRunTokens = P == 1 ? 8 : 4;
   static_assert(kActTileTokens % 8 == 0, "runs never straddle a tile group");
 
-  struct Slab {
-    __m512i w[kSlab][8];
-    uint16_t d[kSlab][kRows];  // f16, as stored
+  // Vectors per block and panel: Q8's 32 values as w + 128 (4 bytes a lane), or Q4's 16 bytes of
+  // nibbles as stored (lane i of vector q: bytes 4q..4q+3 of row i, whose low nibbles are values
+  // 4q..4q+3 and high nibbles values 16 + 4q..16 + 4q + 3), unpacked by run().
+  static constexpr int kVecs = DT == EMBER_Q8_0 ? 8 : 4;
+
+  // One panel's blocks from some b0: block k's vectors at w + k * kVecs, its 16 rows' f16 scales
+  // (as stored) at d + k * kRows. Points into a Slab on the stack or into pre-packed weights.
+  struct Ref {
+    const __m512i* w;
+    const uint16_t* d;
   };
 
-  // One block of 8 row pairs into [row i | row i + 4] (i < 4) and [row 8 + i | row 12 + i]
+  struct Slab {
+    __m512i w[kSlab][kVecs];
+    uint16_t d[kSlab][kRows];
+  };
+
+  // One Q8 block of 8 row pairs into [row i | row i + 4] (i < 4) and [row 8 + i | row 12 + i]
   // (128-bit lanes: dwords 0-3, 4-7 of each row), as u8.
   static inline __m512i pair(const uint8_t* a, const uint8_t* b) {
-    if constexpr (DT == EMBER_Q8_0) {
-      const __m512i v = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i*)(a + 2))),
-                                           _mm256_loadu_si256((const __m256i*)(b + 2)), 1);
-      return _mm512_xor_si512(v, _mm512_set1_epi8((char)0x80));
-    } else {
-      const __m256i p = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i*)(a + 2))),
-                                                _mm_loadu_si128((const __m128i*)(b + 2)), 1);
-      const __m512i v = _mm512_castsi256_si512(p);
-      const __m512i dup = _mm512_shuffle_i64x2(v, v, _MM_SHUFFLE(1, 1, 0, 0));  // [a, a, b, b]
-      const __m512i shift = _mm512_set_epi64(0x0004000400040004ll, 0x0004000400040004ll, 0, 0,
-                                             0x0004000400040004ll, 0x0004000400040004ll, 0, 0);
-      return _mm512_and_si512(_mm512_srlv_epi16(dup, shift), _mm512_set1_epi8(0x0F));
-    }
+    const __m512i v = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i*)(a + 2))),
+                                         _mm256_loadu_si256((const __m256i*)(b + 2)), 1);
+    return _mm512_xor_si512(v, _mm512_set1_epi8((char)0x80));
   }
 
   // acc += u8 lanes of w times the 4 int8 at a, broadcast (the embedded-broadcast form, which the
@@ -403,50 +408,87 @@ struct PanelOf {
     return x;
   }
 
-  // Repacks blocks [b0, b0 + n) of the rows wp[0..15] into s; rows holds wp[i] - wp[0].
-  static void pack(const uint8_t* const (&wp)[kRows], __m512i rows, int64_t ahead, int64_t b0, int n, Slab& s) {
+  // Packs blocks [b0, b0 + n) of the rows wp[0..15] into block k's vectors at w + k * kVecs and
+  // scales at d + k * kRows; rows holds wp[i] - wp[0]. Prefetches the same blocks `ahead` bytes on
+  // (0: none).
+  static void pack(const uint8_t* const (&wp)[kRows], __m512i rows, int64_t ahead, int64_t b0, int n, __m512i* w,
+                   uint16_t* d) {
     for (int k = 0; k < n; k++) {
       const int64_t off = (b0 + k) * kBytes;
       // Every Q8 block (34 bytes) and every other Q4 block: one every two Q8 blocks ran a decode
       // batch's weight stream 20% slower.
-      if (DT == EMBER_Q8_0 || (k & 1) == 0) {
+      if (ahead != 0 && (DT == EMBER_Q8_0 || (k & 1) == 0)) {
         for (int i = 0; i < kRows; i++) _mm_prefetch((const char*)(wp[i] + off + ahead), _MM_HINT_T1);
       }
-      __m512i z[8];
-      for (int i = 0; i < 4; i++) {
-        z[i] = pair(wp[i] + off, wp[i + 4] + off);
-        z[4 + i] = pair(wp[8 + i] + off, wp[12 + i] + off);
-      }
-      // 8x(2x8) dword transpose: u[g][d] holds dword d (and 4 + d) of rows 4g..4g+3 (and the
-      // partner rows), then 128-bit lanes are gathered into out[d] / out[4 + d].
-      __m512i u[2][4];
-      for (int g = 0; g < 2; g++) {
-        const __m512i* zz = z + 4 * g;
-        const __m512i lo01 = _mm512_unpacklo_epi32(zz[0], zz[1]), hi01 = _mm512_unpackhi_epi32(zz[0], zz[1]);
-        const __m512i lo23 = _mm512_unpacklo_epi32(zz[2], zz[3]), hi23 = _mm512_unpackhi_epi32(zz[2], zz[3]);
-        u[g][0] = _mm512_unpacklo_epi64(lo01, lo23);
-        u[g][1] = _mm512_unpackhi_epi64(lo01, lo23);
-        u[g][2] = _mm512_unpacklo_epi64(hi01, hi23);
-        u[g][3] = _mm512_unpackhi_epi64(hi01, hi23);
-      }
-      for (int d = 0; d < 4; d++) {
-        _mm512_store_si512(&s.w[k][d], _mm512_shuffle_i32x4(u[0][d], u[1][d], _MM_SHUFFLE(2, 0, 2, 0)));
-        _mm512_store_si512(&s.w[k][4 + d], _mm512_shuffle_i32x4(u[0][d], u[1][d], _MM_SHUFFLE(3, 1, 3, 1)));
+      __m512i* out = w + (int64_t)k * kVecs;
+      if constexpr (DT == EMBER_Q8_0) {
+        __m512i z[8];
+        for (int i = 0; i < 4; i++) {
+          z[i] = pair(wp[i] + off, wp[i + 4] + off);
+          z[4 + i] = pair(wp[8 + i] + off, wp[12 + i] + off);
+        }
+        // 8x(2x8) dword transpose: u[g][d] holds dword d (and 4 + d) of rows 4g..4g+3 (and the
+        // partner rows), then 128-bit lanes are gathered into out[d] / out[4 + d].
+        __m512i u[2][4];
+        for (int g = 0; g < 2; g++) {
+          const __m512i* zz = z + 4 * g;
+          const __m512i lo01 = _mm512_unpacklo_epi32(zz[0], zz[1]), hi01 = _mm512_unpackhi_epi32(zz[0], zz[1]);
+          const __m512i lo23 = _mm512_unpacklo_epi32(zz[2], zz[3]), hi23 = _mm512_unpackhi_epi32(zz[2], zz[3]);
+          u[g][0] = _mm512_unpacklo_epi64(lo01, lo23);
+          u[g][1] = _mm512_unpackhi_epi64(lo01, lo23);
+          u[g][2] = _mm512_unpacklo_epi64(hi01, hi23);
+          u[g][3] = _mm512_unpackhi_epi64(hi01, hi23);
+        }
+        for (int q = 0; q < 4; q++) {
+          _mm512_store_si512(out + q, _mm512_shuffle_i32x4(u[0][q], u[1][q], _MM_SHUFFLE(2, 0, 2, 0)));
+          _mm512_store_si512(out + 4 + q, _mm512_shuffle_i32x4(u[0][q], u[1][q], _MM_SHUFFLE(3, 1, 3, 1)));
+        }
+      } else {
+        // z[j], 128-bit lane L: the 16 bytes of row 4L + j; a 4x4 dword transpose in every lane
+        // leaves dword q of row 4L + j in lane 4L + j of vector q.
+        __m512i z[4];
+        for (int j = 0; j < 4; j++) {
+          __m512i v = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i*)(wp[j] + off + 2)));
+          v = _mm512_inserti32x4(v, _mm_loadu_si128((const __m128i*)(wp[4 + j] + off + 2)), 1);
+          v = _mm512_inserti32x4(v, _mm_loadu_si128((const __m128i*)(wp[8 + j] + off + 2)), 2);
+          z[j] = _mm512_inserti32x4(v, _mm_loadu_si128((const __m128i*)(wp[12 + j] + off + 2)), 3);
+        }
+        const __m512i lo01 = _mm512_unpacklo_epi32(z[0], z[1]), hi01 = _mm512_unpackhi_epi32(z[0], z[1]);
+        const __m512i lo23 = _mm512_unpacklo_epi32(z[2], z[3]), hi23 = _mm512_unpackhi_epi32(z[2], z[3]);
+        _mm512_store_si512(out + 0, _mm512_unpacklo_epi64(lo01, lo23));
+        _mm512_store_si512(out + 1, _mm512_unpackhi_epi64(lo01, lo23));
+        _mm512_store_si512(out + 2, _mm512_unpacklo_epi64(hi01, hi23));
+        _mm512_store_si512(out + 3, _mm512_unpackhi_epi64(hi01, hi23));
       }
       // The gather holds the VNNI pipes about 13 cycles, but 16 scalar copies (about as fast in
       // prefill) ran a decode batch's weight stream 5-10% slower.
       const __m512i h = _mm512_i32gather_epi32(rows, wp[0] + off, 1);
-      _mm256_store_si256((__m256i*)s.d[k], _mm512_cvtepi32_epi16(h));
+      _mm256_storeu_si256((__m256i*)(d + (int64_t)k * kRows), _mm512_cvtepi32_epi16(h));
     }
   }
 
-  // y[t + j][16p .. 16p + 15] for the TT activation rows from t over the slabs' n blocks from b0
-  // (lanes in `last` for the last panel); adds to y unless first.
+  // isum[p][j] += panel p's vectors w[p] times the 4 activation bytes of row j of one step (x).
   template <int P, int TT>
-  static void run(const Slab* s, int n, const ActQ8& a, int64_t nb, int64_t b0, int64_t t, bool first,
-                  __mmask16 last, float* y, int64_t ldy) {
+  static inline void step(__m512i (&isum)[P][TT], const __m512i (&w)[P], const uint8_t* x) {
+    for (int j = 0; j < TT; j++) {
+      if constexpr (P == 1) {  // one load either way: the embedded broadcast saves an instruction
+        isum[0][j] = dot_broadcast(isum[0][j], w[0], x + 4 * j);
+      } else {
+        const __m512i b = broadcast32(x + 4 * j);
+        for (int p = 0; p < P; p++) isum[p][j] = _mm512_dpbusd_epi32(isum[p][j], w[p], b);
+      }
+    }
+  }
+
+  // y[t + j][16p .. 16p + 15] for the TT activation rows from t over the panels' n blocks from b0
+  // (lanes in `last` for the last panel); adds to y unless first. Prefetches the same blocks
+  // `ahead` bytes on from every panel (0: none).
+  template <int P, int TT>
+  static void run(const Ref* s, int n, const ActQ8& a, int64_t nb, int64_t b0, int64_t t, bool first,
+                  __mmask16 last, int64_t ahead, float* y, int64_t ldy) {
     const uint8_t* rec = a.tiles + ((t / kActTileTokens) * nb + b0) * kActTileBlockBytes + 4 * (t % kActTileTokens);
     const int64_t corr = DT == EMBER_Q8_0 ? kTileCorr128 : kTileCorr8;
+    constexpr int64_t kStep = 4 * kActTileTokens;  // bytes of one 4-value step of a record
     __m512 acc[P][TT];
     for (int j = 0; j < TT; j++) {
       for (int p = 0; p < P; p++) {
@@ -454,36 +496,52 @@ struct PanelOf {
         acc[p][j] = first ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(m, y + (t + j) * ldy + p * kRows);
       }
     }
-    // One panel sums the even and the odd 4-value steps apart: 16 chains of 4 dependent vpdpbusd
-    // instead of 8 of 8, restarted every block (a Q4 decode batch of 8 ran about 8% slower).
+    // One panel sums two halves of the 4-value steps apart (Q8: even and odd steps; Q4: low and
+    // high nibbles): 16 chains of 4 dependent vpdpbusd instead of 8 of 8, restarted every block (a
+    // Q4 decode batch of 8 ran about 8% slower with 8 of 8).
     constexpr int kChains = P == 1 ? 2 : 1;
     for (int k = 0; k < n; k++, rec += kActTileBlockBytes) {
+      if (ahead != 0) {
+        for (int p = 0; p < P; p++) {
+          const char* wk = (const char*)(s[p].w + (int64_t)k * kVecs) + ahead;
+          for (int v = 0; v < kVecs; v++) _mm_prefetch(wk + 64 * v, _MM_HINT_T1);
+          if ((k & 1) == 0) _mm_prefetch((const char*)(s[p].d + (int64_t)k * kRows) + ahead, _MM_HINT_T1);
+        }
+      }
       __m512i isum[kChains][P][TT];
       for (int j = 0; j < TT; j++) {
         isum[0][0][j] = broadcast32(rec + corr + 4 * j);
         for (int p = 1; p < P; p++) isum[0][p][j] = isum[0][0][j];
-        for (int c = 1; c < kChains; c++) isum[c][0][j] = _mm512_setzero_si512();
+        for (int c = 1; c < kChains; c++) {
+          for (int p = 0; p < P; p++) isum[c][p][j] = _mm512_setzero_si512();
+        }
       }
-      for (int q0 = 0; q0 < 8; q0 += kChains) {
-        for (int c = 0; c < kChains; c++) {
-          __m512i w[P];
-          for (int p = 0; p < P; p++) w[p] = _mm512_load_si512(&s[p].w[k][q0 + c]);
-          for (int j = 0; j < TT; j++) {
-            const uint8_t* x4 = rec + (q0 + c) * 4 * kActTileTokens + 4 * j;
-            if constexpr (P == 1) {  // one load either way: the embedded broadcast saves an instruction
-              isum[c][0][j] = dot_broadcast(isum[c][0][j], w[0], x4);
-            } else {
-              const __m512i x = broadcast32(x4);
-              for (int p = 0; p < P; p++) isum[c][p][j] = _mm512_dpbusd_epi32(isum[c][p][j], w[p], x);
-            }
+      if constexpr (DT == EMBER_Q8_0) {
+        for (int q0 = 0; q0 < 8; q0 += kChains) {
+          for (int c = 0; c < kChains; c++) {
+            __m512i w[P];
+            for (int p = 0; p < P; p++) w[p] = _mm512_load_si512(s[p].w + (int64_t)k * kVecs + q0 + c);
+            step<P, TT>(isum[c], w, rec + (q0 + c) * kStep);
           }
+        }
+      } else {
+        const __m512i nibble = _mm512_set1_epi8(0x0F);
+        for (int q = 0; q < 4; q++) {
+          __m512i lo[P], hi[P];
+          for (int p = 0; p < P; p++) {
+            const __m512i v = _mm512_load_si512(s[p].w + (int64_t)k * kVecs + q);
+            lo[p] = _mm512_and_si512(v, nibble);
+            hi[p] = _mm512_and_si512(_mm512_srli_epi16(v, 4), nibble);
+          }
+          step<P, TT>(isum[0], lo, rec + q * kStep);
+          step<P, TT>(isum[kChains - 1], hi, rec + (q + 4) * kStep);
         }
       }
       for (int c = 1; c < kChains; c++) {
         for (int j = 0; j < TT; j++) isum[0][0][j] = _mm512_add_epi32(isum[0][0][j], isum[c][0][j]);
       }
       __m512 dw[P];
-      for (int p = 0; p < P; p++) dw[p] = _mm512_cvtph_ps(_mm256_load_si256((const __m256i*)s[p].d[k]));
+      for (int p = 0; p < P; p++) dw[p] = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i*)(s[p].d + (int64_t)k * kRows)));
       const float* ad = (const float*)(rec + kTileScales);
       for (int j = 0; j < TT; j++) {
         const __m512 d = _mm512_set1_ps(ad[j]);
@@ -502,36 +560,66 @@ struct PanelOf {
 
   // run<P, TT> for a run of 1..TT rows.
   template <int P, int TT>
-  static void short_run(const Slab* s, int n, const ActQ8& a, int64_t nb, int64_t b0, int64_t t0, int64_t t1,
-                        bool first, __mmask16 last, float* y, int64_t ldy) {
+  static void short_run(const Ref* s, int n, const ActQ8& a, int64_t nb, int64_t b0, int64_t t0, int64_t t1,
+                        bool first, __mmask16 last, int64_t ahead, float* y, int64_t ldy) {
     if constexpr (TT > 0) {
-      if (t1 - t0 == TT) return run<P, TT>(s, n, a, nb, b0, t0, first, last, y, ldy);
-      return short_run<P, TT - 1>(s, n, a, nb, b0, t0, t1, first, last, y, ldy);
+      if (t1 - t0 == TT) return run<P, TT>(s, n, a, nb, b0, t0, first, last, ahead, y, ldy);
+      return short_run<P, TT - 1>(s, n, a, nb, b0, t0, t1, first, last, ahead, y, ldy);
     }
   }
 
   // Activation rows [t0, t1) over P panels of a slab; runs never straddle a tile group (t0 need
-  // not start one when T is split over threads).
+  // not start one when T is split over threads). The first run prefetches `ahead` (0: none).
   template <int P>
-  static void runs(const Slab* s, int n, const ActQ8& a, int64_t nb, int64_t b0, int64_t t0, int64_t t1, bool first,
-                   __mmask16 last, float* y, int64_t ldy) {
+  static void runs(const Ref* s, int n, const ActQ8& a, int64_t nb, int64_t b0, int64_t t0, int64_t t1, bool first,
+                   __mmask16 last, int64_t ahead, float* y, int64_t ldy) {
     constexpr int TT = kRunTokens<P>;
     for (int64_t t = t0; t < t1;) {
       const int64_t end = std::min({t1, (t / kActTileTokens + 1) * kActTileTokens, t + TT});
+      const int64_t pf = t == t0 ? ahead : 0;
       if (end - t == TT) {
-        run<P, TT>(s, n, a, nb, b0, t, first, last, y, ldy);
+        run<P, TT>(s, n, a, nb, b0, t, first, last, pf, y, ldy);
       } else {
-        short_run<P, TT - 1>(s, n, a, nb, b0, t, end, first, last, y, ldy);
+        short_run<P, TT - 1>(s, n, a, nb, b0, t, end, first, last, pf, y, ldy);
       }
       t = end;
     }
   }
 
+  static void runs_of(int np, const Ref* s, int n, const ActQ8& a, int64_t nb, int64_t b0, int64_t t0, int64_t t1,
+                      bool first, __mmask16 last, int64_t ahead, float* y, int64_t ldy) {
+    if (np == 3) runs<3>(s, n, a, nb, b0, t0, t1, first, last, ahead, y, ldy);
+    if (np == 2) runs<2>(s, n, a, nb, b0, t0, t1, first, last, ahead, y, ldy);
+    if (np == 1) runs<1>(s, n, a, nb, b0, t0, t1, first, last, ahead, y, ldy);
+  }
+
+  // Rows of one panel group from r: the row count, panels and the last panel's lanes.
+  static int group_panels(int64_t r, int64_t r1, int64_t group_rows, __mmask16* last) {
+    const int nr = (int)std::min(r1 - r, group_rows);
+    const int np = (nr + kRows - 1) / kRows;
+    *last = (__mmask16)((1u << (nr - (np - 1) * kRows)) - 1);
+    return np;
+  }
+
+  // The rows of panel r / kRows (pr of them; rows past the last repeat it) and their offsets from
+  // the first, for pack().
+  static __m512i panel_rows(const WeightView& w, int64_t r, int pr, const uint8_t* (&wp)[kRows]) {
+    for (int i = 0; i < kRows; i++) wp[i] = w.data + (r + std::min(i, pr - 1)) * w.row_bytes;
+    return _mm512_mullo_epi32(
+        _mm512_min_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), _mm512_set1_epi32(pr - 1)),
+        _mm512_set1_epi32((int)w.row_bytes));
+  }
+
+  static int64_t group_rows_for(int64_t t0, int64_t t1) { return (t1 - t0 > kActTileTokens ? kPanels : 1) * kRows; }
+
+  // Row-major weights: each slab of each panel is packed on the stack first.
   static void tile(const WeightView& w, const ActQ8& a, int64_t r0, int64_t r1, int64_t t0, int64_t t1, float* y,
                    int64_t ldy) {
     const int64_t nb = w.cols / kBlockValues;
-    const int64_t group_rows = (t1 - t0 > kActTileTokens ? kPanels : 1) * kRows;
+    const int64_t group_rows = group_rows_for(t0, t1);
     alignas(64) Slab slab[kPanels];
+    Ref refs[kPanels];
+    for (int p = 0; p < kPanels; p++) refs[p] = Ref{slab[p].w[0], slab[p].d[0]};
     // Slabs outside, panels inside: every panel group of the chunk reads the same columns of the
     // activations, which stay in L2 from one group to the next (with the panels outside, a long
     // row such as the down projection's read all T rows of activations once per panel, from L3
@@ -539,23 +627,69 @@ struct PanelOf {
     for (int64_t b0 = 0; b0 < nb; b0 += kSlab) {
       const int n = nb - b0 < kSlab ? (int)(nb - b0) : kSlab;
       for (int64_t r = r0; r < r1; r += group_rows) {
-        const int nr = (int)std::min(r1 - r, group_rows);
-        const int np = (nr + kRows - 1) / kRows;
+        __mmask16 last;
+        const int np = group_panels(r, r1, group_rows, &last);
         for (int p = 0; p < np; p++) {
-          const int pr = std::min(kRows, nr - p * kRows);  // rows past the last repeat it
           const uint8_t* wp[kRows];
-          for (int i = 0; i < kRows; i++) wp[i] = w.data + (r + p * kRows + std::min(i, pr - 1)) * w.row_bytes;
-          const __m512i rows = _mm512_mullo_epi32(
-              _mm512_min_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), _mm512_set1_epi32(pr - 1)),
-              _mm512_set1_epi32((int)w.row_bytes));
-          pack(wp, rows, group_rows * w.row_bytes, b0, n, slab[p]);
+          const __m512i rows = panel_rows(w, r + p * kRows, std::min<int>(kRows, (int)(r1 - r) - p * kRows), wp);
+          pack(wp, rows, group_rows * w.row_bytes, b0, n, slab[p].w[0], slab[p].d[0]);
         }
-        const __mmask16 last = (__mmask16)((1u << (nr - (np - 1) * kRows)) - 1);
-        const bool first = b0 == 0;
-        if (np == 3) runs<3>(slab, n, a, nb, b0, t0, t1, first, last, y + r, ldy);
-        if (np == 2) runs<2>(slab, n, a, nb, b0, t0, t1, first, last, y + r, ldy);
-        if (np == 1) runs<1>(slab, n, a, nb, b0, t0, t1, first, last, y + r, ldy);
+        runs_of(np, refs, n, a, nb, b0, t0, t1, b0 == 0, last, 0, y + r, ldy);
       }
+    }
+  }
+
+  // Pre-packed weights (pack_panels' layout, w.panel_bytes apart; r0 starts a panel): the same
+  // products over the same slabs as tile(), so for T >= 2 the results are equal to the last bit
+  // (T = 1 sums in another order than GemvOf). Decode steps and batches take panel groups outside
+  // and slabs inside, which reads each panel as one stream, prefetched kPanelAhead bytes on.
+  static void tile_panels(const WeightView& w, const ActQ8& a, int64_t r0, int64_t r1, int64_t t0, int64_t t1,
+                          float* y, int64_t ldy) {
+    const int64_t nb = w.cols / kBlockValues;
+    const int64_t group_rows = group_rows_for(t0, t1);
+    auto ref = [&](int64_t r, int64_t b0) {
+      const uint8_t* panel = w.data + r / kRows * w.panel_bytes;
+      return Ref{(const __m512i*)panel + b0 * kVecs, (const uint16_t*)(panel + nb * kVecs * 64) + b0 * kRows};
+    };
+    if (group_rows == kRows) {
+      // One row of activations takes three panels a group, so that each broadcast feeds three
+      // (0-16% faster than one at T = 1); two to eight rows take one (two or three ran 17-40% slower).
+      const int64_t rows = (t1 - t0 == 1 ? kPanels : 1) * kRows;
+      for (int64_t r = r0; r < r1; r += rows) {
+        __mmask16 last;
+        const int np = group_panels(r, r1, rows, &last);
+        for (int64_t b0 = 0; b0 < nb; b0 += kSlab) {
+          const int n = nb - b0 < kSlab ? (int)(nb - b0) : kSlab;
+          Ref refs[kPanels];
+          for (int p = 0; p < np; p++) refs[p] = ref(r + p * kRows, b0);
+          runs_of(np, refs, n, a, nb, b0, t0, t1, b0 == 0, last, kPanelAhead, y + r, ldy);
+        }
+      }
+      return;
+    }
+    for (int64_t b0 = 0; b0 < nb; b0 += kSlab) {
+      const int n = nb - b0 < kSlab ? (int)(nb - b0) : kSlab;
+      for (int64_t r = r0; r < r1; r += group_rows) {
+        __mmask16 last;
+        const int np = group_panels(r, r1, group_rows, &last);
+        Ref refs[kPanels];
+        for (int p = 0; p < np; p++) refs[p] = ref(r + p * kRows, b0);
+        // No software prefetch: prefill reuses each slab for every activation row, and prefetching
+        // the next group's from the first run cost about 5-15% (the loads compete with the products).
+        runs_of(np, refs, n, a, nb, b0, t0, t1, b0 == 0, last, 0, y + r, ldy);
+      }
+    }
+  }
+
+  // Packs panels [p0, p1) of the row-major weights w into dst (pack_panels' layout).
+  static void pack_panels(const WeightView& w, int64_t rows, int64_t p0, int64_t p1, int64_t panel_bytes,
+                          uint8_t* dst) {
+    const int64_t nb = w.cols / kBlockValues;
+    for (int64_t p = p0; p < p1; p++) {
+      uint8_t* panel = dst + p * panel_bytes;
+      const uint8_t* wp[kRows];
+      const __m512i offsets = panel_rows(w, p * kRows, (int)std::min<int64_t>(kRows, rows - p * kRows), wp);
+      pack(wp, offsets, 0, 0, (int)nb, (__m512i*)panel, (uint16_t*)(panel + nb * kVecs * 64));
     }
   }
 };
@@ -942,6 +1076,7 @@ inline void walk(const Fn (&fn)[kMaxR + 1][kMaxT + 1], const WeightView& w, cons
 void q8_0_tile(const WeightView& w, const ActQ8& a, int64_t r0, int64_t r1, int64_t t0, int64_t t1, float* y,
                int64_t ldy) {
 #if EMBER_X86_VNNI
+  if (w.panel_bytes != 0) return PanelOf<EMBER_Q8_0>::tile_panels(w, a, r0, r1, t0, t1, y, ldy);
   if (t1 - t0 == 1) return GemvOf<EMBER_Q8_0>::tile(w, a, r0, r1, t0, y, ldy);
   return PanelOf<EMBER_Q8_0>::tile(w, a, r0, r1, t0, t1, y, ldy);
 #else
@@ -956,6 +1091,7 @@ void q8_0_tile(const WeightView& w, const ActQ8& a, int64_t r0, int64_t r1, int6
 void q4_0_tile(const WeightView& w, const ActQ8& a, int64_t r0, int64_t r1, int64_t t0, int64_t t1, float* y,
                int64_t ldy) {
 #if EMBER_X86_VNNI
+  if (w.panel_bytes != 0) return PanelOf<EMBER_Q4_0>::tile_panels(w, a, r0, r1, t0, t1, y, ldy);
   if (t1 - t0 == 1) return GemvOf<EMBER_Q4_0>::tile(w, a, r0, r1, t0, y, ldy);
   return PanelOf<EMBER_Q4_0>::tile(w, a, r0, r1, t0, t1, y, ldy);
 #else
@@ -1086,8 +1222,19 @@ void pack_act(const ActQ8& a, int64_t T, int64_t g0, int64_t g1, uint8_t* tiles)
   }
 }
 
+#if EMBER_X86_VNNI
+void pack_panels(const WeightView& w, int32_t dtype, int64_t rows, int64_t p0, int64_t p1, int64_t panel_bytes,
+                 uint8_t* dst) {
+  if (dtype == EMBER_Q8_0) return PanelOf<EMBER_Q8_0>::pack_panels(w, rows, p0, p1, panel_bytes, dst);
+  return PanelOf<EMBER_Q4_0>::pack_panels(w, rows, p0, p1, panel_bytes, dst);
+}
+
+const LinearKernels kKernels{q8_0_tile, q4_0_tile, float_tile<EMBER_F32>, float_tile<EMBER_F16>,
+                             float_tile<EMBER_BF16>, quantize_act, pack_act, nullptr, nullptr, pack_panels};
+#else
 const LinearKernels kKernels{q8_0_tile, q4_0_tile, float_tile<EMBER_F32>, float_tile<EMBER_F16>,
                              float_tile<EMBER_BF16>, quantize_act, pack_act};
+#endif
 #else  // the AVX2 variant's tiles read q, d and sum
 const LinearKernels kKernels{q8_0_tile, q4_0_tile, float_tile<EMBER_F32>, float_tile<EMBER_F16>,
                              float_tile<EMBER_BF16>, quantize_act};

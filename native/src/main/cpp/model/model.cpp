@@ -148,7 +148,9 @@ int Model::set_tensor(int32_t kind, int32_t layer, const void* data, int32_t dty
     return fail(-1, "%s of layer %d: quantized matrix needs cols %% 32 == 0, has %lld cols", kind_name(kind), layer,
                 (long long)cols);
   Tensor device;
-  int rc = backend_->upload_weight(Tensor{data, dtype, rows, cols}, &device);
+  // The embedding's rows are looked up (and, tied, multiplied as the LM head): it keeps its layout.
+  const WeightUse use = kind == EMBER_W_EMBED ? WeightUse::Rows : WeightUse::Matmul;
+  int rc = backend_->upload_weight(Tensor{data, dtype, rows, cols}, use, &device);
   if (rc != 0) return rc;
   uploaded_.push_back(device);
   *t = device;
