@@ -100,7 +100,9 @@ typedef struct ember_config {
 /* Tensor kinds for ember_model_set_tensor. Layer-less kinds ignore the layer argument.
  * 1-D tensors (norms, biases) are passed with rows = 1, cols = n, in f32/f16/bf16; the
  * library copies them. Matrices are uploaded to the model's device: the cpu backend
- * references them in place (they must outlive the model). */
+ * references them in place (they must outlive the model and not change while it lives),
+ * except that on AVX-512 VNNI CPUs it packs the Q8_0/Q4_0 matrices other than the
+ * embedding into a layout of its own, once for all models made from the same matrix. */
 enum ember_tensor_kind {
   EMBER_W_EMBED = 0,      /* [vocab][hidden] */
   EMBER_W_FINAL_NORM = 1, /* [hidden] */
