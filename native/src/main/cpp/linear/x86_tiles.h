@@ -374,18 +374,49 @@ struct PanelOf {
   // nibbles as stored (lane i of vector q: bytes 4q..4q+3 of row i, whose low nibbles are values
   // 4q..4q+3 and high nibbles values 16 + 4q..16 + 4q + 3), unpacked by run().
   static constexpr int kVecs = DT == EMBER_Q8_0 ? 8 : 4;
+  // Vectors per block of a Slab: Q4 unpacked there to one vector per 4-value step as Q8, so that
+  // prefill's many runs over a slab do not each unpack it (5% of a 0.5b q4_0 prefill).
+  static constexpr int kSlabVecs = 8;
 
-  // One panel's blocks from some b0: block k's vectors at w + k * kVecs, its 16 rows' f16 scales
-  // (as stored) at d + k * kRows. Points into a Slab on the stack or into pre-packed weights.
+  // One panel's blocks from some b0: block k's V vectors at w + k * V (V: kVecs as packed, or
+  // kSlabVecs in a Slab), its 16 rows' f16 scales (as stored) at d + k * kRows.
   struct Ref {
     const __m512i* w;
     const uint16_t* d;
   };
 
   struct Slab {
-    __m512i w[kSlab][kVecs];
+    __m512i w[kSlab][kSlabVecs];
     uint16_t d[kSlab][kRows];
   };
+
+  // Q4: one block's packed vectors (kVecs) unpacked to kSlabVecs at to: step q's low nibbles, then
+  // step q's high nibbles as step q + 4. All are read before any is written (to may overlap from).
+  static inline void unpack_block(const __m512i* from, __m512i* to) {
+    const __m512i nibble = _mm512_set1_epi8(0x0F);
+    __m512i v[kVecs];
+    for (int q = 0; q < kVecs; q++) v[q] = _mm512_load_si512(from + q);
+    for (int q = 0; q < kVecs; q++) {
+      _mm512_store_si512(to + q, _mm512_and_si512(v[q], nibble));
+      _mm512_store_si512(to + 4 + q, _mm512_and_si512(_mm512_srli_epi16(v[q], 4), nibble));
+    }
+  }
+
+  // Q4: the n packed blocks of r into a slab's room, prefetching the same blocks (and scales)
+  // `ahead` bytes on into L2 (the next group's, as pack() does).
+  static void unpack(const Ref& r, int n, int64_t ahead, __m512i* to) {
+    for (int k = 0; k < n; k++) {
+      for (int q = 0; q < kVecs; q++) _mm_prefetch((const char*)(r.w + k * kVecs + q) + ahead, _MM_HINT_T1);
+      if ((k & 1) == 0) _mm_prefetch((const char*)(r.d + k * kRows) + ahead, _MM_HINT_T1);
+      unpack_block(r.w + k * kVecs, to + k * kSlabVecs);
+    }
+  }
+
+  // Q4: the n blocks pack() left packed in the first half of s's room, unpacked where they are, last
+  // block first (block k's unpacked vectors only cover packed blocks after it).
+  static void unpack_in_place(Slab& s, int n) {
+    for (int k = n - 1; k >= 0; k--) unpack_block(s.w[0] + k * kVecs, s.w[0] + k * kSlabVecs);
+  }
 
   // One Q8 block of 8 row pairs into [row i | row i + 4] (i < 4) and [row 8 + i | row 12 + i]
   // (128-bit lanes: dwords 0-3, 4-7 of each row), as u8.
@@ -483,7 +514,7 @@ struct PanelOf {
   // y[t + j][16p .. 16p + 15] for the TT activation rows from t over the panels' n blocks from b0
   // (lanes in `last` for the last panel); adds to y unless first. Prefetches the same blocks
   // `ahead` bytes on from every panel (0: none).
-  template <int P, int TT>
+  template <int P, int TT, int V>
   static void run(const Ref* s, int n, const ActQ8& a, int64_t nb, int64_t b0, int64_t t, bool first,
                   __mmask16 last, int64_t ahead, float* y, int64_t ldy) {
     const uint8_t* rec = a.tiles + ((t / kActTileTokens) * nb + b0) * kActTileBlockBytes + 4 * (t % kActTileTokens);
@@ -503,8 +534,8 @@ struct PanelOf {
     for (int k = 0; k < n; k++, rec += kActTileBlockBytes) {
       if (ahead != 0) {
         for (int p = 0; p < P; p++) {
-          const char* wk = (const char*)(s[p].w + (int64_t)k * kVecs) + ahead;
-          for (int v = 0; v < kVecs; v++) _mm_prefetch(wk + 64 * v, _MM_HINT_T1);
+          const char* wk = (const char*)(s[p].w + (int64_t)k * V) + ahead;
+          for (int v = 0; v < V; v++) _mm_prefetch(wk + 64 * v, _MM_HINT_T1);
           if ((k & 1) == 0) _mm_prefetch((const char*)(s[p].d + (int64_t)k * kRows) + ahead, _MM_HINT_T1);
         }
       }
@@ -516,11 +547,11 @@ struct PanelOf {
           for (int p = 0; p < P; p++) isum[c][p][j] = _mm512_setzero_si512();
         }
       }
-      if constexpr (DT == EMBER_Q8_0) {
+      if constexpr (V == kSlabVecs) {
         for (int q0 = 0; q0 < 8; q0 += kChains) {
           for (int c = 0; c < kChains; c++) {
             __m512i w[P];
-            for (int p = 0; p < P; p++) w[p] = _mm512_load_si512(s[p].w + (int64_t)k * kVecs + q0 + c);
+            for (int p = 0; p < P; p++) w[p] = _mm512_load_si512(s[p].w + (int64_t)k * V + q0 + c);
             step<P, TT>(isum[c], w, rec + (q0 + c) * kStep);
           }
         }
@@ -529,7 +560,7 @@ struct PanelOf {
         for (int q = 0; q < 4; q++) {
           __m512i lo[P], hi[P];
           for (int p = 0; p < P; p++) {
-            const __m512i v = _mm512_load_si512(s[p].w + (int64_t)k * kVecs + q);
+            const __m512i v = _mm512_load_si512(s[p].w + (int64_t)k * V + q);
             lo[p] = _mm512_and_si512(v, nibble);
             hi[p] = _mm512_and_si512(_mm512_srli_epi16(v, 4), nibble);
           }
@@ -559,18 +590,18 @@ struct PanelOf {
   }
 
   // run<P, TT> for a run of 1..TT rows.
-  template <int P, int TT>
+  template <int P, int TT, int V>
   static void short_run(const Ref* s, int n, const ActQ8& a, int64_t nb, int64_t b0, int64_t t0, int64_t t1,
                         bool first, __mmask16 last, int64_t ahead, float* y, int64_t ldy) {
     if constexpr (TT > 0) {
-      if (t1 - t0 == TT) return run<P, TT>(s, n, a, nb, b0, t0, first, last, ahead, y, ldy);
-      return short_run<P, TT - 1>(s, n, a, nb, b0, t0, t1, first, last, ahead, y, ldy);
+      if (t1 - t0 == TT) return run<P, TT, V>(s, n, a, nb, b0, t0, first, last, ahead, y, ldy);
+      return short_run<P, TT - 1, V>(s, n, a, nb, b0, t0, t1, first, last, ahead, y, ldy);
     }
   }
 
   // Activation rows [t0, t1) over P panels of a slab; runs never straddle a tile group (t0 need
   // not start one when T is split over threads). The first run prefetches `ahead` (0: none).
-  template <int P>
+  template <int P, int V>
   static void runs(const Ref* s, int n, const ActQ8& a, int64_t nb, int64_t b0, int64_t t0, int64_t t1, bool first,
                    __mmask16 last, int64_t ahead, float* y, int64_t ldy) {
     constexpr int TT = kRunTokens<P>;
@@ -578,19 +609,20 @@ struct PanelOf {
       const int64_t end = std::min({t1, (t / kActTileTokens + 1) * kActTileTokens, t + TT});
       const int64_t pf = t == t0 ? ahead : 0;
       if (end - t == TT) {
-        run<P, TT>(s, n, a, nb, b0, t, first, last, pf, y, ldy);
+        run<P, TT, V>(s, n, a, nb, b0, t, first, last, pf, y, ldy);
       } else {
-        short_run<P, TT - 1>(s, n, a, nb, b0, t, end, first, last, pf, y, ldy);
+        short_run<P, TT - 1, V>(s, n, a, nb, b0, t, end, first, last, pf, y, ldy);
       }
       t = end;
     }
   }
 
+  template <int V>
   static void runs_of(int np, const Ref* s, int n, const ActQ8& a, int64_t nb, int64_t b0, int64_t t0, int64_t t1,
                       bool first, __mmask16 last, int64_t ahead, float* y, int64_t ldy) {
-    if (np == 3) runs<3>(s, n, a, nb, b0, t0, t1, first, last, ahead, y, ldy);
-    if (np == 2) runs<2>(s, n, a, nb, b0, t0, t1, first, last, ahead, y, ldy);
-    if (np == 1) runs<1>(s, n, a, nb, b0, t0, t1, first, last, ahead, y, ldy);
+    if (np == 3) runs<3, V>(s, n, a, nb, b0, t0, t1, first, last, ahead, y, ldy);
+    if (np == 2) runs<2, V>(s, n, a, nb, b0, t0, t1, first, last, ahead, y, ldy);
+    if (np == 1) runs<1, V>(s, n, a, nb, b0, t0, t1, first, last, ahead, y, ldy);
   }
 
   // Rows of one panel group from r: the row count, panels and the last panel's lanes.
@@ -612,7 +644,7 @@ struct PanelOf {
 
   static int64_t group_rows_for(int64_t t0, int64_t t1) { return (t1 - t0 > kActTileTokens ? kPanels : 1) * kRows; }
 
-  // Row-major weights: each slab of each panel is packed on the stack first.
+  // Row-major weights: each slab of each panel is packed (Q4: and unpacked) on the stack first.
   static void tile(const WeightView& w, const ActQ8& a, int64_t r0, int64_t r1, int64_t t0, int64_t t1, float* y,
                    int64_t ldy) {
     const int64_t nb = w.cols / kBlockValues;
@@ -633,8 +665,11 @@ struct PanelOf {
           const uint8_t* wp[kRows];
           const __m512i rows = panel_rows(w, r + p * kRows, std::min<int>(kRows, (int)(r1 - r) - p * kRows), wp);
           pack(wp, rows, group_rows * w.row_bytes, b0, n, slab[p].w[0], slab[p].d[0]);
+          // Q4 packs 4 vectors a block into the first half of the slab's room, then unpacks them
+          // from the back so that no block is overwritten before it is read.
+          if constexpr (DT == EMBER_Q4_0) unpack_in_place(slab[p], n);
         }
-        runs_of(np, refs, n, a, nb, b0, t0, t1, b0 == 0, last, 0, y + r, ldy);
+        runs_of<kSlabVecs>(np, refs, n, a, nb, b0, t0, t1, b0 == 0, last, 0, y + r, ldy);
       }
     }
   }
@@ -647,6 +682,7 @@ struct PanelOf {
                           float* y, int64_t ldy) {
     const int64_t nb = w.cols / kBlockValues;
     const int64_t group_rows = group_rows_for(t0, t1);
+    alignas(64) Slab slab[DT == EMBER_Q4_0 ? kPanels : 1];  // Q4 prefill unpacks each slab here
     auto ref = [&](int64_t r, int64_t b0) {
       const uint8_t* panel = w.data + r / kRows * w.panel_bytes;
       return Ref{(const __m512i*)panel + b0 * kVecs, (const uint16_t*)(panel + nb * kVecs * 64) + b0 * kRows};
@@ -662,7 +698,7 @@ struct PanelOf {
           const int n = nb - b0 < kSlab ? (int)(nb - b0) : kSlab;
           Ref refs[kPanels];
           for (int p = 0; p < np; p++) refs[p] = ref(r + p * kRows, b0);
-          runs_of(np, refs, n, a, nb, b0, t0, t1, b0 == 0, last, kPanelAhead, y + r, ldy);
+          runs_of<kVecs>(np, refs, n, a, nb, b0, t0, t1, b0 == 0, last, kPanelAhead, y + r, ldy);
         }
       }
       return;
@@ -673,10 +709,18 @@ struct PanelOf {
         __mmask16 last;
         const int np = group_panels(r, r1, group_rows, &last);
         Ref refs[kPanels];
-        for (int p = 0; p < np; p++) refs[p] = ref(r + p * kRows, b0);
-        // No software prefetch: prefill reuses each slab for every activation row, and prefetching
-        // the next group's from the first run cost about 5-15% (the loads compete with the products).
-        runs_of(np, refs, n, a, nb, b0, t0, t1, b0 == 0, last, 0, y + r, ldy);
+        for (int p = 0; p < np; p++) {
+          refs[p] = ref(r + p * kRows, b0);
+          if constexpr (DT == EMBER_Q4_0) {
+            unpack(refs[p], n, np * w.panel_bytes, slab[p].w[0]);
+            refs[p].w = slab[p].w[0];
+          }
+        }
+        // Q8 runs read the panels in place, without software prefetch: prefill reuses each slab for
+        // every activation row, and prefetching the next group's from the first run cost about
+        // 5-15% (the loads compete with the products). Q4 unpacks each slab once (as tile() does),
+        // prefetching the next group's meanwhile.
+        runs_of<kSlabVecs>(np, refs, n, a, nb, b0, t0, t1, b0 == 0, last, 0, y + r, ldy);
       }
     }
   }
