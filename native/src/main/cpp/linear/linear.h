@@ -31,8 +31,9 @@ struct Tensor {
 // the variant has none (or w is another dtype): then linear() reads w as it is.
 int64_t panel_layout_bytes(const Tensor& w);
 
-// Packs w into dst (panel_layout_bytes(w) bytes, 64-byte aligned) on the pool; returns the packed
-// tensor, which linear() multiplies to the same results as w, and which nothing else may read.
+// Packs w into dst (panel_layout_bytes(w) bytes, which must not be 0; 64-byte aligned) on the pool;
+// returns the packed tensor, which linear() multiplies to the same results as w (to the last bit
+// for T >= 2) and which nothing else may read.
 Tensor pack_panels(ThreadPool& pool, const Tensor& w, void* dst);
 
 // Scratch bytes linear() needs for T input rows of cols values against weights of dtype

@@ -334,15 +334,17 @@ struct GemvOf {
   }
 };
 
-// T >= 2 rows for the AVX-512 VNNI variant: 16 weight rows side by side in the 16 lanes of a
-// 512-bit vector (a panel), so one vpdpbusd advances 16 rows of one activation row by 4 values.
+// T >= 2 rows for the AVX-512 VNNI variant, and every T for weights pre-packed into panels
+// (tile_panels, pack_panels): 16 weight rows side by side in the 16 lanes of a 512-bit vector (a
+// panel), so one vpdpbusd advances 16 rows of one activation row by 4 values.
 // Weights are the u8 side (Q8 as w + 128, Q4 as unpacked nibbles); the block's int32 sums start
 // from the activation-side correction (-128 * sum(a) or -8 * sum(a)), then one convert, one
 // multiply (weight scale x activation scale) and one FMA per block fold them into f32.
 //
-// A slab of up to kSlab blocks of a group of panels is first repacked on the stack (prefetching
-// the next group into L2): per block and panel, 8 vectors of [row][4 bytes] weights and the 16
-// rows' f16 scales. The tile then runs every activation row over the slab, a run of kRunTokens
+// Row-major weights: a slab of up to kSlab blocks of a group of panels is first repacked on the
+// stack (prefetching the next group into L2): per block and panel, 8 vectors of [row][4 bytes]
+// weights and the 16 rows' f16 scales. Pre-packed weights hold the same bytes (Q4 keeps its
+// nibbles packed, 4 vectors a block), so their tile reads them in place. The tile then runs every activation row over the slab, a run of kRunTokens
 // rows at a time, each activation broadcast into a register once and fed to the vpdpbusd of every
 // panel of the group. Sharing the broadcast matters: a vpdpbusd with its own embedded broadcast is
 // one load, and one panel issues about 1.4 loads per vpdpbusd, which held prefill to about 60% of
@@ -372,7 +374,8 @@ struct PanelOf {
 
   // Vectors per block and panel: Q8's 32 values as w + 128 (4 bytes a lane), or Q4's 16 bytes of
   // nibbles as stored (lane i of vector q: bytes 4q..4q+3 of row i, whose low nibbles are values
-  // 4q..4q+3 and high nibbles values 16 + 4q..16 + 4q + 3), unpacked by run().
+  // 4q..4q+3 and high nibbles values 16 + 4q..16 + 4q + 3), unpacked by run() (decode) or into a
+  // Slab (prefill).
   static constexpr int kVecs = DT == EMBER_Q8_0 ? 8 : 4;
   // Vectors per block of a Slab: Q4 unpacked there to one vector per 4-value step as Q8, so that
   // prefill's many runs over a slab do not each unpack it (5% of a 0.5b q4_0 prefill).
