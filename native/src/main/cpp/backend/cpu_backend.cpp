@@ -80,7 +80,7 @@ int CpuBackend::upload_weight(const Tensor& host, WeightUse use, Tensor* device)
   // A copy of the context's own: bound to its node, and each page written by the pinned member that
   // copies (or packs) it (first touch), so the matmuls of this context read node-local memory.
   const int64_t bytes = packed > 0 ? packed : ember_dtype_bytes(host.dtype, host.rows * host.cols);
-  void* p = ember_alloc(bytes);
+  void* p = packed > 0 ? panel_alloc(bytes) : ember_alloc(bytes);
   if (p == nullptr) return -1;
   bind(p, bytes);
   pool_.pin_caller();
@@ -100,7 +100,11 @@ int CpuBackend::upload_weight(const Tensor& host, WeightUse use, Tensor* device)
 
 void CpuBackend::free_weight(const Tensor& device) {
   if (placement_.replicate_weights) {
-    ember_free(const_cast<void*>(device.data));
+    if (device.layout == kX86Panels) {
+      panel_free(const_cast<void*>(device.data));
+    } else {
+      ember_free(const_cast<void*>(device.data));
+    }
   } else if (device.layout == kX86Panels) {
     SharedPanels::release(device.data);
   }
