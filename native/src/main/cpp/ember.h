@@ -101,8 +101,9 @@ typedef struct ember_config {
  * 1-D tensors (norms, biases) are passed with rows = 1, cols = n, in f32/f16/bf16; the
  * library copies them. Matrices are uploaded to the model's device: the cpu backend
  * references them in place (they must outlive the model and not change while it lives),
- * except that on AVX-512 VNNI CPUs it packs the Q8_0/Q4_0 matrices other than the
- * embedding into a layout of its own, once for all models made from the same matrix. */
+ * and on AVX-512 VNNI CPUs packs the Q8_0/Q4_0 matrices other than the embedding into a
+ * layout of its own in the background (ember_model_wait_packed), once for all models made
+ * from the same matrix. */
 enum ember_tensor_kind {
   EMBER_W_EMBED = 0,      /* [vocab][hidden] */
   EMBER_W_FINAL_NORM = 1, /* [hidden] */
@@ -139,6 +140,11 @@ int ember_model_finalize(ember_model* model);
 void ember_model_free(ember_model* model);
 /* Native bytes the model allocated itself (scratch, copied norms), not the mapped weights. */
 int64_t ember_model_scratch_bytes(const ember_model* model);
+/* Waits until the matrices ember_model_finalize began packing in the background (on AVX-512
+ * VNNI CPUs, the cpu backend's panel layout of Q8_0/Q4_0) are packed: the model's next
+ * forward multiplies them. Forwards before then are served from the matrices as set.
+ * 0, or a negative code. */
+int ember_model_wait_packed(ember_model* model);
 
 /* ---- paged KV cache ----------------------------------------------------------------
  * num_blocks blocks of block_size token slots; slot s lives in block s / block_size at

@@ -187,9 +187,9 @@ TEST(forward_runs_only_through_the_backend_ops) {
   ember_model_free(plain);
 }
 
-// Q8_0/Q4_0 matrices only products read are packed once into the variant's panel layout and shared
-// by every context that uploads the same host matrix (the last free_weight frees the copy); the
-// embedding (Rows) and float matrices stay in place. Variants without a panel layout pack nothing.
+// Uploads reference weights in place; pack_weight packs a Q8_0/Q4_0 matrix once into the variant's
+// panel layout and shares the copy between every context that packs the same host matrix (the last
+// free_weight frees it); float matrices are not packed. Variants without a panel layout pack nothing.
 TEST(cpu_backend_packs_product_weights_once_for_all_contexts) {
   std::vector<uint8_t> host(ember_dtype_bytes(EMBER_Q8_0, 40 * 64));
   for (size_t i = 0; i < host.size(); i++) host[i] = (uint8_t)(i * 37 + 11);
@@ -197,24 +197,44 @@ TEST(cpu_backend_packs_product_weights_once_for_all_contexts) {
   const bool packs = ember::panel_layout_bytes(q8) > 0;
   const int64_t before = ember::SharedPanels::count();
   ember::CpuBackend a(1), b(2);
-  ember::Tensor da, db, rows, f32;
-  CHECK(a.upload_weight(q8, ember::WeightUse::Matmul, &da) == 0);
-  CHECK(b.upload_weight(q8, ember::WeightUse::Matmul, &db) == 0);
-  CHECK(a.upload_weight(q8, ember::WeightUse::Rows, &rows) == 0);
+  ember::Tensor up, pa, pb, f32p;
+  CHECK(a.upload_weight(q8, ember::WeightUse::Matmul, &up) == 0);
+  CHECK(up.data == host.data() && up.layout == ember::kRowMajor);
   std::vector<float> fw(16 * 64, 0.5f);
-  CHECK(a.upload_weight(ember::Tensor{fw.data(), EMBER_F32, 16, 64}, ember::WeightUse::Matmul, &f32) == 0);
-  CHECK(rows.data == host.data() && rows.layout == ember::kRowMajor);
-  CHECK(f32.data == fw.data() && f32.layout == ember::kRowMajor);
-  if (packs) {
-    CHECK(da.layout == ember::kX86Panels && da.data != host.data() && da.data == db.data);
-    CHECK(ember::SharedPanels::count() == before + 1);
-  } else {
-    CHECK(da.layout == ember::kRowMajor && da.data == host.data());
+  CHECK(a.pack_weight(ember::Tensor{fw.data(), EMBER_F32, 16, 64}, &f32p) == 1);
+  if (!packs) {
+    CHECK(a.pack_weight(up, &pa) == 1);
+    return;
   }
-  a.free_weight(da);
-  CHECK(ember::SharedPanels::count() == before + (packs ? 1 : 0));
-  b.free_weight(db);
-  a.free_weight(rows);
-  a.free_weight(f32);
+  CHECK(a.pack_weight(up, &pa) == 0);
+  CHECK(b.pack_weight(q8, &pb) == 0);
+  CHECK(pa.layout == ember::kX86Panels && pa.data != host.data() && pa.data == pb.data);
+  CHECK(ember::SharedPanels::count() == before + 1);
+  a.free_weight(pa);
+  CHECK(ember::SharedPanels::count() == before + 1);
+  b.free_weight(pb);
+  a.free_weight(up);
   CHECK(ember::SharedPanels::count() == before);
+}
+
+// With weights=replicate a context copies each matrix at upload, and packs the ones only products
+// read into its copy there and then (pack_weight has nothing left to do).
+TEST(cpu_backend_replicating_weights_packs_its_own_copy_at_upload) {
+  std::vector<uint8_t> host(ember_dtype_bytes(EMBER_Q4_0, 33 * 96));
+  for (size_t i = 0; i < host.size(); i++) host[i] = (uint8_t)(i * 13 + 5);
+  const ember::Tensor q4{host.data(), EMBER_Q4_0, 33, 96};
+  ember::CpuPlacement placement;
+  placement.replicate_weights = true;
+  ember::CpuBackend c(1, {}, placement);
+  const int64_t before = ember_allocated_bytes();
+  ember::Tensor d, rows, again;
+  CHECK(c.upload_weight(q4, ember::WeightUse::Matmul, &d) == 0);
+  CHECK(c.upload_weight(q4, ember::WeightUse::Rows, &rows) == 0);
+  CHECK(d.data != host.data() && rows.data != host.data() && rows.layout == ember::kRowMajor);
+  CHECK(std::memcmp(rows.data, host.data(), host.size()) == 0);
+  CHECK(d.layout == (ember::panel_layout_bytes(q4) > 0 ? ember::kX86Panels : ember::kRowMajor));
+  CHECK(c.pack_weight(d, &again) == 1);
+  c.free_weight(d);
+  c.free_weight(rows);
+  CHECK(ember_allocated_bytes() == before);
 }

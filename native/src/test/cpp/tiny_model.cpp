@@ -59,14 +59,26 @@ ember_model* TinyModel::build(int threads, int max_tokens, int skip_kind, int sk
   return fill(ember_model_new(&c, "cpu", threads, max_tokens), skip_kind, skip_layer);
 }
 
-ember_model* TinyModel::fill(ember_model* m, int skip_kind, int skip_layer) const {
+ember_model* TinyModel::build_as(int32_t dtype, int threads, int max_tokens) const {
+  const ember_config& c = cfg_;
+  return fill(ember_model_new(&c, "cpu", threads, max_tokens), -1, -1, dtype);
+}
+
+ember_model* TinyModel::fill(ember_model* m, int skip_kind, int skip_layer, int32_t dtype) const {
   const ember_config& c = cfg_;
   const int H = c.hidden_size, QD = c.num_heads * c.head_dim, KD = c.num_kv_heads * c.head_dim;
   const int I = c.intermediate_size, V = c.vocab_size;
   if (m == nullptr) return nullptr;
   auto set = [&](int kind, int layer, const std::vector<float>& w, int64_t rows, int64_t cols) {
     if (kind == skip_kind && (layer == skip_layer || skip_layer < 0)) return;
-    ember_model_set_tensor(m, kind, layer, w.data(), EMBER_F32, rows, cols);
+    const bool matrix = rows > 1 && kind != EMBER_W_EMBED;
+    if (!matrix || dtype == EMBER_F32) {
+      ember_model_set_tensor(m, kind, layer, w.data(), EMBER_F32, rows, cols);
+      return;
+    }
+    converted_.emplace_back(ember_dtype_bytes(dtype, rows * cols));
+    ember_convert(w.data(), EMBER_F32, converted_.back().data(), dtype, rows * cols, 1);
+    ember_model_set_tensor(m, kind, layer, converted_.back().data(), dtype, rows, cols);
   };
   set(EMBER_W_EMBED, 0, embed_, V, H);
   set(EMBER_W_FINAL_NORM, 0, final_norm_, 1, H);

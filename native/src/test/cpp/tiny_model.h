@@ -22,8 +22,11 @@ class TinyModel {
   TinyModel(const ember_config& cfg, uint64_t seed);
   // A finalized model over these weights (nullptr on failure); leaves out one tensor if asked.
   ember_model* build(int threads, int max_tokens, int skip_kind = -1, int skip_layer = -1) const;
+  // The same with the layer matrices and the LM head converted to dtype (Q8_0, Q4_0, ...), kept
+  // by this TinyModel for the model's life.
+  ember_model* build_as(int32_t dtype, int threads, int max_tokens) const;
   // Sets these weights on a fresh model and finalizes it (nullptr, the model freed, on failure).
-  ember_model* fill(ember_model* fresh, int skip_kind = -1, int skip_layer = -1) const;
+  ember_model* fill(ember_model* fresh, int skip_kind = -1, int skip_layer = -1, int32_t dtype = EMBER_F32) const;
   // Logits of every position of one sequence, in double precision.
   std::vector<double> reference(const std::vector<int32_t>& tokens) const;
   const ember_config& config() const { return cfg_; }
@@ -35,6 +38,7 @@ class TinyModel {
   ember_config cfg_;
   std::vector<float> embed_, final_norm_, lm_head_;
   std::vector<Layer> layers_;
+  mutable std::vector<std::vector<uint8_t>> converted_;  // build_as's matrices
 };
 
 // One sequence's state in a StepDriver: its blocks and how many tokens are cached.

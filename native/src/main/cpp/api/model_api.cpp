@@ -55,6 +55,12 @@ extern "C" int64_t ember_model_scratch_bytes(const ember_model* model) {
   return model == nullptr ? 0 : model_of(model)->scratch_bytes();
 }
 
+extern "C" int ember_model_wait_packed(ember_model* model) {
+  if (model == nullptr) return fail(-1, "ember_model_wait_packed: model is null");
+  model_of(model)->wait_packed();
+  return 0;
+}
+
 extern "C" ember_kv* ember_kv_new(const ember_model* model, int32_t num_blocks, int32_t block_size, int32_t kv_dtype) {
   if (model == nullptr) {
     fail(-1, "ember_kv_new: model is null");

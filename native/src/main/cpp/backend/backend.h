@@ -61,10 +61,15 @@ class Backend {
   virtual void copy_to_host(void* host_dst, const void* src, int64_t bytes) = 0;
   virtual void copy_on_device(void* dst, const void* src, int64_t bytes) = 0;
   // Makes a host weight matrix usable by matmul (and by embed unless use is Matmul): the CPU
-  // references it in place, or packs a matrix only matmul reads into its variant's panel layout; a
+  // references it in place (a copy of its own that it may pack at once with weights=replicate); a
   // device backend copies it into memory it owns until free_weight. 0, or a negative code.
   virtual int upload_weight(const Tensor& host, WeightUse use, Tensor* device) = 0;
   virtual void free_weight(const Tensor& device) = 0;
+  // Packs a matrix that upload_weight left in place and only matmul reads into a layout of the
+  // backend's own (the CPU's panels), from any thread and without the ops' threads, so that a model
+  // can serve while its weights are packed: 0 with *packed set (free it with free_weight), 1 when
+  // the backend keeps the matrix as it is, or a negative code.
+  virtual int pack_weight(const Tensor& device, Tensor* packed) { return 1; }
   // Waits until every op issued so far has finished.
   virtual void synchronize() = 0;
 

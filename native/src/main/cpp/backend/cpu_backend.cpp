@@ -66,19 +66,14 @@ void CpuBackend::copy_to_host(void* host_dst, const void* src, int64_t bytes) { 
 void CpuBackend::copy_on_device(void* dst, const void* src, int64_t bytes) { std::memcpy(dst, src, bytes); }
 
 int CpuBackend::upload_weight(const Tensor& host, WeightUse use, Tensor* device) {
-  const int64_t packed = use == WeightUse::Matmul ? panel_layout_bytes(host) : 0;
   if (!placement_.replicate_weights) {
-    if (packed == 0) {
-      *device = host;
-      return 0;
-    }
-    const void* p = SharedPanels::acquire(host, packed, [&](void* dst) { pack_panels(pool_, host, dst); });
-    if (p == nullptr) return -1;
-    *device = Tensor{p, host.dtype, host.rows, host.cols, kX86Panels};
+    *device = host;
     return 0;
   }
   // A copy of the context's own: bound to its node, and each page written by the pinned member that
-  // copies (or packs) it (first touch), so the matmuls of this context read node-local memory.
+  // copies it (first touch), so the matmuls of this context read node-local memory. A matrix only
+  // products read is packed into it (pack_weight then has nothing left to do).
+  const int64_t packed = use == WeightUse::Matmul ? panel_layout_bytes(host) : 0;
   const int64_t bytes = packed > 0 ? packed : ember_dtype_bytes(host.dtype, host.rows * host.cols);
   void* p = packed > 0 ? panel_alloc(bytes) : ember_alloc(bytes);
   if (p == nullptr) return -1;
@@ -95,6 +90,16 @@ int CpuBackend::upload_weight(const Tensor& host, WeightUse use, Tensor* device)
     if (e > b) std::memcpy((char*)p + b, (const char*)host.data + b, e - b);
   });
   *device = Tensor{p, host.dtype, host.rows, host.cols};
+  return 0;
+}
+
+int CpuBackend::pack_weight(const Tensor& device, Tensor* packed) {
+  const int64_t bytes = panel_layout_bytes(device);
+  if (placement_.replicate_weights || bytes == 0) return 1;
+  ThreadPool caller(1);  // the calling thread alone: the pool's members serve the forwards meanwhile
+  const void* p = SharedPanels::acquire(device, bytes, [&](void* dst) { pack_panels(caller, device, dst); });
+  if (p == nullptr) return -1;
+  *packed = Tensor{p, device.dtype, device.rows, device.cols, kX86Panels};
   return 0;
 }
 

@@ -4,10 +4,10 @@
 //   CpuBackend cpu(threads);
 //   cpu.reserve_matmul(w, max_rows); cpu.matmul(w, x, T, y, ldy, bias);
 //
-// Weights are used in place, except that where the active variant has a panel layout (x86 VNNI)
-// the Q8_0/Q4_0 matrices only products read are packed into it once, at upload, rather than in L1
-// on every product (one packed copy per matrix for all contexts that share it; see SharedPanels).
-// Ops run synchronously on the pool, so synchronize() has nothing to wait for. Sampling stays on the host (samples_on_device() is false).
+// Weights are used in place; where the active variant has a panel layout (x86 VNNI), pack_weight
+// packs the Q8_0/Q4_0 matrices only products read into it (one packed copy per matrix for all
+// contexts that share it; see SharedPanels), which the model does in the background. Ops run
+// synchronously on the pool, so synchronize() has nothing to wait for. Sampling stays on the host (samples_on_device() is false).
 //
 // Given a CPU list ("cpu:4-7"), the pool's members are pinned one per CPU, the thread that creates
 // the backend and the thread of each step (stage_step) are pinned to the first, and alloc touches new
@@ -57,6 +57,7 @@ class CpuBackend final : public Backend {
   void copy_on_device(void* dst, const void* src, int64_t bytes) override;
   int upload_weight(const Tensor& host, WeightUse use, Tensor* device) override;
   void free_weight(const Tensor& device) override;
+  int pack_weight(const Tensor& device, Tensor* packed) override;
   void synchronize() override {}
 
   int reserve_matmul(const Tensor& w, int64_t max_rows) override;

@@ -49,7 +49,7 @@ int64_t panel_layout_bytes(const Tensor& w) {
 }
 
 Tensor pack_panels(ThreadPool& pool, const Tensor& w, void* dst) {
-  const LinearKernels& k = kernels_for(active_isa());
+  const LinearKernels& k = kernels_of(true);  // the panel variant even if another is forced meanwhile
   const WeightView wv{(const uint8_t*)w.data, ember_dtype_bytes(w.dtype, w.cols), w.cols};
   const int64_t count = (w.rows + kPanelRows - 1) / kPanelRows, bytes = panel_bytes_of(w.dtype, w.cols);
   pool.run([&](int tid, int nth) {

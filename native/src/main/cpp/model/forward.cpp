@@ -53,6 +53,7 @@ int Model::validate(const KvCache& kv, const ember_step& s) const {
 int Model::forward(KvCache& kv, const ember_step& s) {
   int rc = validate(kv, s);
   if (rc != 0 || s.num_tokens == 0) return rc;
+  if (packer_.joinable() && packed_done_.load(std::memory_order_acquire)) adopt_packed();
   const ember_config& c = config_;
   const int32_t T = s.num_tokens, half = c.head_dim / 2;
   const int64_t H = c.hidden_size, QD = (int64_t)c.num_heads * c.head_dim, KD = (int64_t)c.num_kv_heads * c.head_dim;

@@ -1,7 +1,14 @@
 // Model construction: config checks, tensor registration and shape validation, scratch sizing.
 #include "model/model.h"
 
+#if defined(__linux__)
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <vector>
 
@@ -78,6 +85,9 @@ Model::Model(const ember_config& c, std::shared_ptr<Backend> backend, int32_t ma
     : config_(c), max_tokens_(max_batch_tokens), backend_(std::move(backend)), layers_(c.num_layers) {}
 
 Model::~Model() {
+  stop_packing_.store(true);
+  if (packer_.joinable()) packer_.join();
+  for (const auto& [slot, packed] : packed_) backend_->free_weight(packed);  // packed but never adopted
   for (const Tensor& t : uploaded_) backend_->free_weight(t);
   for (void* p : owned_) backend_->free(p);
 }
@@ -148,7 +158,7 @@ int Model::set_tensor(int32_t kind, int32_t layer, const void* data, int32_t dty
     return fail(-1, "%s of layer %d: quantized matrix needs cols %% 32 == 0, has %lld cols", kind_name(kind), layer,
                 (long long)cols);
   Tensor device;
-  // The embedding's rows are looked up (and, tied, multiplied as the LM head): it keeps its layout.
+  // The embedding's rows are looked up (and, tied, multiplied as the LM head): it is never packed.
   const WeightUse use = kind == EMBER_W_EMBED ? WeightUse::Rows : WeightUse::Matmul;
   int rc = backend_->upload_weight(Tensor{data, dtype, rows, cols}, use, &device);
   if (rc != 0) return rc;
@@ -233,7 +243,54 @@ int Model::finalize() {
   rope_inv_freq(rc_, inv_freq.data());
   b.copy_to_device(inv_freq_, inv_freq.data(), inv_freq.size() * 4);
   ready_ = true;
+  start_packing();
   return 0;
+}
+
+void Model::start_packing() {
+  std::vector<Tensor*> slots;
+  for (LayerWeights& L : layers_) {
+    for (Tensor* w : {&L.wq, &L.wk, &L.wv, &L.wo, &L.gate, &L.up, &L.down}) slots.push_back(w);
+  }
+  if (!config_.tie_word_embeddings) slots.push_back(&lm_head_);  // tied, it is the embedding
+  std::vector<std::pair<Tensor*, Tensor>> todo;
+  for (Tensor* w : slots) todo.push_back({w, *w});
+  packed_.reserve(todo.size());  // the packer's push_back never allocates
+  packed_done_.store(false);
+  packer_ = std::thread([this, todo] {
+#if defined(__linux__)
+    // Below the ops' threads: packing yields the cores to the forwards it races.
+    setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
+#endif
+    for (const auto& [slot, in_place] : todo) {
+      if (stop_packing_.load(std::memory_order_relaxed)) break;
+      Tensor packed;
+      // A matrix that cannot be packed (no panel layout, no memory for it) stays in place.
+      int rc = -1;
+      try {
+        rc = backend_->pack_weight(in_place, &packed);
+      } catch (...) {
+      }
+      if (rc == 0) packed_.push_back({slot, packed});
+    }
+    packed_done_.store(true, std::memory_order_release);
+  });
+}
+
+void Model::adopt_packed() {
+  packer_.join();
+  for (const auto& [slot, packed] : packed_) {
+    *slot = packed;
+    uploaded_.push_back(packed);
+    adopted_++;
+  }
+  packed_.clear();
+}
+
+void Model::wait_packed() const {
+  while (!packed_done_.load(std::memory_order_acquire)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
 }
 
 }  // namespace ember

@@ -178,6 +178,8 @@ public final class EmberNative {
 
   public static native @Cast("int64_t") long ember_model_scratch_bytes(@Cast("const ember_model*") long model);
 
+  public static native int ember_model_wait_packed(@Cast("ember_model*") long model);
+
   // ---- paged KV cache
   public static native @Cast("intptr_t") long ember_kv_new(
       @Cast("const ember_model*") long model, int numBlocks, int blockSize, int kvDtype);

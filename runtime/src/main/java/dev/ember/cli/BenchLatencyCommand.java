@@ -60,6 +60,7 @@ public final class BenchLatencyCommand implements Callable<Integer> {
         EngineBuildOptions.ofBlocks(blocks + 1, EngineOptions.defaults(perSeq).withScheduler(
             new SchedulerOptions(batch, model.maxBatchTokens(), perSeq, SchedulerOptions.Policy.FCFS))))) {
       NativeModel model = m.model();
+      model.awaitPacked();
       ModelConfig c = model.config();
       int[] prompt = new SplittableRandom(1).ints(promptLen, 0, Math.min(c.vocabSize(), 32000)).toArray();
       ModelRunner runner = m.runner();

@@ -95,6 +95,9 @@ public final class BenchThroughputCommand implements Callable<Integer> {
       for (DeviceContext context : contexts) {
         loaded.add(modelOptions.loadEngine(maxBatchedTokens, (model, tokenizer) -> build, context));
       }
+      for (LoadedEngine e : loaded) {
+        e.model().awaitPacked();
+      }
       for (int i = 0; i < loaded.size(); i++) {
         loops.add(EngineLoop.start(loaded.get(i).engine(), "ember-engine-" + contexts.get(i).name()));
       }
