@@ -255,7 +255,8 @@ void Model::start_packing() {
   if (!config_.tie_word_embeddings) slots.push_back(&lm_head_);  // tied, it is the embedding
   std::vector<std::pair<Tensor*, Tensor>> todo;
   for (Tensor* w : slots) todo.push_back({w, *w});
-  packed_.reserve(todo.size());  // the packer's push_back never allocates
+  packed_.reserve(todo.size());  // the packer's push_back never allocates,
+  uploaded_.reserve(uploaded_.size() + todo.size());  // nor does adopt_packed's, on the forward's thread
   packed_done_.store(false);
   packer_ = std::thread([this, todo] {
 #if defined(__linux__)
